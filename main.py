@@ -1,0 +1,307 @@
+"""Command line of the obligation calendar: ``python main.py COMMAND --help``.
+
+Every command turns the project's errors into one sentence per problem and an
+exit code (0 ok, 1 failed, 2 invalid input); tracebacks only with ``--debug``.
+"""
+
+from __future__ import annotations
+
+import argparse
+import csv
+import datetime as dt
+import io
+import json
+import logging
+import sys
+import unicodedata
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass
+from pathlib import Path
+from zoneinfo import ZoneInfo
+
+from obligations.errors import FatalError, HolidayDataMissing, UnknownReference, ValidationFailed
+from obligations.i18n import Language, t
+from obligations.loader import LoadedConfig, load_config, load_rules
+from obligations.ruleset import RuleSet
+from scheduler.expand import Expander, Expansion
+from scheduler.occurrence import Occurrence
+from scheduler.workdays import WorkdayCalendar, calendar_from_config
+
+HERE = Path(__file__).resolve().parent
+DEFAULT_CONFIG = Path("config.yaml")
+log = logging.getLogger("obligations")
+
+
+# -- context ------------------------------------------------------------------------------------
+
+
+@dataclass
+class Context:
+    loaded: LoadedConfig
+    rules: RuleSet
+    calendar: WorkdayCalendar
+    tz: ZoneInfo
+    lang: Language
+
+    def expander(self) -> Expander:
+        return Expander(self.rules, self.calendar, self.tz)
+
+
+def _config_path(arg: str | None) -> Path | None:
+    if arg is not None:
+        path = Path(arg)
+        if not path.exists():
+            raise FatalError(f"{arg}: config file not found; pass an existing file to --config")
+        return path
+    if DEFAULT_CONFIG.exists():
+        return DEFAULT_CONFIG
+    shipped = HERE / "config.yaml"
+    return shipped if shipped.exists() else None
+
+
+def load_context(args: argparse.Namespace, rules_override: Sequence[str] = ()) -> Context:
+    loaded = load_config(_config_path(args.config))
+    paths = [Path(p) for p in rules_override] or loaded.rules_paths()
+    rules = load_rules(paths)
+    lang: Language = args.lang or loaded.config.language
+    return Context(loaded, rules, calendar_from_config(loaded.config.calendar),
+                   ZoneInfo(loaded.config.timezone), lang)
+
+
+# -- argument types -------------------------------------------------------------------------------
+
+
+def iso_date(text: str) -> dt.date:
+    try:
+        return dt.date.fromisoformat(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"{text!r} is not a date; write YYYY-MM-DD, e.g. 2025-03-01") from None
+
+
+def _check_ids(ctx: Context, unit: str | None, obligation: str | None) -> None:
+    from obligations.diagnostics import did_you_mean
+
+    if unit is not None and unit not in ctx.rules.units:
+        raise UnknownReference(f"--unit {unit}: unknown unit id{did_you_mean(unit, ctx.rules.units)}")
+    if obligation is not None and obligation not in ctx.rules.obligations:
+        raise UnknownReference(
+            f"--obligation {obligation}: unknown obligation id{did_you_mean(obligation, ctx.rules.obligations)}"
+        )
+
+
+# -- commands -----------------------------------------------------------------------------------
+
+
+def cmd_validate(args: argparse.Namespace) -> int:
+    """Check rules files; print one line per problem, exit 2 if any."""
+    ctx = load_context(args, args.paths)
+    n_ob = len(ctx.rules.obligations)
+    print(f"ok: {len(ctx.rules.files)} file(s), {len(ctx.rules.units)} units, {n_ob} obligations")
+    return 0
+
+
+def _warn(expansion: Expansion) -> None:
+    for warning in expansion.warnings:
+        print(f"warning: {warning}", file=sys.stderr)
+
+
+def occurrence_record(occ: Occurrence, rules: RuleSet) -> dict[str, object]:
+    """The JSON shape of one occurrence (documented in the README)."""
+    ob = occ.obligation
+    return {
+        "obligation": ob.id,
+        "title": ob.title,
+        "unit": occ.unit,
+        "unit_name": rules.units[occ.unit].name if occ.unit else None,
+        "date": occ.date.isoformat(),
+        "start": occ.start.isoformat() if occ.start else None,
+        "end": occ.end.isoformat() if occ.end else None,
+        "kind": occ.kind,
+        "uid": occ.uid,
+        "nominal_date": occ.nominal.isoformat() if occ.nominal else None,
+        "window_start": occ.window_start.isoformat() if occ.window_start else None,
+        "source": {
+            "doc": rules.document_of(ob).id,
+            "clause": ob.source.clause,
+            "quote": ob.source.quote,
+        },
+    }
+
+
+def _width(text: str) -> int:
+    return sum(2 if unicodedata.east_asian_width(c) in "WF" else 1 for c in text)
+
+
+def _pad(text: str, width: int) -> str:
+    return text + " " * max(0, width - _width(text))
+
+
+def render_table(occurrences: list[Occurrence], rules: RuleSet, lang: Language) -> str:
+    if not occurrences:
+        return t("no_occurrences", lang) + "\n"
+    head = [t("date", lang), t("kind", lang), t("unit", lang), t("title", lang), t("obligation", lang)]
+    rows = [
+        [o.date.isoformat(), t(o.kind, lang), rules.units[o.unit].name if o.unit else "-",
+         o.obligation.title, o.obligation.id]
+        for o in occurrences
+    ]
+    widths = [max(_width(r[i]) for r in [head, *rows]) for i in range(len(head) - 1)]
+    lines = ["  ".join(_pad(c, w) for c, w in zip(r[:-1], widths, strict=True)) + "  " + r[-1]
+             for r in [head, *rows]]
+    return "\n".join(lines) + "\n"
+
+
+def render_csv(occurrences: list[Occurrence], rules: RuleSet) -> str:
+    buf = io.StringIO()
+    fields = ["date", "kind", "obligation", "title", "unit", "unit_name", "start", "end",
+              "nominal_date", "window_start", "doc", "clause", "quote", "uid"]
+    writer = csv.DictWriter(buf, fieldnames=fields, lineterminator="\n")
+    writer.writeheader()
+    for occ in occurrences:
+        rec = occurrence_record(occ, rules)
+        source = rec.pop("source")
+        assert isinstance(source, dict)
+        rec.update(source)
+        writer.writerow({k: ("" if rec.get(k) is None else rec[k]) for k in fields})
+    return buf.getvalue()
+
+
+def cmd_expand(args: argparse.Namespace) -> int:
+    """Print the dated occurrences of a range."""
+    ctx = load_context(args)
+    _check_ids(ctx, args.unit, args.obligation)
+    if args.to < args.from_:
+        raise FatalError(f"--to {args.to} is before --from {args.from_}; swap them")
+    expansion = ctx.expander().expand(
+        args.from_, args.to,
+        units={args.unit} if args.unit else None,
+        obligations={args.obligation} if args.obligation else None,
+    )
+    _warn(expansion)
+    if args.format == "json":
+        data = [occurrence_record(o, ctx.rules) for o in expansion.occurrences]
+        sys.stdout.write(json.dumps(data, ensure_ascii=False, indent=2) + "\n")
+    elif args.format == "csv":
+        sys.stdout.write(render_csv(expansion.occurrences, ctx.rules))
+    else:
+        sys.stdout.write(render_table(expansion.occurrences, ctx.rules, ctx.lang))
+    return 0
+
+
+def _default_range(today: dt.date) -> tuple[dt.date, dt.date]:
+    """What a feed covers by default: this year and the next twelve months."""
+    return dt.date(today.year, 1, 1), today + dt.timedelta(days=366)
+
+
+def cmd_ics(args: argparse.Namespace) -> int:
+    """Write iCalendar feeds: one to stdout, or all of them into --out DIR."""
+    from calendars.export import export_feeds, single_feed
+
+    ctx = load_context(args)
+    _check_ids(ctx, args.unit, None)
+    today = dt.datetime.now(ctx.tz).date()  # the edge reads the clock; the domain does not
+    first, last = _default_range(today)
+    first = args.from_ or first
+    last = args.to or last
+    expander = ctx.expander()
+    if args.out:
+        written, expansion = export_feeds(ctx.rules, expander, first, last, Path(args.out), ctx.lang, args.unit)
+        _warn(expansion)
+        print(f"wrote {written} feed(s) to {args.out} ({first} to {last})")
+        return 0
+    data, expansion = single_feed(ctx.rules, expander, first, last, ctx.lang, args.unit)
+    _warn(expansion)
+    sys.stdout.buffer.write(data)
+    return 0
+
+
+def cmd_schema(args: argparse.Namespace) -> int:
+    """Write the JSON Schemas of the rules files and of config.yaml."""
+    from obligations.schema import write_schemas
+
+    for path in write_schemas(Path(args.out)):
+        print(f"wrote {path}")
+    return 0
+
+
+# -- parser -------------------------------------------------------------------------------------
+
+
+def build_parser() -> argparse.ArgumentParser:
+    common = argparse.ArgumentParser(add_help=False)
+    common.add_argument("--config", metavar="PATH",
+                        help="configuration file (default: ./config.yaml, else the shipped one)")
+    common.add_argument("--lang", choices=["zh-CN", "en"], help="language of the output (default: config)")
+    common.add_argument("--debug", action="store_true", help="show tracebacks and debug logs")
+
+    parser = argparse.ArgumentParser(
+        prog="python main.py",
+        description="Obligation calendar: duties from policy documents as dated occurrences, "
+        "calendar feeds and reminders.",
+    )
+    sub = parser.add_subparsers(dest="command", required=True, metavar="COMMAND")
+
+    p = sub.add_parser("validate", parents=[common], help="check rules files (exit 2 with every problem)",
+                       description=cmd_validate.__doc__)
+    p.add_argument("paths", nargs="*", metavar="PATH", help="rules files (default: those in the config)")
+    p.set_defaults(func=cmd_validate)
+
+    p = sub.add_parser("expand", parents=[common], help="list dated occurrences in a range",
+                       description=cmd_expand.__doc__)
+    p.add_argument("--from", dest="from_", type=iso_date, required=True, metavar="DATE",
+                   help="first day, YYYY-MM-DD")
+    p.add_argument("--to", type=iso_date, required=True, metavar="DATE", help="last day (inclusive)")
+    p.add_argument("--unit", metavar="ID", help="only this unit's occurrences")
+    p.add_argument("--obligation", metavar="ID", help="only this duty")
+    p.add_argument("--format", choices=["table", "json", "csv"], default="table", help="output format")
+    p.set_defaults(func=cmd_expand)
+
+    p = sub.add_parser("ics", parents=[common], help="write iCalendar feeds",
+                       description=cmd_ics.__doc__)
+    p.add_argument("--unit", metavar="ID", help="only this unit's feed")
+    p.add_argument("--out", metavar="DIR", help="write all feeds as files into DIR")
+    p.add_argument("--from", dest="from_", type=iso_date, metavar="DATE",
+                   help="first day (default: 1 January of this year)")
+    p.add_argument("--to", type=iso_date, metavar="DATE", help="last day (default: a year from today)")
+    p.set_defaults(func=cmd_ics)
+
+    p = sub.add_parser("schema", parents=[common], help="write the JSON Schemas for editors",
+                       description=cmd_schema.__doc__)
+    p.add_argument("--out", default=str(HERE / "schema"), metavar="DIR", help="output folder")
+    p.set_defaults(func=cmd_schema)
+    return parser
+
+
+def run(argv: Sequence[str] | None = None) -> int:
+    parser = build_parser()
+    args = parser.parse_args(argv)
+    logging.basicConfig(level=logging.DEBUG if args.debug else logging.WARNING,
+                        format="%(levelname)s %(name)s: %(message)s")
+    func: Callable[[argparse.Namespace], int] = args.func
+    try:
+        return func(args)
+    except ValidationFailed as exc:
+        for problem in exc.problems:
+            print(problem, file=sys.stderr)
+        print(f"{len(exc.problems)} problem(s) found", file=sys.stderr)
+        return exc.exit_code
+    except HolidayDataMissing as exc:
+        log.debug("holiday data", exc_info=True)
+        print(f"error: {exc}", file=sys.stderr)
+        return exc.exit_code
+    except FatalError as exc:
+        log.debug("fatal", exc_info=True)
+        print(f"error: {exc}", file=sys.stderr)
+        return exc.exit_code
+    except KeyboardInterrupt:
+        return 130
+    except Exception as exc:  # a bug: say so plainly, with the traceback only at debug level
+        if args.debug:
+            raise
+        print(f"internal error: {type(exc).__name__}: {exc} (run again with --debug for details)",
+              file=sys.stderr)
+        return 1
+
+
+if __name__ == "__main__":
+    sys.exit(run())

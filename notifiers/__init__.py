@@ -1,0 +1,1 @@
+"""Reminder channels (one module per channel); built in a later issue."""

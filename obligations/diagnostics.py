@@ -1,0 +1,199 @@
+"""Turning pydantic's validation errors into sentences that name the fix."""
+
+from __future__ import annotations
+
+import calendar
+import difflib
+import re
+import types
+import typing
+from collections.abc import Iterable, Sequence
+from typing import Any
+
+from pydantic import BaseModel, ValidationError
+
+from obligations.errors import Problem
+from obligations.yamlsource import PathItem, YamlDocument, value_position
+
+
+def closest(word: str, choices: Iterable[str]) -> str | None:
+    """The choice most like ``word``, if any is reasonably close (for "did you mean")."""
+    matches = difflib.get_close_matches(str(word), list(choices), n=1, cutoff=0.6)
+    return matches[0] if matches else None
+
+
+def did_you_mean(word: str, choices: Iterable[str]) -> str:
+    best = closest(word, choices)
+    return f"; did you mean {best!r}?" if best else ""
+
+
+def _unwrap(annotation: Any) -> list[Any]:
+    """The model or enum classes an annotation can hold, looking through containers."""
+    origin = typing.get_origin(annotation)
+    if origin is typing.Annotated:
+        return _unwrap(typing.get_args(annotation)[0])
+    if origin in (typing.Union, types.UnionType):
+        return [c for a in typing.get_args(annotation) for c in _unwrap(a)]
+    if origin in (list, tuple, set, frozenset, dict):
+        return [c for a in typing.get_args(annotation)[-1:] for c in _unwrap(a)]
+    return [annotation]
+
+
+def model_at(root: type[BaseModel], data: Any, path: Sequence[PathItem]) -> type[BaseModel] | None:
+    """The model class that validates the mapping found at ``path`` of ``data``."""
+    candidates: list[Any] = [root]
+    node = data
+    for item in path:
+        nxt: list[Any] = []
+        if isinstance(node, list) and isinstance(item, int):
+            node = node[item] if 0 <= item < len(node) else None
+            continue
+        if isinstance(node, dict) and item in node:
+            for cls in candidates:
+                if isinstance(cls, type) and issubclass(cls, BaseModel):
+                    field = _field(cls, str(item))
+                    if field is not None:
+                        nxt.extend(_unwrap(field.annotation))
+            if not nxt:
+                # dict[int, Model] and similar: keys are data, not fields
+                nxt = [
+                    c
+                    for cls in candidates
+                    if typing.get_origin(cls) is dict
+                    for c in _unwrap(typing.get_args(cls)[1])
+                ]
+            node = node[item]
+            candidates = nxt
+        # a union tag or a missing key: stay
+    models = [c for c in candidates if isinstance(c, type) and issubclass(c, BaseModel)]
+    if isinstance(node, dict) and len(models) > 1:
+        tag = node.get("type")
+        for cls in models:
+            field = cls.model_fields.get("type")
+            if field is not None and tag in typing.get_args(field.annotation):
+                return cls
+    return models[0] if models else None
+
+
+def _field(cls: type[BaseModel], key: str) -> Any:
+    for name, field in cls.model_fields.items():
+        if key in (name, field.alias):
+            return field
+    return None
+
+
+def field_names(cls: type[BaseModel]) -> list[str]:
+    return [field.alias or name for name, field in cls.model_fields.items()]
+
+
+def _enum_choices(ctx: dict[str, Any]) -> list[str]:
+    expected = str(ctx.get("expected", ""))
+    return re.findall(r"'([^']*)'", expected)
+
+
+def problems_from(error: ValidationError, doc: YamlDocument, root: type[BaseModel]) -> list[Problem]:
+    """One :class:`Problem` per pydantic error, placed on the offending key."""
+    problems: list[Problem] = []
+    for err in error.errors():
+        loc = tuple(err["loc"])
+        kind = err["type"]
+        ctx = err.get("ctx") or {}
+        value = err.get("input")
+        path = _data_path(doc.data, loc, root)
+        key = path[-1] if path else None
+        msg = _message(kind, err["msg"], ctx, value, key, path, doc, root)
+        if kind in {"missing", "extra_forbidden"}:
+            problems.append(doc.problem(path, msg))
+        else:
+            line, column = value_position(doc.tree, path)
+            problems.append(Problem(doc.file, line, column, msg))
+    return problems
+
+
+def _data_path(data: Any, loc: Sequence[PathItem], root: type[BaseModel]) -> list[PathItem]:
+    """``loc`` without the union-member names that pydantic inserts into it."""
+    path: list[PathItem] = []
+    node = data
+    for item in loc:
+        in_list = isinstance(node, list) and isinstance(item, int) and 0 <= item < len(node)
+        if in_list or (isinstance(node, dict) and item in node):
+            path.append(item)
+            node = node[item]
+        elif isinstance(node, dict) and isinstance(item, str):
+            owner = model_at(root, data, path)
+            if owner is not None and item in field_names(owner):
+                path.append(item)  # a key that is missing from the file
+                node = None
+        # otherwise a union member's name: not in the file
+    return path
+
+
+def _message(
+    kind: str,
+    raw: str,
+    ctx: dict[str, Any],
+    value: Any,
+    key: PathItem | None,
+    path: list[PathItem],
+    doc: YamlDocument,
+    root: type[BaseModel],
+) -> str:
+    if kind == "missing":
+        return f"missing required key {key!r}"
+    if kind == "extra_forbidden":
+        owner = model_at(root, doc.data, path[:-1])
+        valid = field_names(owner) if owner else []
+        hint = did_you_mean(str(key), valid)
+        listed = f" (valid keys: {', '.join(valid)})" if valid else ""
+        return f"unknown key {key!r}{hint}{listed}"
+    if kind in {"literal_error", "enum"}:
+        choices = _enum_choices(ctx)
+        return f"{key}: {value!r} is not one of {', '.join(choices)}{did_you_mean(str(value), choices)}"
+    if kind == "union_tag_invalid":
+        choices = _enum_choices(ctx)
+        tag = ctx.get("tag", value)
+        return f"schedule type {tag!r} is unknown{did_you_mean(str(tag), choices)} (valid: {', '.join(choices)})"
+    if kind == "union_tag_not_found":
+        return "missing required key 'type' (quota, yearly_deadline, window, once, rrule or unscheduled)"
+    if kind in {"date_from_datetime_parsing", "date_parsing", "date_type", "date_from_datetime_inexact"}:
+        return f"{key}: {_date_problem(value)}"
+    if kind == "string_pattern_mismatch":
+        return f"{key}: {value!r} is not a valid id: use lower-case letters, digits, '-', '_' and '.', e.g. bz.korla"
+    if kind == "value_error":
+        text = raw.removeprefix("Value error, ")
+        return f"{key}: {text}" if isinstance(key, str) else text
+    if kind in {"int_parsing", "int_type", "int_from_float"}:
+        return f"{key}: expected a whole number, got {value!r}"
+    if kind in {"string_type"}:
+        return f"{key}: expected text, got {type(value).__name__} {value!r} (quote it if it is meant as text)"
+    if kind in {"list_type"}:
+        return f"{key}: expected a list (one '- item' per line or [a, b]), got {value!r}"
+    if kind in {"model_type", "model_attributes_type", "dict_type"}:
+        return f"{key}: expected a mapping of keys, got {value!r}"
+    if kind in {"bool_parsing", "bool_type"}:
+        return f"{key}: expected true or false, got {value!r}"
+    if kind in {"greater_than_equal", "less_than_equal", "greater_than", "less_than"}:
+        return f"{key}: {raw.lower()}, got {value!r}"
+    if kind in {"time_parsing", "time_type"}:
+        return f"{key}: {value!r} is not a time; write it as 'HH:MM', e.g. '09:00'"
+    return f"{key}: {raw}" if key is not None else raw
+
+
+def _date_problem(value: Any) -> str:
+    text = str(value)
+    m = re.fullmatch(r"(\d{4})-(\d{1,2})-(\d{1,2})", text)
+    if m:
+        year, month, day = (int(g) for g in m.groups())
+        if 1 <= month <= 12:
+            last = calendar.monthrange(year, month)[1]
+            if day > last:
+                return (
+                    f"{text} is not a date: {calendar.month_name[month]} {year} has {last} days; "
+                    f"use a day from 1 to {last}"
+                )
+        else:
+            return f"{text} is not a date: month {month} does not exist; use 1-12"
+    return f"{value!r} is not a date; write it as YYYY-MM-DD, e.g. 2025-03-01"
+
+
+__all__ = ["closest", "did_you_mean", "field_names", "model_at", "problems_from"]

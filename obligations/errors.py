@@ -1,0 +1,91 @@
+"""The project's one exception hierarchy.
+
+Every error a user can cause derives from :class:`Error`; ``main.py`` turns a
+:class:`FatalError` into a sentence and an exit code, and prints a traceback
+only at debug level.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+
+class Error(Exception):
+    """Base class of every error this project raises on purpose."""
+
+
+class FatalError(Error):
+    """An error that ends the current command."""
+
+    exit_code = 1
+
+
+@dataclass(frozen=True, order=True)
+class Problem:
+    """One problem found in an input file, with its place.
+
+    ``line`` and ``column`` are 1-based, as editors show them; 0 means unknown.
+    """
+
+    file: str
+    line: int
+    column: int
+    message: str
+
+    def __str__(self) -> str:
+        if self.line:
+            return f"{self.file}:{self.line}:{self.column}: {self.message}"
+        return f"{self.file}: {self.message}"
+
+
+class ValidationFailed(FatalError):
+    """One or more input files are invalid; every problem is listed at once."""
+
+    exit_code = 2
+
+    def __init__(self, problems: list[Problem]) -> None:
+        self.problems = sorted(problems)
+        super().__init__("\n".join(str(p) for p in self.problems))
+
+
+class ConfigurationError(FatalError):
+    """The configuration file or a command-line option is unusable."""
+
+    exit_code = 2
+
+
+class HolidayDataMissing(FatalError):
+    """The working-day calendar has no official data for a year.
+
+    Raised instead of guessing: a weekends-only calendar for a year whose
+    holiday notice is not in the dataset would misplace duties around the
+    Spring Festival and National Day.
+    """
+
+    def __init__(self, year: int, covered: tuple[int, int]) -> None:
+        self.year = year
+        self.covered = covered
+        super().__init__(
+            f"no official holiday data for {year} (the chinesecalendar dataset covers "
+            f"{covered[0]}-{covered[1]}). Fix: upgrade chinesecalendar once the State "
+            f"Council has published the {year} notice, or enter that notice under "
+            f"calendar.official.{year} (holidays and workdays) in config.yaml, or opt in "
+            f"to a weekends-only guess with calendar.beyond_dataset: weekends_only"
+        )
+
+
+class UnknownReference(FatalError):
+    """A command named a unit or obligation id that the rules do not define."""
+
+    exit_code = 2
+
+
+__all__ = [
+    "ConfigurationError",
+    "Error",
+    "FatalError",
+    "HolidayDataMissing",
+    "Problem",
+    "UnknownReference",
+    "ValidationFailed",
+]

@@ -1,0 +1,100 @@
+"""Loading config.yaml and the rules files, collecting every problem at once."""
+
+from __future__ import annotations
+
+import glob
+import os
+from dataclasses import dataclass
+from pathlib import Path
+
+from pydantic import BaseModel, ValidationError
+
+from obligations.checks import check_ruleset
+from obligations.config import Config
+from obligations.diagnostics import problems_from
+from obligations.errors import Problem, ValidationFailed
+from obligations.model import RulesFile
+from obligations.ruleset import LoadedFile, RuleSet
+from obligations.yamlsource import YamlDocument, YamlSyntaxError, read_yaml
+
+
+@dataclass(frozen=True)
+class LoadedConfig:
+    config: Config
+    path: Path | None  # None: the embedded defaults
+
+    @property
+    def base_dir(self) -> Path:
+        return self.path.parent if self.path else Path.cwd()
+
+    def rules_paths(self) -> list[Path]:
+        """The rules files named by ``rules``, globs expanded, in a stable order."""
+        out: list[Path] = []
+        for pattern in self.config.rules:
+            full = pattern if os.path.isabs(pattern) else str(self.base_dir / pattern)
+            matches = sorted(glob.glob(full))
+            if not matches and not glob.has_magic(pattern):
+                matches = [full]  # reported as "file not found" with its name
+            out.extend(Path(m) for m in matches)
+        return list(dict.fromkeys(out))
+
+
+def _display(path: Path) -> str:
+    try:
+        return os.path.relpath(path)
+    except ValueError:
+        return str(path)
+
+
+def _validate(doc: YamlDocument, model: type[BaseModel]) -> tuple[BaseModel | None, list[Problem]]:
+    if doc.data is None:
+        return None, [Problem(doc.file, 1, 1, "the file is empty")]
+    if not isinstance(doc.data, dict):
+        return None, [doc.problem([], "expected a mapping of keys at the top level")]
+    try:
+        return model.model_validate(doc.data), []
+    except ValidationError as exc:
+        return None, problems_from(exc, doc, model)
+
+
+def load_config(path: Path | None) -> LoadedConfig:
+    """Read ``path``; ``None`` means the embedded defaults."""
+    if path is None:
+        return LoadedConfig(Config(), None)
+    try:
+        doc = read_yaml(path, _display(path))
+    except YamlSyntaxError as exc:
+        raise ValidationFailed([exc.problem]) from None
+    if doc.data is None:
+        return LoadedConfig(Config(), path)
+    config, problems = _validate(doc, Config)
+    if problems:
+        raise ValidationFailed(problems)
+    assert isinstance(config, Config)
+    return LoadedConfig(config, path)
+
+
+def load_rules(paths: list[Path]) -> RuleSet:
+    """Parse, validate and cross-check ``paths``; raise with every problem found."""
+    problems: list[Problem] = []
+    files: list[LoadedFile] = []
+    if not paths:
+        raise ValidationFailed([Problem("config", 0, 0, "no rules files matched; check `rules:` in config.yaml")])
+    for path in paths:
+        try:
+            doc = read_yaml(path, _display(path))
+        except YamlSyntaxError as exc:
+            problems.append(exc.problem)
+            continue
+        rules, found = _validate(doc, RulesFile)
+        problems += found
+        if isinstance(rules, RulesFile):
+            files.append(LoadedFile(doc, rules))
+    ruleset = RuleSet.build(files)
+    problems += check_ruleset(ruleset)
+    if problems:
+        raise ValidationFailed(problems)
+    return ruleset
+
+
+__all__ = ["LoadedConfig", "load_config", "load_rules"]

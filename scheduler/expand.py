@@ -1,0 +1,178 @@
+"""Expansion: rules x working-day calendar x date range -> dated occurrences.
+
+A pure function: it reads no clock and no files. The same rules, calendar and
+range always give the same occurrences, in the same order.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import datetime as dt
+from collections.abc import Callable, Collection, Iterable
+from dataclasses import dataclass, field
+from zoneinfo import ZoneInfo
+
+from obligations.model import Exception_, Obligation, QuotaSchedule, RRuleSchedule, TimeOfDay
+from obligations.ruleset import RuleSet
+from scheduler.occurrence import Kind, Occurrence, Slot
+from scheduler.slots import slots_for
+from scheduler.workdays import WorkdayCalendar
+
+_EXCEPTION_MARGIN = dt.timedelta(days=62)  # a move may bring an occurrence in from outside the range
+
+
+@dataclass
+class Expansion:
+    occurrences: list[Occurrence]
+    warnings: list[str] = field(default_factory=list)
+
+
+def kind_of(ob: Obligation) -> Kind:
+    if isinstance(ob.schedule, QuotaSchedule):
+        return "session"
+    if isinstance(ob.schedule, RRuleSchedule):
+        return ob.schedule.kind
+    return "deadline"
+
+
+def _time_of(ob: Obligation) -> TimeOfDay | None:
+    return getattr(ob.schedule, "time", None)
+
+
+class Expander:
+    """Expands a rule set; holds the per-jurisdiction calendars between calls."""
+
+    def __init__(self, rules: RuleSet, calendar: WorkdayCalendar, tz: ZoneInfo) -> None:
+        self.rules = rules
+        self.calendar = calendar
+        self.tz = tz
+        self._calendars: dict[int, WorkdayCalendar] = {}
+
+    def calendar_of_file(self, index: int) -> WorkdayCalendar:
+        cal = self._calendars.get(index)
+        if cal is None:
+            local = self.rules.files[index].rules.calendar
+            cal = self.calendar.with_local(
+                (d.date for d in local.holidays), (d.date for d in local.workdays)
+            )
+            self._calendars[index] = cal
+        return cal
+
+    def expand(
+        self,
+        first: dt.date,
+        last: dt.date,
+        *,
+        units: Collection[str] | None = None,
+        obligations: Collection[str] | None = None,
+    ) -> Expansion:
+        """Occurrences dated ``first..last`` (inclusive), sorted by date, duty, unit."""
+        out: list[Occurrence] = []
+        warnings: dict[str, None] = {}
+        for ob in self.rules.obligations.values():
+            if obligations is not None and ob.id not in obligations:
+                continue
+            targets = self.rules.applies_to(ob)
+            if units is not None:
+                targets = [u for u in targets if u is not None and u in units]
+                if not targets:
+                    continue
+            out.extend(self._obligation(ob, targets, first, last, warnings))
+        out.sort(key=lambda o: (o.date, o.obligation.id, o.unit or "", o.slot))
+        for year in sorted(self.calendar.guessed_years):
+            warnings.setdefault(
+                f"{year}: no official holiday data; working days are a weekends-only guess "
+                "(calendar.beyond_dataset: weekends_only). Add the State Council notice under "
+                "calendar.official when it is published",
+                None,
+            )
+        return Expansion(out, list(warnings))
+
+    def _obligation(
+        self,
+        ob: Obligation,
+        targets: list[str | None],
+        first: dt.date,
+        last: dt.date,
+        warnings: dict[str, None],
+    ) -> Iterable[Occurrence]:
+        lo = max(first, ob.effective.from_) if ob.effective.from_ else first
+        hi = min(last, ob.effective.until) if ob.effective.until else last
+        if lo > hi:
+            return []
+
+        def warn(message: str) -> None:
+            warnings.setdefault(f"{ob.id}: {message}", None)
+
+        by_calendar: dict[int, list[str | None]] = {}
+        own_file = self.rules.obligation_file[ob.id]
+        for uid in targets:
+            index = self.rules.unit_file.get(uid, own_file) if uid else own_file
+            by_calendar.setdefault(index, []).append(uid)
+
+        kind = kind_of(ob)
+        time = _time_of(ob)
+        out: list[Occurrence] = []
+        for index, group in by_calendar.items():
+            cal = self.calendar_of_file(index)
+            if ob.exceptions:
+                slots = slots_for(ob.schedule, cal, lo - _EXCEPTION_MARGIN, hi + _EXCEPTION_MARGIN, warn)
+                for uid in group:
+                    mine = _apply_exceptions(slots, ob.exceptions, uid, warn)
+                    out.extend(self._make(ob, uid, s, kind, time) for s in mine if lo <= s.date <= hi)
+            else:
+                slots = slots_for(ob.schedule, cal, lo, hi, warn)
+                make = self._make
+                out.extend(make(ob, uid, s, kind, time) for s in slots for uid in group)
+        return out
+
+    def _make(self, ob: Obligation, uid: str | None, slot: Slot, kind: Kind, time: TimeOfDay | None) -> Occurrence:
+        start = end = None
+        if time is not None:
+            start = dt.datetime.combine(slot.date, time.start, self.tz)
+            end = dt.datetime.combine(slot.date, time.end, self.tz)
+        note = ""
+        if slot.nominal is not None:
+            note = f"moved from {slot.nominal.isoformat()}"
+        return Occurrence(ob, uid, slot.date, kind, slot.key, start, end, slot.nominal, slot.window_start, note)
+
+
+def _apply_exceptions(
+    slots: list[Slot], exceptions: list[Exception_], uid: str | None, warn: Callable[[str], None]
+) -> list[Slot]:
+    out = list(slots)
+    for exc in exceptions:
+        if exc.units is not None and uid not in exc.units:
+            continue
+        target = exc.skip or exc.move
+        if target is not None and not any(s.date == target for s in out):
+            warn(f"exception for {target}: there is no occurrence on that date to "
+                 f"{'skip' if exc.skip else 'move'}; check the date")
+        if exc.skip is not None:
+            out = [s for s in out if s.date != exc.skip]
+        elif exc.move is not None and exc.to is not None:
+            out = [
+                dataclasses.replace(s, date=exc.to, nominal=s.nominal or s.date) if s.date == exc.move else s
+                for s in out
+            ]
+        elif exc.add is not None:
+            out.append(Slot(f"extra-{exc.add.isoformat()}", exc.add))
+    out.sort(key=lambda s: (s.date, s.key))
+    return out
+
+
+def expand(
+    rules: RuleSet,
+    calendar: WorkdayCalendar,
+    first: dt.date,
+    last: dt.date,
+    *,
+    tz: ZoneInfo,
+    units: Collection[str] | None = None,
+    obligations: Collection[str] | None = None,
+) -> Expansion:
+    """Convenience wrapper: :meth:`Expander.expand` on a fresh expander."""
+    return Expander(rules, calendar, tz).expand(first, last, units=units, obligations=obligations)
+
+
+__all__ = ["Expander", "Expansion", "expand", "kind_of"]
