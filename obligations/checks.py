@@ -92,7 +92,7 @@ def _ref_problems(
     if isinstance(ref, Selector):
         if ref.under is not None and ref.under not in rs.units:
             yield _unknown_unit(rs, loaded, [*path, "under"], ref.under)
-        elif not rs.select(ref):
+        elif not rs.select(ref, rs.files.index(loaded)):
             where = f" below {ref.under!r}" if ref.under else ""
             yield _at(loaded, path, f"no unit of level {ref.level.value!r}{where}: this selects nothing; "
                       "add such units or fix the level")

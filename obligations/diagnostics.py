@@ -100,6 +100,8 @@ def problems_from(error: ValidationError, doc: YamlDocument, root: type[BaseMode
         ctx = err.get("ctx") or {}
         value = err.get("input")
         path = _data_path(doc.data, loc, root)
+        if kind == "union_tag_invalid" and isinstance(doc.data, dict):
+            path = [*path, "type"]
         key = path[-1] if path else None
         msg = _message(kind, err["msg"], ctx, value, key, path, doc, root)
         if kind in {"missing", "extra_forbidden"}:
@@ -150,7 +152,7 @@ def _message(
         choices = _enum_choices(ctx)
         return f"{key}: {value!r} is not one of {', '.join(choices)}{did_you_mean(str(value), choices)}"
     if kind == "union_tag_invalid":
-        choices = _enum_choices(ctx)
+        choices = re.findall(r"'([^']*)'", str(ctx.get("expected_tags", "")))
         tag = ctx.get("tag", value)
         return f"schedule type {tag!r} is unknown{did_you_mean(str(tag), choices)} (valid: {', '.join(choices)})"
     if kind == "union_tag_not_found":

@@ -14,7 +14,7 @@ import re
 from enum import StrEnum
 from typing import Annotated, Literal
 
-from pydantic import BaseModel, ConfigDict, Field, field_validator, model_validator
+from pydantic import BaseModel, ConfigDict, Field, ValidationInfo, field_validator, model_validator
 
 SCHEMA_VERSION = 1
 
@@ -193,9 +193,16 @@ class YearlyDeadlineSchedule(Strict):
         default=HolidayPolicy.keep, description="keep, previous or next working day"
     )
 
+    @field_validator("day")
+    @classmethod
+    def _real_day(cls, day: int, info: ValidationInfo) -> int:
+        month = info.data.get("month")
+        if month is not None:
+            _check_month_day(month, day, leap_ok=True)
+        return day
+
     @model_validator(mode="after")
-    def _real_day(self) -> YearlyDeadlineSchedule:
-        _check_month_day(self.month, self.day, leap_ok=True)
+    def _no_skip(self) -> YearlyDeadlineSchedule:
         if self.holiday_policy is HolidayPolicy.skip:
             raise ValueError("holiday_policy skip would drop a legal deadline; use keep, previous or next")
         return self
@@ -215,14 +222,25 @@ class WindowSchedule(Strict):
         default=HolidayPolicy.keep, description="Applied to the window's last day"
     )
 
+    @field_validator("period")
+    @classmethod
+    def _not_week(cls, period: Period) -> Period:
+        if period is Period.week:
+            raise ValueError("a window is a month, two_months, quarter, half_year or year")
+        return period
+
+    @field_validator("index")
+    @classmethod
+    def _index_in_year(cls, index: int | None, info: ValidationInfo) -> int | None:
+        period = info.data.get("period")
+        if index is not None and period in PERIOD_MONTHS:
+            count = 12 // PERIOD_MONTHS[period]
+            if index > count:
+                raise ValueError(f"a year has {count} {period.value} periods; use 1-{count}")
+        return index
+
     @model_validator(mode="after")
     def _valid(self) -> WindowSchedule:
-        if self.period is Period.week:
-            raise ValueError("a window is a month, two_months, quarter, half_year or year")
-        if self.index is not None and self.index > 12 // PERIOD_MONTHS[self.period]:
-            raise ValueError(
-                f"a year has {12 // PERIOD_MONTHS[self.period]} {self.period.value} periods"
-            )
         if self.holiday_policy is HolidayPolicy.skip:
             raise ValueError("holiday_policy skip would drop a deadline; use keep, previous or next")
         return self

@@ -80,11 +80,21 @@ class RuleSet:
             yield parent
             parent = self.units[parent].parent
 
-    def select(self, ref: UnitRef) -> list[str]:
-        """Unit ids a reference names: one id, or every unit of a level (below ``under``)."""
+    def select(self, ref: UnitRef, file_index: int | None = None) -> list[str]:
+        """Unit ids a reference names: one id, or every unit of a level.
+
+        A level selector without ``under`` stays inside the jurisdiction of the
+        file it is written in (``file_index``): the Bayingolin plan's "every
+        county" must not reach the counties of another document's rules file.
+        """
         if isinstance(ref, str):
             return [ref] if ref in self.units else []
-        pool = self.descendants(ref.under) if ref.under else list(self.units)
+        if ref.under:
+            pool = self.descendants(ref.under)
+        elif file_index is not None:
+            pool = [u.id for u in self.files[file_index].rules.units if self.unit_file.get(u.id) == file_index]
+        else:
+            pool = list(self.units)
         return [uid for uid in pool if self.units[uid].level is ref.level]
 
     def applies_to(self, ob: Obligation) -> list[str | None]:
@@ -94,8 +104,9 @@ class RuleSet:
             return [None]
         refs: list[UnitRef] = [target] if isinstance(target, Selector) else list(target)
         seen: dict[str, None] = {}
+        index = self.obligation_file[ob.id]
         for ref in refs:
-            for uid in self.select(ref):
+            for uid in self.select(ref, index):
                 seen.setdefault(uid, None)
         return list(seen)
 

@@ -78,6 +78,9 @@ def parse_yaml(text: str, name: str) -> YamlDocument:
         if "found duplicate key" in (exc.problem or "") or "duplicate key" in what:
             hint = "; each key may appear once in a mapping: remove or rename one of them"
         line, column = (mark.line + 1, mark.column + 1) if mark else (0, 0)
+        opened = exc.context_mark
+        if opened is not None and mark is not None and opened.line != mark.line:
+            hint += f" (the construct began at line {opened.line + 1}, column {opened.column + 1})"
         raise YamlSyntaxError(Problem(name, line, column, f"YAML syntax: {what}{hint}")) from None
     return YamlDocument(name, tree, to_plain(tree))
 

@@ -15,6 +15,7 @@ from zoneinfo import ZoneInfo
 from obligations.model import Exception_, Obligation, QuotaSchedule, RRuleSchedule, TimeOfDay
 from obligations.ruleset import RuleSet
 from scheduler.occurrence import Kind, Occurrence, Slot
+from scheduler.periods import Span
 from scheduler.slots import slots_for
 from scheduler.workdays import WorkdayCalendar
 
@@ -110,18 +111,19 @@ class Expander:
             index = self.rules.unit_file.get(uid, own_file) if uid else own_file
             by_calendar.setdefault(index, []).append(uid)
 
+        in_force = Span(ob.effective.from_ or dt.date.min, ob.effective.until or dt.date.max)
         kind = kind_of(ob)
         time = _time_of(ob)
         out: list[Occurrence] = []
         for index, group in by_calendar.items():
             cal = self.calendar_of_file(index)
             if ob.exceptions:
-                slots = slots_for(ob.schedule, cal, lo - _EXCEPTION_MARGIN, hi + _EXCEPTION_MARGIN, warn)
+                slots = slots_for(ob.schedule, cal, lo - _EXCEPTION_MARGIN, hi + _EXCEPTION_MARGIN, warn, in_force)
                 for uid in group:
                     mine = _apply_exceptions(slots, ob.exceptions, uid, warn)
                     out.extend(self._make(ob, uid, s, kind, time) for s in mine if lo <= s.date <= hi)
             else:
-                slots = slots_for(ob.schedule, cal, lo, hi, warn)
+                slots = slots_for(ob.schedule, cal, lo, hi, warn, in_force)
                 make = self._make
                 out.extend(make(ob, uid, s, kind, time) for s in slots for uid in group)
         return out

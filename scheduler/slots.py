@@ -38,11 +38,21 @@ def _ignore(_: str) -> None:
 
 
 def slots_for(
-    schedule: Schedule, cal: WorkdayCalendar, first: dt.date, last: dt.date, warn: Warn = _ignore
+    schedule: Schedule,
+    cal: WorkdayCalendar,
+    first: dt.date,
+    last: dt.date,
+    warn: Warn = _ignore,
+    in_force: Span | None = None,
 ) -> list[Slot]:
-    """The slots of ``schedule`` whose date lies in ``first..last`` (inclusive), sorted."""
+    """The slots of ``schedule`` whose date lies in ``first..last`` (inclusive), sorted.
+
+    ``in_force`` is the duty's effective period: a quota period it cuts (a plan
+    issued on 31 March still asks for two lectures that year) is filled inside
+    the part in force.
+    """
     if isinstance(schedule, QuotaSchedule):
-        out = quota_slots(schedule, cal, first, last, warn)
+        out = quota_slots(schedule, cal, first, last, warn, in_force)
     elif isinstance(schedule, YearlyDeadlineSchedule):
         out = yearly_slots(schedule, cal, first, last)
     elif isinstance(schedule, WindowSchedule):
@@ -143,13 +153,26 @@ def rrule_slots(s: RRuleSchedule, cal: WorkdayCalendar, first: dt.date, last: dt
 
 
 def quota_slots(
-    s: QuotaSchedule, cal: WorkdayCalendar, first: dt.date, last: dt.date, warn: Warn = _ignore
+    s: QuotaSchedule,
+    cal: WorkdayCalendar,
+    first: dt.date,
+    last: dt.date,
+    warn: Warn = _ignore,
+    in_force: Span | None = None,
 ) -> list[Slot]:
     out: list[Slot] = []
     for period in periods_overlapping(s.per, first, last):
         label = period_label(s.per, period)
-        for number, (part, day) in enumerate(place_in_period(s, period, cal), start=1):
+        placed = period
+        if in_force is not None:
+            placed = Span(max(period.first, in_force.first), min(period.last, in_force.last))
+            if placed.first > placed.last:
+                continue
+        cut = placed != period
+        for number, (part, day) in enumerate(place_in_period(s, placed, cal, cut), start=1):
             if day is None:
+                if cut:
+                    continue  # the part in force has no working day: nothing was due yet
                 warn(
                     f"{label}: no working day between {part.first} and {part.last}, so session "
                     f"{number} of {s.count} per {s.per.value} cannot be placed"
@@ -161,7 +184,7 @@ def quota_slots(
 
 
 def place_in_period(
-    s: QuotaSchedule, period: Span, cal: WorkdayCalendar
+    s: QuotaSchedule, period: Span, cal: WorkdayCalendar, cut: bool = False
 ) -> list[tuple[Span, dt.date | None]]:
     """Split ``period`` into ``s.count`` parts and choose one working day in each.
 
@@ -174,7 +197,7 @@ def place_in_period(
     months = PERIOD_MONTHS.get(s.per, 0)
     if s.count == 1:
         parts = [period]
-    elif months and months % s.count == 0:
+    elif months and months % s.count == 0 and not cut:
         parts = split_months(period, s.count)
     else:
         return [(span, _choose(span, days, place, cal)) for span, days in _working_day_runs(period, s.count, cal)]

@@ -1,0 +1,280 @@
+"""Every schedule kind against dates checked by hand with the State Council notices (2024-2026)."""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections.abc import Callable
+
+import pytest
+
+from obligations.ruleset import RuleSet
+from scheduler.expand import Expander
+from scheduler.workdays import WorkdayCalendar
+from tests.conftest import SHANGHAI, d, obligation
+
+Dates = Callable[..., list[dt.date]]
+
+
+def ds(*texts: str) -> list[dt.date]:
+    return [d(t) for t in texts]
+
+
+# -- quotas -------------------------------------------------------------------------------------
+
+
+def test_quarterly_lands_once_in_each_quarter_on_its_first_working_day(dates_of: Dates) -> None:
+    got = dates_of({"type": "quota", "count": 1, "per": "quarter", "unit": "day"}, "2024-01-01", "2026-12-31")
+    assert got == ds(
+        "2024-01-02", "2024-04-01", "2024-07-01", "2024-10-08",  # 1 Jan and 1-7 Oct are off
+        "2025-01-02", "2025-04-01", "2025-07-01", "2025-10-09",  # 1-8 Oct 2025 are off
+        "2026-01-04", "2026-04-01", "2026-07-01", "2026-10-08",  # 4 Jan 2026 is a make-up Sunday
+    )
+
+
+def test_weekly_never_falls_in_the_2025_national_day_break(dates_of: Dates) -> None:
+    got = dates_of({"type": "quota", "count": 1, "per": "week", "unit": "day"}, "2025-09-15", "2025-10-19")
+    assert got == ds("2025-09-15", "2025-09-22", "2025-09-29", "2025-10-09", "2025-10-13")
+    assert not [x for x in got if d("2025-10-01") <= x <= d("2025-10-08")]
+
+
+def test_weekly_preferred_weekday_moves_within_its_week(dates_of: Dates) -> None:
+    place = {"weekday": "wed"}
+    got = dates_of({"type": "quota", "count": 1, "per": "week", "place": place}, "2025-09-22", "2025-10-12")
+    # 1 Oct (Wed) is off and the rest of that week too, so the previous working day;
+    # 8 Oct (Wed) is off, so the next working day of that week
+    assert got == ds("2025-09-24", "2025-09-30", "2025-10-09")
+
+
+def test_week_without_working_days_gets_no_session_and_a_warning(rules_from: Callable[..., RuleSet]) -> None:
+    rules = rules_from([obligation("t.weekly", {"type": "quota", "count": 1, "per": "week"})])
+    result = Expander(rules, WorkdayCalendar(), SHANGHAI).expand(d("2026-02-09"), d("2026-03-01"))
+    assert [o.date for o in result.occurrences] == ds("2026-02-09", "2026-02-24")
+    assert any("2026-W08" in w and "no working day" in w for w in result.warnings)
+
+
+def test_monthly_first_working_day(dates_of: Dates) -> None:
+    got = dates_of({"type": "quota", "count": 1, "per": "month"}, "2025-01-01", "2025-06-30")
+    assert got == ds("2025-01-02", "2025-02-05", "2025-03-03", "2025-04-01", "2025-05-06", "2025-06-03")
+
+
+def test_every_two_months(dates_of: Dates) -> None:
+    got = dates_of({"type": "quota", "count": 1, "per": "two_months"}, "2025-01-01", "2025-12-31")
+    assert got == ds("2025-01-02", "2025-03-03", "2025-05-06", "2025-07-01", "2025-09-01", "2025-11-03")
+
+
+def test_half_year(dates_of: Dates) -> None:
+    got = dates_of({"type": "quota", "count": 1, "per": "half_year"}, "2024-01-01", "2025-12-31")
+    assert got == ds("2024-01-02", "2024-07-01", "2025-01-02", "2025-07-01")
+
+
+def test_two_per_year_spread_over_the_halves(dates_of: Dates) -> None:
+    got = dates_of({"type": "quota", "count": 2, "per": "year"}, "2025-01-01", "2025-12-31")
+    assert got == ds("2025-01-02", "2025-07-01")
+
+
+def test_two_days_per_week_split_the_working_days(dates_of: Dates) -> None:
+    got = dates_of({"type": "quota", "count": 2, "per": "week", "unit": "day"}, "2025-09-22", "2025-10-05")
+    # week of 22 Sep has six working days (28 Sep is a make-up Sunday): runs of 3 + 3;
+    # week of 29 Sep has two: 29 and 30 Sep
+    assert got == ds("2025-09-22", "2025-09-25", "2025-09-29", "2025-09-30")
+
+
+def test_first_working_day_of_the_second_month_of_the_quarter(dates_of: Dates) -> None:
+    place = {"month": 2, "nth_working_day": 1}
+    got = dates_of({"type": "quota", "count": 1, "per": "quarter", "place": place}, "2025-01-01", "2025-12-31")
+    # 1-4 Feb 2025 are Spring Festival; 1-5 May are Labour Day
+    assert got == ds("2025-02-05", "2025-05-06", "2025-08-01", "2025-11-03")
+
+
+def test_last_working_day_of_the_quarter(dates_of: Dates) -> None:
+    got = dates_of({"type": "quota", "count": 1, "per": "quarter", "place": {"nth_working_day": -1}},
+                   "2025-01-01", "2025-12-31")
+    assert got == ds("2025-03-31", "2025-06-30", "2025-09-30", "2025-12-31")
+
+
+@pytest.mark.parametrize(("shift", "expected"), [
+    ("next", ["2025-01-15", "2025-02-17", "2025-03-17", "2025-04-15", "2025-05-15", "2025-06-16"]),
+    ("previous", ["2025-01-15", "2025-02-14", "2025-03-14", "2025-04-15", "2025-05-15", "2025-06-13"]),
+])
+def test_fixed_day_of_month_shifts_when_off(dates_of: Dates, shift: str, expected: list[str]) -> None:
+    place = {"day": 15, "shift": shift}
+    got = dates_of({"type": "quota", "count": 1, "per": "month", "place": place}, "2025-01-01", "2025-06-30")
+    assert got == ds(*expected)
+
+
+def test_session_time_gives_start_and_end_in_the_zone(rules_from: Callable[..., RuleSet]) -> None:
+    sched = {"type": "quota", "count": 1, "per": "month", "time": {"start": "09:30", "end": "12:00"}}
+    rules = rules_from([obligation("t.timed", sched)])
+    occ = Expander(rules, WorkdayCalendar(), SHANGHAI).expand(d("2025-10-01"), d("2025-10-31")).occurrences[0]
+    assert occ.start == dt.datetime(2025, 10, 9, 9, 30, tzinfo=SHANGHAI)
+    assert occ.end == dt.datetime(2025, 10, 9, 12, 0, tzinfo=SHANGHAI)
+    assert occ.start.isoformat() == "2025-10-09T09:30:00+08:00"
+
+
+def test_plan_issued_mid_year_fills_the_yearly_quota_after_its_date(dates_of: Dates) -> None:
+    """Regression: a plan issued on 2024-03-31 placed its 2024 lecture on 2 January and dropped it."""
+    got = dates_of({"type": "quota", "count": 2, "per": "year"}, "2024-01-01", "2024-12-31",
+                   effective={"from": "2024-03-31"})
+    assert len(got) == 2
+    assert all(x >= d("2024-03-31") for x in got)
+    assert got[0] == d("2024-04-01")
+
+
+# -- deadlines ----------------------------------------------------------------------------------
+
+
+@pytest.mark.parametrize(("policy", "expected"), [
+    ("keep", "2025-03-01"),  # a Saturday, kept as written
+    ("previous", "2025-02-28"),
+    ("next", "2025-03-03"),
+])
+def test_before_1_march_2025_under_each_policy(dates_of: Dates, policy: str, expected: str) -> None:
+    got = dates_of({"type": "yearly_deadline", "month": 3, "day": 1, "holiday_policy": policy},
+                   "2025-01-01", "2025-12-31")
+    assert got == [d(expected)]
+
+
+def test_yearly_deadlines_2024_to_2026(dates_of: Dates) -> None:
+    got = dates_of({"type": "yearly_deadline", "month": 4, "day": 30, "holiday_policy": "previous"},
+                   "2024-01-01", "2026-12-31")
+    assert got == ds("2024-04-30", "2025-04-30", "2026-04-30")
+
+
+def test_strictly_before_1_april(dates_of: Dates) -> None:
+    got = dates_of({"type": "yearly_deadline", "month": 4, "day": 1, "exclusive": True}, "2025-01-01", "2025-12-31")
+    assert got == ds("2025-03-31")
+
+
+def test_29_february_in_a_common_year(dates_of: Dates) -> None:
+    got = dates_of({"type": "yearly_deadline", "month": 2, "day": 29}, "2024-01-01", "2025-12-31")
+    assert got == ds("2024-02-29", "2025-02-28")
+
+
+def test_holiday_move_can_cross_new_year(dates_of: Dates) -> None:
+    got = dates_of({"type": "yearly_deadline", "month": 1, "day": 1, "holiday_policy": "previous"},
+                   "2024-12-01", "2025-01-31")
+    assert got == ds("2024-12-31")
+
+
+def test_window_first_quarter_and_year_end(dates_of: Dates) -> None:
+    assert dates_of({"type": "window", "period": "quarter", "index": 1}, "2024-01-01", "2026-12-31") == ds(
+        "2024-03-31", "2025-03-31", "2026-03-31")
+    assert dates_of({"type": "window", "period": "year", "holiday_policy": "previous"},
+                    "2024-01-01", "2026-12-31") == ds("2024-12-31", "2025-12-31", "2026-12-31")
+    # 31 March 2024 is a Sunday
+    assert dates_of({"type": "window", "period": "quarter", "index": 1, "holiday_policy": "previous"},
+                    "2024-01-01", "2024-12-31") == ds("2024-03-29")
+
+
+def test_window_carries_its_first_day(rules_from: Callable[..., RuleSet]) -> None:
+    rules = rules_from([obligation("t.w", {"type": "window", "period": "quarter", "index": 1})])
+    occ = Expander(rules, WorkdayCalendar(), SHANGHAI).expand(d("2025-01-01"), d("2025-12-31")).occurrences
+    assert [(o.window_start, o.date, o.kind) for o in occ] == [(d("2025-01-01"), d("2025-03-31"), "deadline")]
+
+
+def test_one_off_deadlines(dates_of: Dates) -> None:
+    assert dates_of({"type": "once", "date": "2020-06-15"}, "2020-01-01", "2020-12-31") == ds("2020-06-15")
+    assert dates_of({"type": "once", "date": "2024-12-31"}, "2024-01-01", "2026-12-31") == ds("2024-12-31")
+    # 2021年3月1日之前: strictly before
+    assert dates_of({"type": "once", "date": "2021-03-01", "exclusive": True}, "2021-01-01", "2021-12-31") == ds(
+        "2021-02-28")
+    assert dates_of({"type": "once", "date": "2024-12-31"}, "2025-01-01", "2025-12-31") == []
+
+
+# -- RRULE and exceptions -----------------------------------------------------------------------
+
+
+def test_rrule_moved_to_next_working_day(dates_of: Dates) -> None:
+    sched = {"type": "rrule", "rrule": "FREQ=MONTHLY;BYMONTHDAY=1", "start": "2025-01-01"}
+    got = dates_of(sched, "2025-09-01", "2026-01-31")
+    assert got == ds("2025-09-01", "2025-10-09", "2025-11-03", "2025-12-01", "2026-01-04")
+
+
+def test_rrule_skip_drops_days_off(dates_of: Dates) -> None:
+    sched = {"type": "rrule", "rrule": "FREQ=WEEKLY;BYDAY=WE", "start": "2025-01-01", "holiday_policy": "skip"}
+    assert dates_of(sched, "2025-09-22", "2025-10-12") == ds("2025-09-24")
+
+
+def test_exceptions_skip_move_and_add(rules_from: Callable[..., RuleSet]) -> None:
+    exceptions = [
+        {"skip": "2025-04-01"},
+        {"move": "2025-07-01", "to": "2025-07-03"},
+        {"add": "2025-08-15", "units": ["cty"]},
+    ]
+    rules = rules_from([obligation("t.q", {"type": "quota", "count": 1, "per": "quarter"},
+                                   applies_to=["cty", "cty2"], exceptions=exceptions)])
+    occ = Expander(rules, WorkdayCalendar(), SHANGHAI).expand(d("2025-01-01"), d("2025-12-31")).occurrences
+    assert [(o.unit, o.date.isoformat()) for o in occ] == [
+        ("cty", "2025-01-02"), ("cty2", "2025-01-02"),
+        ("cty", "2025-07-03"), ("cty2", "2025-07-03"),
+        ("cty", "2025-08-15"),
+        ("cty", "2025-10-09"), ("cty2", "2025-10-09"),
+    ]
+    moved = next(o for o in occ if o.date == d("2025-07-03"))
+    assert moved.slot == "2025-Q3"  # same identity as before the move
+    assert moved.nominal == d("2025-07-01")
+
+
+def test_exception_on_a_date_without_occurrence_warns(rules_from: Callable[..., RuleSet]) -> None:
+    rules = rules_from([obligation("t.q", {"type": "quota", "count": 1, "per": "quarter"},
+                                   exceptions=[{"skip": "2025-04-02"}])])
+    result = Expander(rules, WorkdayCalendar(), SHANGHAI).expand(d("2025-01-01"), d("2025-12-31"))
+    assert len(result.occurrences) == 4
+    assert any("2025-04-02" in w for w in result.warnings)
+
+
+# -- units and effective periods ----------------------------------------------------------------
+
+
+def test_one_obligation_yields_occurrences_for_every_unit(rules_from: Callable[..., RuleSet]) -> None:
+    rules = rules_from([obligation("t.m", {"type": "quota", "count": 1, "per": "month"},
+                                   applies_to={"level": "township"})])
+    occ = Expander(rules, WorkdayCalendar(), SHANGHAI).expand(d("2025-03-01"), d("2025-03-31")).occurrences
+    assert [(o.unit, o.date) for o in occ] == [("cty.town", d("2025-03-03")), ("cty2.town", d("2025-03-03"))]
+    occ = Expander(rules, WorkdayCalendar(), SHANGHAI).expand(d("2025-03-01"), d("2025-03-31"),
+                                                                 units={"cty2.town"}).occurrences
+    assert [o.unit for o in occ] == ["cty2.town"]
+
+
+def test_selector_under_limits_to_a_subtree(rules_from: Callable[..., RuleSet]) -> None:
+    rules = rules_from([obligation("t.m", {"type": "quota", "count": 1, "per": "month"},
+                                   applies_to={"level": "township", "under": "cty2"})])
+    assert rules.applies_to(rules.obligations["t.m"]) == ["cty2.town"]
+
+
+def test_effective_period_bounds_occurrences(dates_of: Dates) -> None:
+    got = dates_of({"type": "quota", "count": 1, "per": "month"}, "2024-01-01", "2026-12-31",
+                   effective={"from": "2025-11-15", "until": "2026-02-10"})
+    # November and February are cut by the effective period: each is filled inside the part in force
+    assert got == ds("2025-11-17", "2025-12-01", "2026-01-04", "2026-02-02")
+
+
+def test_local_holiday_in_rules_file_moves_sessions(rules_from: Callable[..., RuleSet]) -> None:
+    rules = rules_from([obligation("t.m", {"type": "quota", "count": 1, "per": "month"})],
+                       calendar={"holidays": [{"date": "2025-06-03", "name": "地方节日"}]})
+    occ = Expander(rules, WorkdayCalendar(), SHANGHAI).expand(d("2025-06-01"), d("2025-06-30")).occurrences
+    assert [o.date for o in occ] == [d("2025-06-04")]
+
+
+def test_range_does_not_change_placement(dates_of: Dates) -> None:
+    sched = {"type": "quota", "count": 3, "per": "month"}
+    whole = dates_of(sched, "2025-03-01", "2025-03-31")
+    part = dates_of(sched, "2025-03-10", "2025-03-31")
+    assert part == [x for x in whole if x >= d("2025-03-10")]
+
+
+def test_level_selector_stays_in_its_own_rules_file(tmp_path, rules_from) -> None:  # noqa: ANN001
+    """Regression: `{level: county}` in one document's file also selected other documents' counties."""
+    from obligations.loader import load_rules
+    from tests.conftest import write_rules
+
+    (tmp_path / "a").mkdir()
+    first = write_rules(tmp_path / "a", [obligation("t.m", {"type": "quota", "count": 1, "per": "month"},
+                                                    applies_to={"level": "county"})])
+    other = tmp_path / "other.yaml"
+    other.write_text(
+        "document: {id: o-2024, title: 其他}\nunits:\n  - {id: o, name: 其他县, level: county}\n",
+        encoding="utf-8",
+    )
+    rules = load_rules([first, other])
+    assert rules.applies_to(rules.obligations["t.m"]) == ["cty", "cty2"]
