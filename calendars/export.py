@@ -9,6 +9,7 @@ from calendars.ics import build_calendar
 from obligations.i18n import Language, t
 from obligations.ruleset import RuleSet
 from scheduler.expand import Expander, Expansion
+from scheduler.occurrence import Occurrence
 
 
 def single_feed(
@@ -29,19 +30,24 @@ def export_feeds(
     expansion = expander.expand(first, last)
     guessed = expander.calendar.guessed_years
     base = t("calendar_name", lang)
-    groups: dict[Path, tuple[str, list]] = {}
+    # every unit, level and duty gets a file, even an empty one: a subscribed URL must not 404
+    groups: dict[Path, tuple[str, list[Occurrence]]] = {}
+    unit_ids = [unit] if unit else list(rules.units)
+    for uid in unit_ids:
+        groups[out / "unit" / f"{uid}.ics"] = (f"{base} · {rules.units[uid].name}", [])
     if unit is None:
-        groups[out / "all.ics"] = (f"{base} · {t('all_units', lang)}", expansion.occurrences)
+        groups[out / "all.ics"] = (f"{base} · {t('all_units', lang)}", list(expansion.occurrences))
+        for level in dict.fromkeys(u.level.value for u in rules.units.values()):
+            groups[out / "level" / f"{level}.ics"] = (f"{base} · {level}", [])
+        for ob in rules.obligations.values():
+            groups[out / "obligation" / f"{ob.id}.ics"] = (f"{base} · {ob.title}", [])
     for occ in expansion.occurrences:
         if occ.unit is not None and (unit is None or occ.unit == unit):
-            name = rules.units[occ.unit].name
-            groups.setdefault(out / "unit" / f"{occ.unit}.ics", (f"{base} · {name}", []))[1].append(occ)
+            groups[out / "unit" / f"{occ.unit}.ics"][1].append(occ)
             if unit is None:
-                level = rules.units[occ.unit].level.value
-                groups.setdefault(out / "level" / f"{level}.ics", (f"{base} · {level}", []))[1].append(occ)
+                groups[out / "level" / f"{rules.units[occ.unit].level.value}.ics"][1].append(occ)
         if unit is None:
-            groups.setdefault(out / "obligation" / f"{occ.obligation.id}.ics",
-                              (f"{base} · {occ.obligation.title}", []))[1].append(occ)
+            groups[out / "obligation" / f"{occ.obligation.id}.ics"][1].append(occ)
     for path, (name, occs) in groups.items():
         path.parent.mkdir(parents=True, exist_ok=True)
         cal = build_calendar(occs, rules, tz=expander.tz, name=name, lang=lang, guessed_years=guessed)

@@ -95,7 +95,10 @@ def cli(monkeypatch: pytest.MonkeyPatch) -> Callable[..., CliResult]:
         buffer = io.BytesIO()
         stdout = io.TextIOWrapper(buffer, encoding="utf-8", write_through=True)  # has .buffer, like sys.stdout
         with redirect_stdout(stdout), redirect_stderr(err):
-            code = main.run(list(args))
+            try:
+                code = main.run(list(args))
+            except SystemExit as exc:  # argparse's usage errors
+                code = int(exc.code or 0)
         stdout.flush()
         return CliResult(code, buffer.getvalue().decode("utf-8"), err.getvalue())
 

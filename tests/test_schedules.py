@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import datetime as dt
 from collections.abc import Callable
+from pathlib import Path
 
 import pytest
 
@@ -263,7 +264,7 @@ def test_range_does_not_change_placement(dates_of: Dates) -> None:
     assert part == [x for x in whole if x >= d("2025-03-10")]
 
 
-def test_level_selector_stays_in_its_own_rules_file(tmp_path, rules_from) -> None:  # noqa: ANN001
+def test_level_selector_stays_in_its_own_rules_file(tmp_path: Path) -> None:
     """Regression: `{level: county}` in one document's file also selected other documents' counties."""
     from obligations.loader import load_rules
     from tests.conftest import write_rules

@@ -1,0 +1,108 @@
+"""The command line: expand's formats, ids, errors and exit codes."""
+
+from __future__ import annotations
+
+import csv
+import io
+from collections.abc import Callable
+from pathlib import Path
+
+import pytest
+
+from tests.conftest import DATA, CliResult
+
+CONFIG = str(DATA / "sample-config.yaml")
+
+
+def test_expand_json_has_the_documented_fields(cli: Callable[..., CliResult]) -> None:
+    result = cli("expand", "--config", CONFIG, "--from", "2025-02-20", "--to", "2025-04-10", "--format", "json")
+    assert result.code == 0, result.err
+    items = result.json()
+    assert [i["date"] for i in items] == sorted(i["date"] for i in items)
+    report = next(i for i in items if i["obligation"] == "t.report" and i["unit"] == "cty")
+    assert report == {
+        "obligation": "t.report",
+        "title": "报告上一年度法治政府建设情况",
+        "unit": "cty",
+        "unit_name": "测试县人民政府",
+        "date": "2025-02-28",  # 1 March 2025 is a Saturday; the rule moves it to the previous working day
+        "start": None,
+        "end": None,
+        "kind": "deadline",
+        "uid": "t.report/cty/2025",
+        "nominal_date": "2025-03-01",
+        "window_start": None,
+        "source": {"doc": "t-2024", "clause": "", "quote": "每年3月1日前"},
+    }
+    sessions = [i for i in items if i["obligation"] == "t.reception-prefecture"]
+    assert [(s["date"], s["kind"]) for s in sessions] == [("2025-04-01", "session")]
+
+
+def test_expand_filters_by_unit_and_obligation(cli: Callable[..., CliResult]) -> None:
+    result = cli("expand", "--config", CONFIG, "--from", "2025-01-01", "--to", "2025-12-31",
+                 "--format", "json", "--unit", "cty.town")
+    units = {i["unit"] for i in result.json()}
+    assert units == {"cty.town"}
+    # every week starting on a Monday from 6 Jan to 29 Dec 2025 (52) has a working day; the week of
+    # 30 Dec 2024 places its session on that Monday, outside the range
+    assert len(result.json()) == 52
+    result = cli("expand", "--config", CONFIG, "--from", "2025-01-01", "--to", "2025-12-31",
+                 "--format", "json", "--obligation", "t.report")
+    assert [(i["unit"], i["date"]) for i in result.json()] == [("cty", "2025-02-28"), ("pref", "2025-02-28")]
+
+
+def test_expand_csv_and_table(cli: Callable[..., CliResult]) -> None:
+    result = cli("expand", "--config", CONFIG, "--from", "2025-10-01", "--to", "2025-10-12", "--format", "csv")
+    rows = list(csv.DictReader(io.StringIO(result.out)))
+    assert [(r["date"], r["obligation"], r["unit"]) for r in rows] == [
+        ("2025-10-09", "t.reception-prefecture", "pref"),
+        ("2025-10-09", "t.reception-township", "cty.town"),
+    ]
+    assert rows[0]["quote"] == "州领导干部每季度至少1天"
+    table = cli("expand", "--config", CONFIG, "--from", "2025-10-01", "--to", "2025-10-12")
+    assert table.out.splitlines()[0].split() == ["日期", "类型", "单位", "名称", "事项"]
+    assert "2025-10-09  活动  测试州人民政府" in table.out
+    english = cli("expand", "--config", CONFIG, "--from", "2025-10-01", "--to", "2025-10-12", "--lang", "en")
+    assert english.out.splitlines()[0].split()[:2] == ["Date", "Kind"]
+
+
+@pytest.mark.parametrize(("args", "message"), [
+    (["--unit", "cty.twn"], "--unit cty.twn: unknown unit id; did you mean 'cty.town'?"),
+    (["--obligation", "t.reprt"], "--obligation t.reprt: unknown obligation id; did you mean 't.report'?"),
+])
+def test_unknown_ids_are_named_with_the_closest(cli: Callable[..., CliResult], args: list[str], message: str) -> None:
+    result = cli("expand", "--config", CONFIG, "--from", "2025-01-01", "--to", "2025-01-31", *args)
+    assert result.code == 2
+    assert message in result.err
+
+
+def test_reversed_range_and_missing_config(cli: Callable[..., CliResult]) -> None:
+    result = cli("expand", "--config", CONFIG, "--from", "2025-02-01", "--to", "2025-01-01")
+    assert result.code == 1
+    assert "--to 2025-01-01 is before --from 2025-02-01" in result.err
+    result = cli("expand", "--config", "nope.yaml", "--from", "2025-01-01", "--to", "2025-01-02")
+    assert result.code == 1
+    assert "nope.yaml: config file not found" in result.err
+
+
+def test_year_without_holiday_data_is_a_clear_error(cli: Callable[..., CliResult]) -> None:
+    result = cli("expand", "--config", CONFIG, "--from", "2027-01-01", "--to", "2027-03-31")
+    assert result.code == 1
+    assert "no official holiday data for 2027" in result.err
+    assert "Traceback" not in result.err
+
+
+def test_weekends_only_opt_in_warns_visibly(cli: Callable[..., CliResult], tmp_path: Path) -> None:
+    config = tmp_path / "config.yaml"
+    config.write_text(f"rules: [{DATA / 'rules' / 'sample.yaml'}]\ncalendar: {{beyond_dataset: weekends_only}}\n",
+                      encoding="utf-8")
+    result = cli("expand", "--config", str(config), "--from", "2027-01-01", "--to", "2027-01-31", "--format", "json")
+    assert result.code == 0
+    assert "warning: 2027: no official holiday data; working days are a weekends-only guess" in result.err
+    assert result.json()[0]["date"] == "2027-01-01"  # a Friday; the real notice will make it a holiday
+
+
+def test_bad_date_argument_is_a_usage_error(cli: Callable[..., CliResult]) -> None:
+    result = cli("expand", "--config", CONFIG, "--from", "2025-02-30", "--to", "2025-03-01")
+    assert result.code == 2
+    assert "'2025-02-30' is not a date" in result.err

@@ -1,0 +1,84 @@
+"""Validation: every broken file in tests/data/broken gives exactly the messages it expects.
+
+Each file ends with ``# expect: file:line:column: message`` lines, the exact
+output of ``python main.py validate FILE``.
+"""
+
+from __future__ import annotations
+
+import os
+import subprocess
+import sys
+from collections.abc import Callable
+from pathlib import Path
+
+import pytest
+
+from tests.conftest import DATA, ROOT, CliResult
+
+BROKEN = sorted((DATA / "broken").glob("*.yaml"))
+
+
+def expected_lines(path: Path) -> list[str]:
+    return [line.removeprefix("# expect: ") for line in path.read_text(encoding="utf-8").splitlines()
+            if line.startswith("# expect: ")]
+
+
+@pytest.mark.parametrize("path", BROKEN, ids=[p.stem for p in BROKEN])
+def test_broken_file_reports_its_place_and_fix(path: Path, cli: Callable[..., CliResult],
+                                               monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.chdir(ROOT)
+    rel = path.relative_to(ROOT).as_posix()
+    result = cli("validate", rel)
+    assert result.code == 2
+    lines = result.err.splitlines()
+    assert lines[-1] == f"{len(lines) - 1} problem(s) found"
+    assert lines[:-1] == expected_lines(path)
+    assert "Traceback" not in result.err
+
+
+def test_every_problem_of_every_file_at_once(cli: Callable[..., CliResult], monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.chdir(ROOT)
+    files = [p.relative_to(ROOT).as_posix() for p in BROKEN]
+    result = cli("validate", *files)
+    assert result.code == 2
+    reported = {line.split(":")[0] for line in result.err.splitlines()[:-1]}
+    assert reported == set(files)
+
+
+def test_valid_file_exits_zero(cli: Callable[..., CliResult], monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.chdir(ROOT)
+    result = cli("validate", "tests/data/rules/sample.yaml")
+    assert result.code == 0, result.err
+    assert result.out.startswith("ok: 1 file(s), 5 units, 3 obligations")
+
+
+def test_the_broken_folder_covers_what_the_issue_lists() -> None:
+    text = "\n".join(line for p in BROKEN for line in expected_lines(p))
+    for needle in ["did you mean 'pref.korla'", "duplicate obligation id", "February has 29 days",
+                   "a week has 5 working days", "not a valid RFC 5545 rule", "expected a whole number",
+                   "unknown key 'schedul'"]:
+        assert needle in text
+
+
+def test_no_traceback_from_a_real_process(tmp_path: Path) -> None:
+    """The installed entry point, not just the function: bad input never prints a traceback."""
+    bad = tmp_path / "bad.yaml"
+    bad.write_bytes(b"\xff\xfe not utf-8")
+    missing = tmp_path / "missing.yaml"
+    proc = subprocess.run([sys.executable, str(ROOT / "main.py"), "validate", str(bad), str(missing)],
+                          capture_output=True, text=True, cwd=tmp_path, env={**os.environ, "PYTHONPATH": str(ROOT)},
+                          check=False)
+    assert proc.returncode == 2
+    assert "Traceback" not in proc.stderr
+    assert "not UTF-8 text" in proc.stderr
+    assert "missing.yaml: file not found" in proc.stderr
+
+
+def test_bad_config_is_reported_with_its_place(tmp_path: Path, cli: Callable[..., CliResult]) -> None:
+    config = tmp_path / "config.yaml"
+    config.write_text("timezone: Asia/Shanghia\ncalendar:\n  beyond_dataset: guess\n", encoding="utf-8")
+    result = cli("validate", "--config", str(config))
+    assert result.code == 2
+    assert ":1:11: timezone: unknown time zone 'Asia/Shanghia'" in result.err
+    assert ":3:19: beyond_dataset: 'guess' is not one of error, weekends_only" in result.err
