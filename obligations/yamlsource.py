@@ -8,11 +8,12 @@ error's ``loc``) onto that tree so every message can say ``file:line:column``.
 from __future__ import annotations
 
 import datetime as dt
+import re
 from collections.abc import Sequence
-from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
+import yaml
 from ruamel.yaml import YAML
 from ruamel.yaml.comments import CommentedMap, CommentedSeq
 from ruamel.yaml.constructor import RoundTripConstructor
@@ -23,13 +24,25 @@ from obligations.errors import Problem
 PathItem = str | int
 
 
-@dataclass(frozen=True)
 class YamlDocument:
-    """A parsed YAML file: the positioned tree and the same data as plain Python."""
+    """A parsed YAML file: its data as plain Python, and, on demand, the positioned tree.
 
-    file: str
-    tree: Any
-    data: Any
+    Loading goes through libyaml (about ten times faster than the round-trip
+    parser); the round-trip tree, which knows every line and column, is built
+    only when a problem has to be placed.
+    """
+
+    def __init__(self, file: str, text: str, data: Any, tree: Any = None) -> None:
+        self.file = file
+        self.text = text
+        self.data = data
+        self._tree = tree
+
+    @property
+    def tree(self) -> Any:
+        if self._tree is None:
+            self._tree = parse_yaml(self.text, self.file).tree
+        return self._tree
 
     def problem(self, path: Sequence[PathItem], message: str) -> Problem:
         line, column = position(self.tree, path)
@@ -55,7 +68,68 @@ def read_yaml(path: Path, display: str | None = None) -> YamlDocument:
         ) from None
     except OSError as exc:
         raise YamlSyntaxError(Problem(name, 0, 0, f"cannot read: {exc.strerror}")) from None
-    return parse_yaml(text, name)
+    return load_yaml(text, name)
+
+
+def load_yaml(text: str, name: str) -> YamlDocument:
+    """Fast path through libyaml; anything unusual goes to the round-trip parser for its message."""
+    try:
+        data = yaml.load(text, Loader=_Yaml12Loader)  # a SafeLoader subclass: no arbitrary objects
+    except yaml.YAMLError:
+        return parse_yaml(text, name)  # raises with the round-trip parser's placed message
+    return YamlDocument(name, text, data)
+
+
+class _Yaml12Loader(yaml.CSafeLoader):
+    """libyaml with YAML 1.2 core scalars, as ruamel.yaml reads them.
+
+    PyYAML follows YAML 1.1, where ``09:00`` is the integer 540 and ``on`` is
+    true; that would silently change a rule. Timestamps stay text (pydantic
+    parses them, with a message naming the place), and duplicate keys are an
+    error instead of the last one silently winning.
+    """
+
+    def construct_mapping(self, node: yaml.MappingNode, deep: bool = False) -> dict[Any, Any]:
+        seen: set[Any] = set()
+        for key_node, _ in node.value:
+            key = self.construct_object(key_node, deep=True)
+            if key in seen:
+                raise yaml.constructor.ConstructorError(None, None, f"duplicate key {key!r}", key_node.start_mark)
+            seen.add(key)
+        return super().construct_mapping(node, deep=deep)
+
+
+_REPLACED = {"tag:yaml.org,2002:bool", "tag:yaml.org,2002:int", "tag:yaml.org,2002:float",
+             "tag:yaml.org,2002:timestamp"}
+_Yaml12Loader.yaml_implicit_resolvers = {
+    first: [(tag, rx) for tag, rx in resolvers if tag not in _REPLACED]
+    for first, resolvers in yaml.CSafeLoader.yaml_implicit_resolvers.items()
+}
+_Yaml12Loader.add_implicit_resolver(
+    "tag:yaml.org,2002:bool", re.compile(r"^(?:true|True|TRUE|false|False|FALSE)$"), list("tTfF")
+)
+_Yaml12Loader.add_implicit_resolver(
+    "tag:yaml.org,2002:int",
+    re.compile(r"^(?:[-+]?[0-9][0-9_]*|0o[0-7_]+|0x[0-9a-fA-F_]+)$"),
+    list("-+0123456789"),
+)
+
+
+def _construct_int_1_2(loader: yaml.SafeLoader, node: yaml.ScalarNode) -> int:
+    text = str(loader.construct_scalar(node)).replace("_", "")
+    if text.startswith("0o"):
+        return int(text[2:], 8)
+    if text.startswith("0x"):
+        return int(text[2:], 16)
+    return int(text, 10)  # 017 is seventeen in YAML 1.2, not octal
+
+
+_Yaml12Loader.add_constructor("tag:yaml.org,2002:int", _construct_int_1_2)
+_Yaml12Loader.add_implicit_resolver(
+    "tag:yaml.org,2002:float",
+    re.compile(r"^(?:[-+]?(?:\.[0-9]+|[0-9]+(?:\.[0-9]*)?)(?:[eE][-+]?[0-9]+)?|[-+]?\.(?:inf|Inf|INF)|\.(?:nan|NaN|NAN))$"),
+    list("-+0123456789."),
+)
 
 
 class _DatesAsText(RoundTripConstructor):
@@ -67,10 +141,11 @@ _DatesAsText.add_constructor("tag:yaml.org,2002:timestamp", RoundTripConstructor
 
 
 def parse_yaml(text: str, name: str) -> YamlDocument:
-    yaml = YAML(typ="rt")
-    yaml.Constructor = _DatesAsText
+    """The round-trip parse, which records the place of every key and item."""
+    rt = YAML(typ="rt")
+    rt.Constructor = _DatesAsText
     try:
-        tree = yaml.load(text)
+        tree = rt.load(text)
     except MarkedYAMLError as exc:
         mark = exc.problem_mark or exc.context_mark
         what = " ".join(s for s in (exc.context, exc.problem) if s)
@@ -82,7 +157,7 @@ def parse_yaml(text: str, name: str) -> YamlDocument:
         if opened is not None and mark is not None and opened.line != mark.line:
             hint += f" (the construct began at line {opened.line + 1}, column {opened.column + 1})"
         raise YamlSyntaxError(Problem(name, line, column, f"YAML syntax: {what}{hint}")) from None
-    return YamlDocument(name, tree, to_plain(tree))
+    return YamlDocument(name, text, to_plain(tree), tree)
 
 
 def to_plain(node: Any) -> Any:
@@ -151,4 +226,13 @@ def value_position(tree: Any, path: Sequence[PathItem]) -> tuple[int, int]:
     return parent_line_col
 
 
-__all__ = ["YamlDocument", "YamlSyntaxError", "parse_yaml", "position", "read_yaml", "to_plain", "value_position"]
+__all__ = [
+    "YamlDocument",
+    "YamlSyntaxError",
+    "load_yaml",
+    "parse_yaml",
+    "position",
+    "read_yaml",
+    "to_plain",
+    "value_position",
+]

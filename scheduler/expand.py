@@ -10,6 +10,7 @@ import dataclasses
 import datetime as dt
 from collections.abc import Callable, Collection, Iterable
 from dataclasses import dataclass, field
+from operator import attrgetter
 from zoneinfo import ZoneInfo
 
 from obligations.model import Exception_, Obligation, QuotaSchedule, RRuleSchedule, TimeOfDay
@@ -19,6 +20,7 @@ from scheduler.periods import Span
 from scheduler.slots import slots_for
 from scheduler.workdays import WorkdayCalendar
 
+_ORDER = attrgetter("date", "obligation.id", "unit", "slot")
 _EXCEPTION_MARGIN = dt.timedelta(days=62)  # a move may bring an occurrence in from outside the range
 
 
@@ -79,7 +81,8 @@ class Expander:
                 if not targets:
                     continue
             out.extend(self._obligation(ob, targets, first, last, warnings))
-        out.sort(key=lambda o: (o.date, o.obligation.id, o.unit or "", o.slot))
+        # units of one duty are all None or all str, so None never meets str in a comparison
+        out.sort(key=_ORDER)
         for year in sorted(self.calendar.guessed_years):
             warnings.setdefault(
                 f"{year}: no official holiday data; working days are a weekends-only guess "

@@ -26,9 +26,14 @@ class Slot:
     window_start: dt.date | None = None  # first day of the period it may be done in
 
 
-@dataclass(frozen=True, slots=True)
+@dataclass(slots=True, eq=True)
 class Occurrence:
-    """One duty, for one unit, on one day."""
+    """One duty, for one unit, on one day.
+
+    Not frozen: expansion makes a million of these a year for 2,000 units, and a
+    frozen dataclass pays for ``object.__setattr__`` on every field. Treat it as
+    read-only all the same.
+    """
 
     obligation: Obligation
     unit: str | None
