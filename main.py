@@ -215,6 +215,31 @@ def cmd_ics(args: argparse.Namespace) -> int:
     return 0
 
 
+def cmd_list(args: argparse.Namespace) -> int:
+    """List the duties themselves, including unscheduled ones and those awaiting review."""
+    ctx = load_context(args)
+    rows = []
+    for ob in ctx.rules.obligations.values():
+        if args.type and ob.schedule.type != args.type:
+            continue
+        if args.review and not ob.review:
+            continue
+        doc = ctx.rules.document_of(ob)
+        rows.append({
+            "obligation": ob.id, "title": ob.title, "schedule": ob.schedule.type, "review": ob.review,
+            "review_reason": ob.review_reason, "units": len([u for u in ctx.rules.applies_to(ob) if u]),
+            "source": {"doc": doc.id, "clause": ob.source.clause, "quote": ob.source.quote},
+        })
+    if args.format == "json":
+        sys.stdout.write(json.dumps(rows, ensure_ascii=False, indent=2) + "\n")
+        return 0
+    for row in rows:
+        flag = " [review]" if row["review"] else ""
+        print(f"{row['obligation']}  {row['schedule']}  {row['title']}{flag}")
+    print(f"{len(rows)} duties", file=sys.stderr)
+    return 0
+
+
 def cmd_schema(args: argparse.Namespace) -> int:
     """Write the JSON Schemas of the rules files and of config.yaml."""
     from obligations.schema import write_schemas
@@ -264,6 +289,14 @@ def build_parser() -> argparse.ArgumentParser:
                    help="first day (default: 1 January of this year)")
     p.add_argument("--to", type=iso_date, metavar="DATE", help="last day (default: a year from today)")
     p.set_defaults(func=cmd_ics)
+
+    p = sub.add_parser("list", parents=[common], help="list the duties, unscheduled ones included",
+                       description=cmd_list.__doc__)
+    p.add_argument("--type", choices=["quota", "yearly_deadline", "window", "once", "rrule", "unscheduled"],
+                   help="only duties with this schedule type")
+    p.add_argument("--review", action="store_true", help="only duties marked review: true")
+    p.add_argument("--format", choices=["table", "json"], default="table", help="output format")
+    p.set_defaults(func=cmd_list)
 
     p = sub.add_parser("schema", parents=[common], help="write the JSON Schemas for editors",
                        description=cmd_schema.__doc__)

@@ -1,0 +1,65 @@
+"""Documentation stays complete: every command, option, rules field and config key is described."""
+
+from __future__ import annotations
+
+import argparse
+import typing
+
+import pytest
+from pydantic import BaseModel
+
+import main
+from obligations import config, model
+from tests.conftest import ROOT
+
+README = (ROOT / "README.md").read_text(encoding="utf-8")
+
+
+def _subcommands() -> dict[str, argparse.ArgumentParser]:
+    parser = main.build_parser()
+    action = next(a for a in parser._actions if isinstance(a, argparse._SubParsersAction))
+    return dict(action.choices)
+
+
+def test_readme_opens_with_the_two_commands() -> None:
+    block = README.split("```")[1]
+    assert "scripts/serve" in block
+    assert "scripts/test" in block
+    assert "scripts/test" in (ROOT / ".ci" / "run").read_text(encoding="utf-8")
+
+
+@pytest.mark.parametrize("name", sorted(_subcommands()))
+def test_every_command_and_option_is_documented(name: str) -> None:
+    sub = _subcommands()[name]
+    assert f"`{name}" in README, f"command {name} is not in the README's command table"
+    assert sub.description, f"command {name} has no help text"
+    for action in sub._actions:
+        for option in action.option_strings:
+            if option.startswith("--") and option != "--help":
+                assert option in README, f"{name} {option} is not in the README"
+                assert action.help, f"{name} {option} has no help text"
+
+
+def _models(module: object) -> list[type[BaseModel]]:
+    return [obj for obj in vars(module).values()
+            if isinstance(obj, type) and issubclass(obj, BaseModel) and obj.__module__ == module.__name__
+            and obj.__name__ != "Strict"]
+
+
+@pytest.mark.parametrize(("module", "doc"), [(model, "docs/rules.md"), (config, "docs/config.md")])
+def test_every_field_is_documented(module: object, doc: str) -> None:
+    text = (ROOT / doc).read_text(encoding="utf-8")
+    missing = []
+    for cls in _models(module):
+        for name, field in cls.model_fields.items():
+            key = field.alias or name
+            if f"`{key}`" not in text:
+                missing.append(f"{cls.__name__}.{key}")
+    assert missing == []
+
+
+def test_every_schedule_type_is_documented() -> None:
+    text = (ROOT / "docs" / "rules.md").read_text(encoding="utf-8")
+    for cls in typing.get_args(typing.get_args(model.Schedule)[0]):
+        kind = typing.get_args(cls.model_fields["type"].annotation)[0]
+        assert f"`{kind}`" in text
