@@ -17,15 +17,20 @@ import unicodedata
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from pathlib import Path
+from typing import TYPE_CHECKING
 from zoneinfo import ZoneInfo
 
 from obligations.errors import FatalError, HolidayDataMissing, UnknownReference, ValidationFailed
 from obligations.i18n import Language, t
+from obligations.live import Snapshot, load_snapshot
 from obligations.loader import LoadedConfig, load_config, load_rules
 from obligations.ruleset import RuleSet
 from scheduler.expand import Expander, Expansion
 from scheduler.occurrence import Occurrence
-from scheduler.workdays import WorkdayCalendar, calendar_from_config
+from scheduler.workdays import calendar_from_config
+
+if TYPE_CHECKING:
+    from calendars.feeds import FeedSet
 
 HERE = Path(__file__).resolve().parent
 DEFAULT_CONFIG = Path("config.yaml")
@@ -37,14 +42,23 @@ log = logging.getLogger("obligations")
 
 @dataclass
 class Context:
-    loaded: LoadedConfig
-    rules: RuleSet
-    calendar: WorkdayCalendar
-    tz: ZoneInfo
+    snapshot: Snapshot
     lang: Language
 
+    @property
+    def loaded(self) -> LoadedConfig:
+        return self.snapshot.loaded
+
+    @property
+    def rules(self) -> RuleSet:
+        return self.snapshot.rules
+
+    @property
+    def tz(self) -> ZoneInfo:
+        return self.snapshot.tz
+
     def expander(self) -> Expander:
-        return Expander(self.rules, self.calendar, self.tz)
+        return self.snapshot.expander()
 
 
 def _config_path(arg: str | None) -> Path | None:
@@ -60,12 +74,15 @@ def _config_path(arg: str | None) -> Path | None:
 
 
 def load_context(args: argparse.Namespace, rules_override: Sequence[str] = ()) -> Context:
-    loaded = load_config(_config_path(args.config))
-    paths = [Path(p) for p in rules_override] or loaded.rules_paths()
-    rules = load_rules(paths)
-    lang: Language = args.lang or loaded.config.language
-    return Context(loaded, rules, calendar_from_config(loaded.config.calendar),
-                   ZoneInfo(loaded.config.timezone), lang)
+    now = dt.datetime.now(dt.UTC)
+    if rules_override:
+        loaded = load_config(_config_path(args.config))
+        rules = load_rules([Path(p) for p in rules_override])
+        snapshot = Snapshot(1, loaded, rules, calendar_from_config(loaded.config.calendar),
+                            ZoneInfo(loaded.config.timezone), now)
+    else:
+        snapshot = load_snapshot(_config_path(args.config), 1, now)
+    return Context(snapshot, args.lang or snapshot.loaded.config.language)
 
 
 # -- argument types -------------------------------------------------------------------------------
@@ -120,6 +137,7 @@ def occurrence_record(occ: Occurrence, rules: RuleSet) -> dict[str, object]:
         "uid": occ.uid,
         "nominal_date": occ.nominal.isoformat() if occ.nominal else None,
         "window_start": occ.window_start.isoformat() if occ.window_start else None,
+        "note": occ.note or None,
         "source": {
             "doc": rules.document_of(ob).id,
             "clause": ob.source.clause,
@@ -154,7 +172,7 @@ def render_table(occurrences: list[Occurrence], rules: RuleSet, lang: Language) 
 def render_csv(occurrences: list[Occurrence], rules: RuleSet) -> str:
     buf = io.StringIO()
     fields = ["date", "kind", "obligation", "title", "unit", "unit_name", "start", "end",
-              "nominal_date", "window_start", "doc", "clause", "quote", "uid"]
+              "nominal_date", "window_start", "note", "doc", "clause", "quote", "uid"]
     writer = csv.DictWriter(buf, fieldnames=fields, lineterminator="\n")
     writer.writeheader()
     for occ in occurrences:
@@ -188,30 +206,70 @@ def cmd_expand(args: argparse.Namespace) -> int:
     return 0
 
 
-def _default_range(today: dt.date) -> tuple[dt.date, dt.date]:
-    """What a feed covers by default: this year and the next twelve months."""
-    return dt.date(today.year, 1, 1), today + dt.timedelta(days=366)
+def build_feeds(ctx: Context, first: dt.date | None = None, last: dt.date | None = None) -> FeedSet:
+    """Every feed of the current rules, with versions from the configured store."""
+    from calendars.export import feed_range
+    from calendars.feeds import build_feed_set
+    from store import open_store
+    from store.event_versions import EventVersions
+
+    config = ctx.loaded.config
+    now = dt.datetime.now(dt.UTC)  # the edge reads the clock; the domain does not
+    default_first, default_last = feed_range(now.astimezone(ctx.tz).date(), config.feeds.months_back,
+                                             config.feeds.months_ahead)
+    store = open_store(ctx.loaded.database_url)
+    try:
+        return build_feed_set(
+            ctx.snapshot, first or default_first, last or default_last,
+            versions=EventVersions(store).sync, now=now, base_url=ctx.loaded.public_url, lang=ctx.lang,
+            refresh=dt.timedelta(minutes=config.feeds.refresh_minutes),
+        )
+    finally:
+        store.close()
 
 
 def cmd_ics(args: argparse.Namespace) -> int:
     """Write iCalendar feeds: one to stdout, or all of them into --out DIR."""
-    from calendars.export import export_feeds, single_feed
+    from calendars.export import export_feeds
+    from calendars.feeds import Selection
 
     ctx = load_context(args)
     _check_ids(ctx, args.unit, None)
-    today = dt.datetime.now(ctx.tz).date()  # the edge reads the clock; the domain does not
-    first, last = _default_range(today)
-    first = args.from_ or first
-    last = args.to or last
-    expander = ctx.expander()
+    feeds = build_feeds(ctx, args.from_, args.to)
+    _warn(feeds.expansion)
     if args.out:
-        written, expansion = export_feeds(ctx.rules, expander, first, last, Path(args.out), ctx.lang, args.unit)
-        _warn(expansion)
-        print(f"wrote {written} feed(s) to {args.out} ({first} to {last})")
+        written = export_feeds(feeds, Path(args.out), args.unit)
+        print(f"wrote {written} feed(s) to {args.out} ({feeds.first} to {feeds.last})")
         return 0
-    data, expansion = single_feed(ctx.rules, expander, first, last, ctx.lang, args.unit)
-    _warn(expansion)
-    sys.stdout.buffer.write(data)
+    selection = Selection("unit", args.unit) if args.unit else Selection("all")
+    sys.stdout.buffer.write(feeds.feed(selection).body)
+    return 0
+
+
+def cmd_serve(args: argparse.Namespace) -> int:
+    """Run the HTTP service: feeds, the page, health check; rules reload when their files change."""
+    from calendars.server import serve
+
+    return serve(_config_path(args.config), host=args.host, port=args.port, lang=args.lang)
+
+
+def cmd_token(args: argparse.Namespace) -> int:
+    """Make a secret token for a private feed and print the config lines to add."""
+    import hashlib
+    import secrets
+
+    ctx = load_context(args)
+    _check_ids(ctx, args.unit, None)
+    token = secrets.token_urlsafe(24)
+    digest = hashlib.sha256(token.encode()).hexdigest()
+    print(f"feed URL (give it only to {args.name}): {ctx.loaded.public_url}/feeds/t/{token}.ics")
+    print("add under feeds.private in config.yaml:")
+    print(f"  - name: {args.name}")
+    print(f"    token_sha256: {digest}")
+    if args.unit:
+        print(f"    unit: {args.unit}")
+        if args.children:
+            print("    children: true")
     return 0
 
 
@@ -286,9 +344,23 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--unit", metavar="ID", help="only this unit's feed")
     p.add_argument("--out", metavar="DIR", help="write all feeds as files into DIR")
     p.add_argument("--from", dest="from_", type=iso_date, metavar="DATE",
-                   help="first day (default: 1 January of this year)")
-    p.add_argument("--to", type=iso_date, metavar="DATE", help="last day (default: a year from today)")
+                   help="first day (default: feeds.months_back months ago, from the 1st)")
+    p.add_argument("--to", type=iso_date, metavar="DATE",
+                   help="last day (default: the end of the month feeds.months_ahead months on)")
     p.set_defaults(func=cmd_ics)
+
+    p = sub.add_parser("serve", parents=[common], help="run the HTTP service (feeds and the page)",
+                       description=cmd_serve.__doc__)
+    p.add_argument("--host", metavar="ADDR", help="address to listen on (default: server.host in the config)")
+    p.add_argument("--port", type=int, metavar="N", help="port (default: server.port in the config)")
+    p.set_defaults(func=cmd_serve)
+
+    p = sub.add_parser("token", parents=[common], help="make a private feed token",
+                       description=cmd_token.__doc__)
+    p.add_argument("--name", required=True, help="who the feed is for (shown in the config)")
+    p.add_argument("--unit", metavar="ID", help="the unit whose duties the feed holds")
+    p.add_argument("--children", action="store_true", help="with --unit: the units below it too")
+    p.set_defaults(func=cmd_token)
 
     p = sub.add_parser("list", parents=[common], help="list the duties, unscheduled ones included",
                        description=cmd_list.__doc__)

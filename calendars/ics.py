@@ -1,24 +1,26 @@
-"""RFC 5545 calendars from occurrences (built with the icalendar library).
+"""RFC 5545 components for occurrences, built with the icalendar library.
 
-Output is deterministic: the same occurrences give byte-identical files, so
-static exports do not churn and UIDs are stable across runs and machines.
+Each occurrence becomes one VEVENT. Occurrences are always emitted as single
+instances, never as an RRULE: holidays move individual dates, so no RRULE
+would describe them exactly.
 """
 
 from __future__ import annotations
 
 import datetime as dt
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 from zoneinfo import ZoneInfo
 
-from icalendar import Calendar, Event, Timezone, vCategory
+from icalendar import Alarm, Calendar, Event, Timezone, vCategory, vDDDTypes, vDuration
 
 from obligations.i18n import Language, t
-from obligations.model import Obligation
+from obligations.model import Obligation, parse_offset
 from obligations.ruleset import RuleSet
 from scheduler.occurrence import Occurrence
 
 PRODID = "-//obligation-calendar//rules to calendars//ZH"
 UID_DOMAIN = "obligation-calendar"
+REMIND_AT = dt.time(9, 0)  # all-day duties are reminded at 09:00 local time
 
 
 def event_uid(occ: Occurrence) -> str:
@@ -31,7 +33,10 @@ def summary(occ: Occurrence, rules: RuleSet, lang: Language = "zh-CN") -> str:
     return f"{prefix}{occ.obligation.title}" + (f" · {unit}" if unit else "")
 
 
-def description(occ: Occurrence, rules: RuleSet, lang: Language = "zh-CN", guessed_years: Iterable[int] = ()) -> str:
+def description(
+    occ: Occurrence, rules: RuleSet, lang: Language = "zh-CN", guessed_years: Iterable[int] = (),
+    link: str | None = None,
+) -> str:
     ob: Obligation = occ.obligation
     lines: list[str] = []
     if ob.description:
@@ -42,7 +47,10 @@ def description(occ: Occurrence, rules: RuleSet, lang: Language = "zh-CN", guess
         lines.append(f"{t('lead', lang)}:" + "、".join(rules.units[u].name for u in ob.lead if u in rules.units))
     if occ.window_start is not None:
         lines.append(f"{t('window', lang)}:{occ.window_start.isoformat()} – {occ.date.isoformat()}")
-    if occ.nominal is not None:
+    if occ.note:
+        nominal = occ.nominal.isoformat() if occ.nominal else ""
+        lines.append(t("changed" if nominal else "added", lang, nominal=nominal, note=occ.note))
+    elif occ.nominal is not None:
         lines.append(t("moved", lang, nominal=occ.nominal.isoformat()))
     doc = rules.document_of(ob)
     clause = f" {ob.source.clause}" if ob.source.clause else ""
@@ -50,54 +58,117 @@ def description(occ: Occurrence, rules: RuleSet, lang: Language = "zh-CN", guess
     lines.append(f"“{ob.source.quote}”")
     if occ.date.year in set(guessed_years):
         lines.append(t("guessed", lang, year=occ.date.year))
+    if link:
+        lines.append(link)
     return "\n".join(lines)
 
 
-def build_calendar(
-    occurrences: Iterable[Occurrence],
+# -- alarms -------------------------------------------------------------------------------------
+
+PreviousWorkday = Callable[[dt.date, int], dt.date]
+
+
+def alarm_triggers(
+    occ: Occurrence, offsets: Iterable[str], tz: ZoneInfo, previous_workday: PreviousWorkday
+) -> list[dt.timedelta | dt.datetime]:
+    """TRIGGER values for a duty's reminder offsets (7d, 3wd, 2h, 1w).
+
+    Offsets in days remind at 09:00 local time for all-day entries (a relative
+    trigger counts from the start, midnight); working-day offsets cannot be
+    relative, so they become absolute UTC times computed on the calendar.
+    """
+    out: list[dt.timedelta | dt.datetime] = []
+    for text in offsets:
+        n, unit = parse_offset(text)
+        if unit == "wd":
+            day = previous_workday(occ.date, n)
+            at = occ.start.timetz() if occ.start else REMIND_AT
+            local = dt.datetime.combine(day, at.replace(tzinfo=None), tz)
+            out.append(local.astimezone(dt.UTC))
+            continue
+        before = {"d": dt.timedelta(days=n), "w": dt.timedelta(weeks=n), "h": dt.timedelta(hours=n)}[unit]
+        if occ.start is None and unit in {"d", "w"}:
+            before -= dt.timedelta(hours=REMIND_AT.hour, minutes=REMIND_AT.minute)
+        out.append(-before)
+    return out
+
+
+def _alarm(trigger: dt.timedelta | dt.datetime, text: str) -> Alarm:
+    alarm = Alarm()
+    alarm.add("action", "DISPLAY")
+    alarm.add("description", text)
+    if isinstance(trigger, dt.datetime):
+        alarm.add("trigger", vDDDTypes(trigger), parameters={"VALUE": "DATE-TIME"})
+    else:
+        alarm.add("trigger", trigger)
+    return alarm
+
+
+# -- components ---------------------------------------------------------------------------------
+
+
+def make_event(
+    occ: Occurrence,
     rules: RuleSet,
     *,
     tz: ZoneInfo,
-    name: str,
     lang: Language = "zh-CN",
     guessed_years: Iterable[int] = (),
-) -> Calendar:
-    guessed = frozenset(guessed_years)
-    cal = Calendar()
-    cal.add("prodid", PRODID)
-    cal.add("version", "2.0")
-    cal.add("calscale", "GREGORIAN")
-    cal.add("name", name)
-    cal.add("x-wr-calname", name)
-    cal.add("x-wr-timezone", tz.key)
-    cal.add_component(Timezone.from_tzid(tz.key))
-    for occ in occurrences:
-        cal.add_component(_event(occ, rules, lang, guessed, tz))
-    return cal
+    link: str | None = None,
+    triggers: Iterable[dt.timedelta | dt.datetime] = (),
+) -> Event:
+    """The VEVENT of one occurrence, without DTSTAMP, LAST-MODIFIED and SEQUENCE.
 
-
-def _stamp(rules: RuleSet, ob: Obligation) -> dt.datetime:
-    # When the duty's text was issued: stable, unlike the time of the export.
-    doc_date = rules.document_of(ob).date or dt.date(2000, 1, 1)
-    return dt.datetime.combine(doc_date, dt.time(), dt.UTC)
-
-
-def _event(occ: Occurrence, rules: RuleSet, lang: Language, guessed: frozenset[int], tz: ZoneInfo) -> Event:
+    Those three describe the event's history, not its content; the feed
+    builder adds them from the store (see calendars.feeds).
+    """
     ev = Event()
     ev.add("uid", event_uid(occ))
-    ev.add("dtstamp", _stamp(rules, occ.obligation))
     if occ.start is not None and occ.end is not None:
         ev.add("dtstart", occ.start.astimezone(tz))
         ev.add("dtend", occ.end.astimezone(tz))
     else:
         ev.add("dtstart", occ.date)
         ev.add("dtend", occ.date + dt.timedelta(days=1))
-    ev.add("summary", summary(occ, rules, lang))
-    ev.add("description", description(occ, rules, lang, guessed))
+    text = summary(occ, rules, lang)
+    ev.add("summary", text)
+    ev.add("description", description(occ, rules, lang, guessed_years, link))
+    if link:
+        ev.add("url", link)
     ev.add("transp", "TRANSPARENT" if occ.kind == "deadline" else "OPAQUE")
-    tags = [*occ.obligation.tags, t(occ.kind, lang)]
-    ev.add("categories", vCategory(tags))
+    ev.add("categories", vCategory([*occ.obligation.tags, t(occ.kind, lang)]))
+    for trigger in triggers:
+        ev.add_component(_alarm(trigger, text))
     return ev
 
 
-__all__ = ["PRODID", "build_calendar", "description", "event_uid", "summary"]
+def calendar_shell(name: str, tz: ZoneInfo, *, refresh: dt.timedelta, description: str = "") -> Calendar:
+    """An empty VCALENDAR with the feed's properties and its VTIMEZONE."""
+    cal = Calendar()
+    cal.add("prodid", PRODID)
+    cal.add("version", "2.0")
+    cal.add("calscale", "GREGORIAN")
+    cal.add("method", "PUBLISH")
+    cal.add("name", name)
+    cal.add("x-wr-calname", name)
+    if description:
+        cal.add("description", description)
+        cal.add("x-wr-caldesc", description)
+    cal.add("x-wr-timezone", tz.key)
+    cal.add("refresh-interval", refresh, parameters={"VALUE": "DURATION"})
+    cal.add("x-published-ttl", vDuration(refresh).to_ical().decode())  # an X- property: icalendar cannot type it
+    cal.add_component(Timezone.from_tzid(tz.key))
+    return cal
+
+
+__all__ = [
+    "PRODID",
+    "REMIND_AT",
+    "UID_DOMAIN",
+    "alarm_triggers",
+    "calendar_shell",
+    "description",
+    "event_uid",
+    "make_event",
+    "summary",
+]

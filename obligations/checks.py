@@ -29,6 +29,9 @@ from obligations.yamlsource import PathItem, value_position
 WORKING_DAYS_PER_WEEK = 5
 # Fewest working days a month has had since 2004 (February and October have 16-18).
 MIN_WORKING_DAYS = {Period.week: 5, Period.month: 16}
+# How far nth_working_day may count in a period: safely below its fewest working days.
+_NTH_LIMIT = {Period.week: 5, Period.month: 15, Period.two_months: 35, Period.quarter: 55,
+              Period.half_year: 115, Period.year: 240}
 
 
 def check_ruleset(rs: RuleSet) -> list[Problem]:
@@ -187,9 +190,13 @@ def _quota(loaded: LoadedFile, path: list[PathItem], s: QuotaSchedule) -> Iterat
             yield _at(loaded, [*path, "place", "month"],
                       f"month: {place.month} is outside each {span}-month part of the {s.per.value}; "
                       f"use 1-{span}")
-    if place.nth_working_day is not None and abs(place.nth_working_day) > 15:
-        yield _at(loaded, [*path, "place", "nth_working_day"],
-                  "nth_working_day beyond 15 may not exist in a short month; use -1 for the last")
+    if place.nth_working_day is not None:
+        limit = _NTH_LIMIT[Period.month] if place.month is not None else _NTH_LIMIT[s.per]
+        if abs(place.nth_working_day) > limit:
+            where = "a month" if place.month is not None or s.per is Period.month else f"a {s.per.value}"
+            yield _at(loaded, [*path, "place", "nth_working_day"],
+                      f"nth_working_day {place.nth_working_day} may not exist: {where} can have as few as "
+                      f"{limit} working days; use 1-{limit}, or -1 for the last")
 
 
 def _rrule(loaded: LoadedFile, path: list[PathItem], s: RRuleSchedule) -> Iterator[Problem]:

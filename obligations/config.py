@@ -8,7 +8,7 @@ from typing import Literal
 
 from pydantic import Field, field_validator
 
-from obligations.model import DayNote, Strict
+from obligations.model import DayNote, Level, Strict
 
 
 class OfficialNotice(Strict):
@@ -37,6 +37,55 @@ class CalendarConfig(Strict):
     )
 
 
+class ServerConfig(Strict):
+    """The HTTP service (``python main.py serve``)."""
+
+    host: str = Field(default="127.0.0.1", description="Address to listen on (0.0.0.0 for every interface)")
+    port: int = Field(default=8080, ge=1, le=65535, description="Port to listen on")
+    public_url: str | None = Field(
+        default=None,
+        description="Base URL people reach the service at, used in links and webcal:// feeds; "
+        "default http://HOST:PORT",
+    )
+
+    @field_validator("public_url")
+    @classmethod
+    def _http(cls, v: str | None) -> str | None:
+        if v is not None and not v.startswith(("http://", "https://")):
+            raise ValueError(f"{v!r} must start with http:// or https://, e.g. https://duties.example.gov.cn")
+        return v.rstrip("/") if v else v
+
+
+class PrivateFeed(Strict):
+    """A feed reached only with a secret token: /feeds/t/{token}.ics.
+
+    The config holds the token's SHA-256, never the token itself;
+    ``python main.py token`` makes a token and prints the line to add here.
+    """
+
+    name: str = Field(description="Who it is for, e.g. 库尔勒市司法局值班")
+    token_sha256: str = Field(pattern=r"^[0-9a-f]{64}$", description="SHA-256 of the token, hex")
+    unit: str | None = Field(default=None, description="A unit id: that unit's duties")
+    children: bool = Field(default=False, description="With unit: the units below it too")
+    level: Level | None = Field(default=None, description="Or every unit of a level")
+    obligation: str | None = Field(default=None, description="Or one duty")
+
+
+class FeedsConfig(Strict):
+    """Calendar feeds."""
+
+    public: bool = Field(
+        default=True,
+        description="true: every unit, level, duty and the all-feed is public; false: only private feeds",
+    )
+    months_back: int = Field(default=12, ge=0, le=60, description="Months of past duties in a feed")
+    months_ahead: int = Field(default=13, ge=1, le=60, description="Months of coming duties in a feed")
+    refresh_minutes: int = Field(
+        default=60, ge=5, description="REFRESH-INTERVAL / X-PUBLISHED-TTL suggested to calendar apps"
+    )
+    private: list[PrivateFeed] = Field(default_factory=list, description="Token feeds")
+
+
 class Config(Strict):
     """Top level of config.yaml."""
 
@@ -49,6 +98,13 @@ class Config(Strict):
         description="Rules files or glob patterns, relative to this file",
     )
     calendar: CalendarConfig = Field(default_factory=CalendarConfig)
+    database_url: str = Field(
+        default="sqlite:///data/obligations.db",
+        description="SQLAlchemy URL of the store; a relative SQLite path is relative to this file. "
+        "The DATABASE_URL environment variable overrides it (use that for passwords)",
+    )
+    server: ServerConfig = Field(default_factory=ServerConfig)
+    feeds: FeedsConfig = Field(default_factory=FeedsConfig)
 
     @field_validator("timezone")
     @classmethod
@@ -62,4 +118,4 @@ class Config(Strict):
         return v
 
 
-__all__ = ["CalendarConfig", "Config", "OfficialNotice"]
+__all__ = ["CalendarConfig", "Config", "FeedsConfig", "OfficialNotice", "PrivateFeed", "ServerConfig"]

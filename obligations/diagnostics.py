@@ -55,13 +55,8 @@ def model_at(root: type[BaseModel], data: Any, path: Sequence[PathItem]) -> type
                     if field is not None:
                         nxt.extend(_unwrap(field.annotation))
             if not nxt:
-                # dict[int, Model] and similar: keys are data, not fields
-                nxt = [
-                    c
-                    for cls in candidates
-                    if typing.get_origin(cls) is dict
-                    for c in _unwrap(typing.get_args(cls)[1])
-                ]
+                # a dict[int, Model] field: its keys are data (years), the models stay the same
+                nxt = candidates
             node = node[item]
             candidates = nxt
         # a union tag or a missing key: stay
@@ -88,7 +83,8 @@ def field_names(cls: type[BaseModel]) -> list[str]:
 
 def _enum_choices(ctx: dict[str, Any]) -> list[str]:
     expected = str(ctx.get("expected", ""))
-    return re.findall(r"'([^']*)'", expected)
+    quoted = re.findall(r"'([^']*)'", expected)
+    return quoted or [part.strip() for part in re.split(r",| or ", expected) if part.strip()]
 
 
 def problems_from(error: ValidationError, doc: YamlDocument, root: type[BaseModel]) -> list[Problem]:
@@ -102,7 +98,10 @@ def problems_from(error: ValidationError, doc: YamlDocument, root: type[BaseMode
         path = _data_path(doc.data, loc, root)
         if kind == "union_tag_invalid" and isinstance(doc.data, dict):
             path = [*path, "type"]
-        key = path[-1] if path else None
+        # a list item is named after its list: "dates: ..." rather than "1: ..."
+        key = next((p for p in reversed(path) if isinstance(p, str)), None) if path else None
+        if kind in {"missing", "extra_forbidden"}:
+            key = path[-1] if path else None
         msg = _message(kind, err["msg"], ctx, value, key, path, doc, root)
         if kind in {"missing", "extra_forbidden"}:
             problems.append(doc.problem(path, msg))

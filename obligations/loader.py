@@ -27,6 +27,21 @@ class LoadedConfig:
     def base_dir(self) -> Path:
         return self.path.parent if self.path else Path.cwd()
 
+    @property
+    def database_url(self) -> str:
+        """The store's URL: DATABASE_URL from the environment, else the config's, with a
+        relative SQLite path made relative to the config file."""
+        url = os.environ.get("DATABASE_URL") or self.config.database_url
+        prefix = "sqlite:///"
+        if url.startswith(prefix) and not url.startswith(prefix + "/") and url != prefix + ":memory:":
+            url = prefix + str(self.base_dir / url[len(prefix):])
+        return url
+
+    @property
+    def public_url(self) -> str:
+        server = self.config.server
+        return server.public_url or f"http://{server.host}:{server.port}"
+
     def rules_paths(self) -> list[Path]:
         """The rules files named by ``rules``, globs expanded, in a stable order."""
         out: list[Path] = []

@@ -25,7 +25,7 @@ _ID_HELP = "lower-case letters, digits, '-', '_' and '.', starting with a letter
 class Strict(BaseModel):
     """Base of every model: unknown keys are errors, so a typo cannot silently drop a rule."""
 
-    model_config = ConfigDict(extra="forbid", frozen=True, populate_by_name=True)
+    model_config = ConfigDict(extra="forbid", frozen=True)
 
 
 class Level(StrEnum):
@@ -60,9 +60,11 @@ class Unit(Strict):
 class Selector(Strict):
     """Selects units by level, optionally only those below one unit."""
 
-    level: Level = Field(description="Every unit of this level")
+    level: Level = Field(
+        description="Every unit of this level defined in the same rules file (the document's jurisdiction)"
+    )
     under: str | None = Field(
-        default=None, description="Only units below this unit id (any depth)"
+        default=None, description="Instead: every unit of the level below this unit id (any depth, any file)"
     )
 
 
@@ -134,7 +136,8 @@ class Placement(Strict):
         default=None,
         ge=1,
         le=12,
-        description="Month within the (sub-)period, 1-based: 2 = second month of the quarter",
+        description="Month within each part of the period, 1-based: 2 = second month of the quarter "
+        "(counted from the part's calendar start even when the effective period cuts it)",
     )
     nth_working_day: int | None = Field(
         default=None,
@@ -172,7 +175,8 @@ class QuotaSchedule(Strict):
     count: int = Field(ge=1, description="Minimum number of days or sessions per period")
     per: Period = Field(description="The period the count is per")
     unit: Literal["day", "session"] = Field(
-        default="session", description="day (天: a whole working day) or session (次/期)"
+        default="session",
+        description="day (天: a whole working day) or session (次/期); descriptive, shown with the count",
     )
     place: Placement | None = Field(default=None, description="Placement preference")
     time: TimeOfDay | None = Field(default=None, description="Time of day; omit for all-day")

@@ -123,7 +123,7 @@ class Expander:
             if ob.exceptions:
                 slots = slots_for(ob.schedule, cal, lo - _EXCEPTION_MARGIN, hi + _EXCEPTION_MARGIN, warn, in_force)
                 for uid in group:
-                    mine = _apply_exceptions(slots, ob.exceptions, uid, warn)
+                    mine = _apply_exceptions(slots, ob.exceptions, uid, Span(lo, hi), warn)
                     out.extend(self._make(ob, uid, s, kind, time) for s in mine if lo <= s.date <= hi)
             else:
                 slots = slots_for(ob.schedule, cal, lo, hi, warn, in_force)
@@ -136,32 +136,32 @@ class Expander:
         if time is not None:
             start = dt.datetime.combine(slot.date, time.start, self.tz)
             end = dt.datetime.combine(slot.date, time.end, self.tz)
-        note = ""
-        if slot.nominal is not None:
-            note = f"moved from {slot.nominal.isoformat()}"
-        return Occurrence(ob, uid, slot.date, kind, slot.key, start, end, slot.nominal, slot.window_start, note)
+        return Occurrence(ob, uid, slot.date, kind, slot.key, start, end, slot.nominal, slot.window_start,
+                          slot.note)
 
 
 def _apply_exceptions(
-    slots: list[Slot], exceptions: list[Exception_], uid: str | None, warn: Callable[[str], None]
+    slots: list[Slot], exceptions: list[Exception_], uid: str | None, in_range: Span, warn: Callable[[str], None]
 ) -> list[Slot]:
     out = list(slots)
     for exc in exceptions:
         if exc.units is not None and uid not in exc.units:
             continue
         target = exc.skip or exc.move
-        if target is not None and not any(s.date == target for s in out):
+        if target is not None and target in in_range and not any(s.date == target for s in out):
             warn(f"exception for {target}: there is no occurrence on that date to "
                  f"{'skip' if exc.skip else 'move'}; check the date")
+        note = exc.note or ""
         if exc.skip is not None:
             out = [s for s in out if s.date != exc.skip]
         elif exc.move is not None and exc.to is not None:
             out = [
-                dataclasses.replace(s, date=exc.to, nominal=s.nominal or s.date) if s.date == exc.move else s
+                dataclasses.replace(s, date=exc.to, nominal=s.nominal or s.date, note=note or "moved")
+                if s.date == exc.move else s
                 for s in out
             ]
         elif exc.add is not None:
-            out.append(Slot(f"extra-{exc.add.isoformat()}", exc.add))
+            out.append(Slot(f"extra-{exc.add.isoformat()}", exc.add, note=note or "added"))
     out.sort(key=lambda s: (s.date, s.key))
     return out
 

@@ -22,8 +22,9 @@ class Slot:
 
     key: str
     date: dt.date
-    nominal: dt.date | None = None  # the date as written, when a holiday moved it
+    nominal: dt.date | None = None  # the date as written, when a holiday or an exception moved it
     window_start: dt.date | None = None  # first day of the period it may be done in
+    note: str = ""  # set by an exception: its note, or "moved" / "added"
 
 
 @dataclass(slots=True, eq=True)
@@ -44,7 +45,7 @@ class Occurrence:
     end: dt.datetime | None = None
     nominal: dt.date | None = None
     window_start: dt.date | None = None
-    note: str = ""
+    note: str = ""  # why it was moved or added, from the rule's exception
 
     @property
     def obligation_id(self) -> str:

@@ -30,6 +30,7 @@ from scheduler.periods import Span, month_start, months_span, period_label, peri
 from scheduler.workdays import WorkdayCalendar
 
 _ONE_DAY = dt.timedelta(days=1)
+_MARGIN = dt.timedelta(days=15)  # the longest holiday move (Spring Festival) is under two weeks
 Warn = Callable[[str], None]
 
 
@@ -84,8 +85,26 @@ def apply_policy(day: dt.date, policy: HolidayPolicy, cal: WorkdayCalendar) -> d
     return None
 
 
+def _may_land(nominal: dt.date, policy: HolidayPolicy, first: dt.date, last: dt.date) -> bool:
+    """Whether a date could end up in ``first..last`` under ``policy``.
+
+    Dates in the margin around the range are looked at only when their policy
+    could move them in, so a range ending on 31 December never needs next
+    year's holiday notice for a date that can only move further out.
+    """
+    if first <= nominal <= last:
+        return True
+    if policy is HolidayPolicy.previous:
+        return last < nominal <= last + _MARGIN
+    if policy is HolidayPolicy.next:
+        return first - _MARGIN <= nominal < first
+    return False
+
+
 def _deadline(key: str, nominal: dt.date, policy: HolidayPolicy, cal: WorkdayCalendar,
-              window_start: dt.date | None = None) -> Slot:
+              first: dt.date, last: dt.date, window_start: dt.date | None = None) -> Slot | None:
+    if not _may_land(nominal, policy, first, last):
+        return None
     moved = apply_policy(nominal, policy, cal)
     assert moved is not None  # skip is rejected for deadlines by the model
     return Slot(key, moved, nominal if moved != nominal else None, window_start)
@@ -106,9 +125,9 @@ def yearly_slots(s: YearlyDeadlineSchedule, cal: WorkdayCalendar, first: dt.date
         nominal = dt.date(year, s.month, min(s.day, last_day))  # 29 Feb -> 28 Feb
         if s.exclusive:
             nominal -= _ONE_DAY
-        if nominal < first - dt.timedelta(days=15) or nominal > last + dt.timedelta(days=15):
-            continue  # far outside: no policy can bring it in, and no calendar data is needed
-        out.append(_deadline(str(year), nominal, s.holiday_policy, cal))
+        slot = _deadline(str(year), nominal, s.holiday_policy, cal, first, last)
+        if slot is not None:
+            out.append(slot)
     return out
 
 
@@ -119,17 +138,16 @@ def window_slots(s: WindowSchedule, cal: WorkdayCalendar, first: dt.date, last: 
         indexes = [s.index] if s.index else range(1, 12 // months + 1)
         for index in indexes:
             span = months_span(year, (index - 1) * months + 1, months)
-            if span.last < first - dt.timedelta(days=15) or span.last > last + dt.timedelta(days=15):
-                continue
-            out.append(_deadline(period_label(s.period, span), span.last, s.holiday_policy, cal, span.first))
+            slot = _deadline(period_label(s.period, span), span.last, s.holiday_policy, cal, first, last, span.first)
+            if slot is not None:
+                out.append(slot)
     return out
 
 
 def once_slots(s: OnceSchedule, cal: WorkdayCalendar, first: dt.date, last: dt.date) -> list[Slot]:
     nominal = s.date - _ONE_DAY if s.exclusive else s.date
-    if nominal < first - dt.timedelta(days=15) or nominal > last + dt.timedelta(days=15):
-        return []
-    return [_deadline(s.date.isoformat(), nominal, s.holiday_policy, cal)]
+    slot = _deadline(s.date.isoformat(), nominal, s.holiday_policy, cal, first, last)
+    return [slot] if slot is not None else []
 
 
 # -- RRULE ----------------------------------------------------------------------------------------
@@ -137,12 +155,13 @@ def once_slots(s: OnceSchedule, cal: WorkdayCalendar, first: dt.date, last: dt.d
 
 def rrule_slots(s: RRuleSchedule, cal: WorkdayCalendar, first: dt.date, last: dt.date) -> list[Slot]:
     rule = rrulestr(s.rrule, dtstart=dt.datetime.combine(s.start, dt.time()))
-    margin = dt.timedelta(days=15)
-    lo = dt.datetime.combine(first - margin, dt.time())
-    hi = dt.datetime.combine(last + margin, dt.time())
+    lo = dt.datetime.combine(first - _MARGIN, dt.time())
+    hi = dt.datetime.combine(last + _MARGIN, dt.time())
     out = []
     for when in rule.between(lo, hi, inc=True):
         nominal = when.date()
+        if not _may_land(nominal, s.holiday_policy, first, last):
+            continue
         moved = apply_policy(nominal, s.holiday_policy, cal)
         if moved is not None:
             out.append(Slot(nominal.isoformat(), moved, nominal if moved != nominal else None))
@@ -160,77 +179,83 @@ def quota_slots(
     warn: Warn = _ignore,
     in_force: Span | None = None,
 ) -> list[Slot]:
+    """Sessions of a quota: each period split into ``count`` parts, one working day in each.
+
+    A part that the effective period cuts is filled inside the part in force
+    (a plan issued on 31 March still owes the first half-year's lecture); a
+    part entirely out of force owes nothing.
+    """
+    place = s.place or Placement()
     out: list[Slot] = []
     for period in periods_overlapping(s.per, first, last):
         label = period_label(s.per, period)
-        placed = period
-        if in_force is not None:
-            placed = Span(max(period.first, in_force.first), min(period.last, in_force.last))
-            if placed.first > placed.last:
-                continue
-        cut = placed != period
-        for number, (part, day) in enumerate(place_in_period(s, placed, cal, cut), start=1):
+        known = period
+        if not cal.covers(period.last.year) and cal.covers(period.first.year):
+            known = Span(period.first, dt.date(period.first.year, 12, 31))
+            warn(f"{label} runs into {period.last.year}, whose holidays are not known yet; "
+                 f"its sessions were placed within {period.first.year}")
+        for number, (part, days) in enumerate(split_period(s, known, cal), start=1):
+            window = part
+            if in_force is not None:
+                window = Span(max(part.first, in_force.first), min(part.last, in_force.last))
+                if window.first > window.last:
+                    continue
+            in_window = [d for d in days if window.first <= d <= window.last] if window != part else days
+            day = _choose(part, window, in_window, place)
             if day is None:
-                if cut:
-                    continue  # the part in force has no working day: nothing was due yet
-                warn(
-                    f"{label}: no working day between {part.first} and {part.last}, so session "
-                    f"{number} of {s.count} per {s.per.value} cannot be placed"
-                )
+                if window == part:
+                    warn(f"{label}: no working day between {part.first} and {part.last}, so session "
+                         f"{number} of {s.count} per {s.per.value} cannot be placed")
                 continue
             key = label if s.count == 1 else f"{label}.{number}"
-            out.append(Slot(key, day, None, part.first))
+            out.append(Slot(key, day, None, window.first))
     return out
 
 
-def place_in_period(
-    s: QuotaSchedule, period: Span, cal: WorkdayCalendar, cut: bool = False
-) -> list[tuple[Span, dt.date | None]]:
-    """Split ``period`` into ``s.count`` parts and choose one working day in each.
+def split_period(s: QuotaSchedule, period: Span, cal: WorkdayCalendar) -> list[tuple[Span, list[dt.date]]]:
+    """``s.count`` parts of ``period`` with their working days.
 
     Periods of whole months that divide evenly (two per year, three per
     quarter) split into calendar parts, so month placements keep their
     meaning; anything else splits the period's working days into runs of
     nearly equal length.
     """
-    place = s.place or Placement()
     months = PERIOD_MONTHS.get(s.per, 0)
     if s.count == 1:
         parts = [period]
-    elif months and months % s.count == 0 and not cut:
+    elif months and months % s.count == 0:
         parts = split_months(period, s.count)
     else:
-        return [(span, _choose(span, days, place, cal)) for span, days in _working_day_runs(period, s.count, cal)]
-    return [(part, _choose(part, cal.workdays_between(part.first, part.last), place, cal)) for part in parts]
+        return _working_day_runs(period, s.count, cal)
+    return [(part, cal.workdays_between(part.first, part.last)) for part in parts]
 
 
 def _working_day_runs(period: Span, count: int, cal: WorkdayCalendar) -> list[tuple[Span, list[dt.date]]]:
     days = cal.workdays_between(period.first, period.last)
-    if not days:
-        return [(period, [])] * count
-    runs = []
+    runs: list[tuple[Span, list[dt.date]]] = []
     size, extra = divmod(len(days), count)
     start = 0
     for k in range(count):
         n = size + (1 if k < extra else 0)
         run = days[start:start + n]
         start += n
-        if run:
-            runs.append((Span(run[0], run[-1]), run))
-        else:
-            runs.append((period, []))
+        runs.append((Span(run[0], run[-1]) if run else period, run))
     return runs
 
 
-def _choose(part: Span, days: list[dt.date], place: Placement, cal: WorkdayCalendar) -> dt.date | None:
+def _choose(part: Span, window: Span, days: list[dt.date], place: Placement) -> dt.date | None:
+    """One of ``days`` (the working days of ``window``, the part in force) by the placement.
+
+    Months count from the part's calendar start, so "the second month of the
+    quarter" means the same month whatever the effective period cuts.
+    """
     if not days:
         return None
     if place.weekday is not None:
-        target = part.first + dt.timedelta(days=(WEEKDAYS.index(place.weekday) - part.first.weekday()) % 7)
+        offset = (WEEKDAYS.index(place.weekday) - window.first.weekday()) % 7
+        target = window.first + dt.timedelta(days=offset)
         after = [d for d in days if d >= target]
-        if after:
-            return after[0]
-        return days[-1]
+        return after[0] if after else days[-1]
     if place.month is not None or place.day is not None:
         month_first = month_start(part.first.year, part.first.month + (place.month or 1) - 1)
         month_last = month_start(month_first.year, month_first.month + 1) - _ONE_DAY
@@ -244,8 +269,8 @@ def _choose(part: Span, days: list[dt.date], place: Placement, cal: WorkdayCalen
                 return later[0] if later else earlier[-1]
             return earlier[-1] if earlier else later[0]
         in_month = [d for d in days if month_first <= d <= month_last]
-        if not in_month:
-            return None
+        if not in_month:  # the month is out of force: the nearest working day in force
+            return days[0] if month_last < days[0] else days[-1]
         return _nth(in_month, place.nth_working_day or 1)
     if place.nth_working_day is not None:
         return _nth(days, place.nth_working_day)
@@ -259,4 +284,4 @@ def _nth(days: list[dt.date], n: int) -> dt.date:
     return days[max(n, -len(days))]
 
 
-__all__ = ["apply_policy", "place_in_period", "slots_for"]
+__all__ = ["apply_policy", "quota_slots", "slots_for", "split_period"]

@@ -71,6 +71,14 @@ class WorkdayCalendar:
 
     # -- the year table ---------------------------------------------------------------
 
+    def covers(self, year: int) -> bool:
+        """True when working days of ``year`` are known or the administrator accepted a guess."""
+        return (
+            DATASET_YEARS[0] <= year <= DATASET_YEARS[1]
+            or year in self.official
+            or self.weekends_only_beyond_dataset
+        )
+
     def _national_is_workday(self, day: dt.date) -> bool:
         if DATASET_YEARS[0] <= day.year <= DATASET_YEARS[1]:
             return chinese_calendar.is_workday(day)

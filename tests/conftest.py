@@ -85,6 +85,14 @@ class CliResult:
         return json.loads(self.out)
 
 
+@pytest.fixture(autouse=True)
+def scratch_store(tmp_path_factory: pytest.TempPathFactory, monkeypatch: pytest.MonkeyPatch) -> Path:
+    """Every test's commands use a scratch SQLite store, never one next to the repo's configs."""
+    path = tmp_path_factory.mktemp("store") / "store.db"
+    monkeypatch.setenv("DATABASE_URL", f"sqlite:///{path}")
+    return path
+
+
 @pytest.fixture
 def cli(monkeypatch: pytest.MonkeyPatch) -> Callable[..., CliResult]:
     """Run ``main.run`` in-process (fast) with captured output."""

@@ -32,6 +32,7 @@ def test_expand_json_has_the_documented_fields(cli: Callable[..., CliResult]) ->
         "uid": "t.report/cty/2025",
         "nominal_date": "2025-03-01",
         "window_start": None,
+        "note": None,
         "source": {"doc": "t-2024", "clause": "", "quote": "每年3月1日前"},
     }
     sessions = [i for i in items if i["obligation"] == "t.reception-prefecture"]

@@ -279,3 +279,49 @@ def test_level_selector_stays_in_its_own_rules_file(tmp_path: Path) -> None:
     )
     rules = load_rules([first, other])
     assert rules.applies_to(rules.obligations["t.m"]) == ["cty", "cty2"]
+
+
+def test_range_ending_new_years_eve_needs_no_next_year_data(rules_from: Callable[..., RuleSet]) -> None:
+    """Regression: a range ending 31 Dec 2026 asked for 2027 holidays (not in the dataset) and failed."""
+    rules = rules_from([
+        obligation("t.weekly", {"type": "quota", "count": 1, "per": "week"}),
+        obligation("t.rrule", {"type": "rrule", "rrule": "FREQ=WEEKLY;BYDAY=MO", "start": "2026-01-05",
+                               "holiday_policy": "next"}),
+        # 20 Jan 2027 is beyond the two-week margin in which "previous" could bring it back into 2026
+        obligation("t.yearly", {"type": "yearly_deadline", "month": 1, "day": 20, "holiday_policy": "previous"}),
+    ])
+    result = Expander(rules, WorkdayCalendar(), SHANGHAI).expand(d("2026-12-01"), d("2026-12-31"))
+    weekly = [o.date for o in result.occurrences if o.obligation.id == "t.weekly"]
+    assert weekly[-1] == d("2026-12-28")  # the week of 28 Dec runs into 2027: placed within 2026
+    assert any("2026-W53 runs into 2027" in w for w in result.warnings)
+    assert [o.date for o in result.occurrences if o.obligation.id == "t.yearly"] == []
+
+
+def test_month_placement_counts_from_the_period_when_effective_cuts_it(dates_of: Dates) -> None:
+    # the second month of Q1 2024 is out of force: the first working day in force instead
+    got = dates_of({"type": "quota", "count": 1, "per": "quarter", "place": {"month": 2, "nth_working_day": 1}},
+                   "2024-01-01", "2024-06-30", effective={"from": "2024-03-15"})
+    assert got == ds("2024-03-15", "2024-05-06")
+    # 15 March of the year is out of force (plan of 31 March): the next working day in force
+    got = dates_of({"type": "quota", "count": 1, "per": "year", "place": {"month": 3, "day": 15}},
+                   "2024-01-01", "2025-12-31", effective={"from": "2024-03-31"})
+    assert got == ds("2024-04-01", "2025-03-17")  # 15 March 2025 is a Saturday
+
+
+def test_exception_notes_reach_the_occurrence(rules_from: Callable[..., RuleSet]) -> None:
+    rules = rules_from([obligation("t.q", {"type": "quota", "count": 1, "per": "quarter"}, exceptions=[
+        {"move": "2025-07-01", "to": "2025-07-03", "note": "州委全会"}, {"add": "2025-08-15"}])])
+    occ = Expander(rules, WorkdayCalendar(), SHANGHAI).expand(d("2025-07-01"), d("2025-08-31")).occurrences
+    assert [(o.date, o.nominal, o.note) for o in occ] == [
+        (d("2025-07-03"), d("2025-07-01"), "州委全会"), (d("2025-08-15"), None, "added")]
+
+
+def test_a_deadline_that_next_years_holidays_could_move_back_needs_that_data(
+        rules_from: Callable[..., RuleSet]) -> None:
+    """5 Jan 2027 with holiday_policy previous lands on 31 Dec 2026 if 1-5 Jan are off: not a guess."""
+    from obligations.errors import HolidayDataMissing
+
+    rules = rules_from([obligation("t.y", {"type": "yearly_deadline", "month": 1, "day": 5,
+                                           "holiday_policy": "previous"})])
+    with pytest.raises(HolidayDataMissing):
+        Expander(rules, WorkdayCalendar(), SHANGHAI).expand(d("2026-12-01"), d("2026-12-31"))

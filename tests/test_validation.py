@@ -82,3 +82,15 @@ def test_bad_config_is_reported_with_its_place(tmp_path: Path, cli: Callable[...
     assert result.code == 2
     assert ":1:11: timezone: unknown time zone 'Asia/Shanghia'" in result.err
     assert ":3:19: beyond_dataset: 'guess' is not one of error, weekends_only" in result.err
+
+
+def test_config_problems_name_their_key(cli: Callable[..., CliResult], monkeypatch: pytest.MonkeyPatch) -> None:
+    """Regression: errors under calendar.official.<year> lost the key name and the valid keys."""
+    monkeypatch.chdir(ROOT)
+    result = cli("validate", "--config", "tests/data/broken-config.yaml")
+    assert result.err.splitlines()[:2] == [
+        "tests/data/broken-config.yaml:5:30: holidays: 2027-02-30 is not a date: February 2027 has 28 days; "
+        "use a day from 1 to 28",
+        "tests/data/broken-config.yaml:6:7: unknown key 'workday'; did you mean 'workdays'? "
+        "(valid keys: holidays, workdays)",
+    ]

@@ -1,0 +1,204 @@
+"""Every feed of one rules version: built once, then served from memory.
+
+Each occurrence's VEVENT is serialised once (by icalendar) and shared by the
+all-feed, its unit's feed, its level's feed and its duty's feed. The event's
+history (DTSTAMP, LAST-MODIFIED, SEQUENCE) comes from a version source, the
+store in the service, so it changes only when the event's content does.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import gzip
+import hashlib
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass, field
+from typing import Literal
+
+from calendars.ics import alarm_triggers, calendar_shell, make_event
+from obligations.i18n import Language, t
+from obligations.live import Snapshot
+from obligations.model import Level
+from scheduler.expand import Expansion
+from scheduler.occurrence import Occurrence
+from store.event_versions import Version
+
+VersionSource = Callable[[Mapping[str, str], dt.datetime], Mapping[str, Version]]
+FeedKind = Literal["all", "unit", "level", "obligation"]
+_END = b"END:VCALENDAR\r\n"
+
+
+@dataclass(frozen=True)
+class Selection:
+    """Which occurrences a feed holds."""
+
+    kind: FeedKind
+    key: str = ""
+    children: bool = False
+
+    @property
+    def path(self) -> str:
+        if self.kind == "all":
+            return "all.ics"
+        return f"{self.kind}/{self.key}.ics"
+
+
+@dataclass(frozen=True)
+class Feed:
+    body: bytes
+    gzipped: bytes
+    etag: str
+    last_modified: dt.datetime
+    events: int
+
+
+def in_memory_versions() -> VersionSource:
+    """A version source without a store (tests, one-off exports): remembers within the process."""
+    seen: dict[str, tuple[str, Version]] = {}
+
+    def sync(hashes: Mapping[str, str], now: dt.datetime) -> dict[str, Version]:
+        out = {}
+        for uid, digest in hashes.items():
+            old = seen.get(uid)
+            if old is None:
+                seen[uid] = (digest, Version(0, now))
+            elif old[0] != digest:
+                seen[uid] = (digest, Version(old[1].sequence + 1, now))
+            out[uid] = seen[uid][1]
+        return out
+
+    return sync
+
+
+def _stamp(value: dt.datetime) -> bytes:
+    return value.astimezone(dt.UTC).strftime("%Y%m%dT%H%M%SZ").encode()
+
+
+@dataclass
+class FeedSet:
+    snapshot: Snapshot
+    expansion: Expansion
+    first: dt.date
+    last: dt.date
+    events: list[bytes]
+    modified: list[dt.datetime]
+    lang: Language
+    refresh: dt.timedelta
+    built_at: dt.datetime
+    _cache: dict[Selection, Feed] = field(default_factory=dict)
+    _by_unit: dict[str | None, list[int]] | None = None
+    _by_obligation: dict[str, list[int]] = field(default_factory=dict)
+
+    @property
+    def occurrences(self) -> list[Occurrence]:
+        return self.expansion.occurrences
+
+    def units_of(self, selection: Selection) -> set[str] | None:
+        rules = self.snapshot.rules
+        if selection.kind == "unit":
+            return {selection.key, *(rules.descendants(selection.key) if selection.children else [])}
+        if selection.kind == "level":
+            return set(rules.units_of_level(Level(selection.key)))
+        return None
+
+    def name_of(self, selection: Selection) -> str:
+        rules = self.snapshot.rules
+        base = t("calendar_name", self.lang)
+        if selection.kind == "unit":
+            return f"{base} · {rules.units[selection.key].name}"
+        if selection.kind == "level":
+            return f"{base} · {t('level_' + selection.key, self.lang)}"
+        if selection.kind == "obligation":
+            return f"{base} · {rules.obligations[selection.key].title}"
+        return f"{base} · {t('all_units', self.lang)}"
+
+    def feed(self, selection: Selection) -> Feed:
+        cached = self._cache.get(selection)
+        if cached is not None:
+            return cached
+        picked = self._indexes(selection)
+        shell = calendar_shell(self.name_of(selection), self.snapshot.tz, refresh=self.refresh,
+                               description=self._caldesc())
+        head = shell.to_ical()
+        assert head.endswith(_END)
+        body = head[: -len(_END)] + b"".join(self.events[i] for i in picked) + _END
+        modified = max((self.modified[i] for i in picked), default=self.snapshot.loaded_at)
+        digest = hashlib.sha256(body).hexdigest()[:32]
+        feed = Feed(body, gzip.compress(body, compresslevel=6, mtime=0), f'"{digest}"', modified, len(picked))
+        self._cache[selection] = feed
+        return feed
+
+    def _indexes(self, selection: Selection) -> list[int]:
+        """Positions of the selected occurrences, in the expansion's order."""
+        if self._by_unit is None:
+            self._by_unit, self._by_obligation = {}, {}
+            for i, occ in enumerate(self.occurrences):
+                self._by_unit.setdefault(occ.unit, []).append(i)
+                self._by_obligation.setdefault(occ.obligation.id, []).append(i)
+        if selection.kind == "all":
+            return list(range(len(self.occurrences)))
+        if selection.kind == "obligation":
+            return self._by_obligation.get(selection.key, [])
+        units = self.units_of(selection) or set()
+        return sorted(i for unit in units for i in self._by_unit.get(unit, []))
+
+    def _caldesc(self) -> str:
+        guessed = sorted(self.snapshot.calendar.guessed_years)
+        return " ".join(t("guessed", self.lang, year=y) for y in guessed)
+
+
+def build_feed_set(
+    snapshot: Snapshot,
+    first: dt.date,
+    last: dt.date,
+    *,
+    versions: VersionSource,
+    now: dt.datetime,
+    base_url: str,
+    lang: Language,
+    refresh: dt.timedelta,
+) -> FeedSet:
+    """Expand ``first..last`` and serialise every occurrence once."""
+    expander = snapshot.expander()
+    expansion = expander.expand(first, last)
+    rules, tz = snapshot.rules, snapshot.tz
+    guessed = frozenset(snapshot.calendar.guessed_years)
+    base = base_url.rstrip("/")
+
+    def previous_workday_for(occ: Occurrence) -> Callable[[dt.date, int], dt.date]:
+        index = rules.unit_file.get(occ.unit or "", rules.obligation_file[occ.obligation.id])
+        cal = expander.calendar_of_file(index)
+
+        def back(day: dt.date, n: int) -> dt.date:
+            for _ in range(n):
+                day = cal.previous_workday(day - dt.timedelta(days=1))
+            return day
+
+        return back
+
+    contents: list[bytes] = []
+    hashes: dict[str, str] = {}
+    uids: list[str] = []
+    for occ in expansion.occurrences:
+        link = f"{base}/obligation/{occ.obligation.id}"
+        triggers = alarm_triggers(occ, rules.reminders(occ.obligation), tz, previous_workday_for(occ))
+        event = make_event(occ, rules, tz=tz, lang=lang, guessed_years=guessed, link=link, triggers=triggers)
+        content = event.to_ical()
+        uid = str(event["UID"])
+        contents.append(content)
+        uids.append(uid)
+        hashes[uid] = hashlib.sha256(content).hexdigest()
+    known = versions(hashes, now)
+    events: list[bytes] = []
+    modified: list[dt.datetime] = []
+    for uid, content in zip(uids, contents, strict=True):
+        version = known[uid]
+        history = (b"DTSTAMP:" + _stamp(version.last_modified) + b"\r\nLAST-MODIFIED:"
+                   + _stamp(version.last_modified) + b"\r\nSEQUENCE:" + str(version.sequence).encode() + b"\r\n")
+        # the history lines go right after BEGIN:VEVENT; content lines may come in any order (RFC 5545 3.6)
+        events.append(content.replace(b"BEGIN:VEVENT\r\n", b"BEGIN:VEVENT\r\n" + history, 1))
+        modified.append(version.last_modified)
+    return FeedSet(snapshot, expansion, first, last, events, modified, lang, refresh, now)
+
+
+__all__ = ["Feed", "FeedSet", "Selection", "VersionSource", "build_feed_set", "in_memory_versions"]

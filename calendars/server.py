@@ -1,0 +1,305 @@
+"""The HTTP service (Starlette under uvicorn): feeds, the page, health.
+
+Feeds are served from memory with strong ETags, Last-Modified, 304s and a
+pre-compressed gzip body. Unknown ids are 404 with a suggestion, malformed
+parameters 400; no response ever carries a traceback.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import datetime as dt
+import email.utils
+import hashlib
+import hmac
+import logging
+import re
+import time
+from collections.abc import AsyncIterator, Awaitable, Callable
+from pathlib import Path
+from typing import Any
+
+from starlette.applications import Starlette
+from starlette.exceptions import HTTPException
+from starlette.requests import Request
+from starlette.responses import JSONResponse, PlainTextResponse, Response
+from starlette.routing import Route
+from starlette.types import ASGIApp, Message, Receive, Scope, Send
+
+from calendars import pages
+from calendars.feeds import Feed, Selection
+from calendars.service import FeedService
+from obligations.diagnostics import did_you_mean
+from obligations.i18n import Language
+from obligations.live import Clock
+from obligations.loader import load_config
+from obligations.model import Level
+
+log = logging.getLogger(__name__)
+_TOKEN_PATH = re.compile(r"^/feeds/t/[^/]+")
+
+
+def _system_clock() -> dt.datetime:
+    return dt.datetime.now(dt.UTC)
+
+
+# -- feeds ----------------------------------------------------------------------------------------
+
+
+def _not_found(what: str, key: str, known: object) -> PlainTextResponse:
+    hint = did_you_mean(key, known)  # type: ignore[arg-type]
+    return PlainTextResponse(f"unknown {what} {key!r}{hint}. The list of feeds is on the home page: /\n",
+                             status_code=404)
+
+
+def _feed_response(request: Request, feed: Feed, name: str, *, private: bool) -> Response:
+    gzip_ok = "gzip" in request.headers.get("accept-encoding", "").lower()
+    etag = feed.etag if not gzip_ok else feed.etag[:-1] + '-gz"'
+    headers = {
+        "ETag": etag,
+        "Last-Modified": email.utils.format_datetime(feed.last_modified.astimezone(dt.UTC), usegmt=True),
+        "Cache-Control": ("private" if private else "public") + ", max-age=300",
+        "Vary": "Accept-Encoding",
+        "Content-Disposition": f'inline; filename="{name}.ics"',
+    }
+    if _not_modified(request, etag, feed.last_modified):
+        return Response(status_code=304, headers=headers)
+    body = feed.gzipped if gzip_ok else feed.body
+    if gzip_ok:
+        headers["Content-Encoding"] = "gzip"
+    return Response(body, headers=headers, media_type="text/calendar; charset=utf-8")
+
+
+def _not_modified(request: Request, etag: str, last_modified: dt.datetime) -> bool:
+    match = request.headers.get("if-none-match")
+    if match is not None:
+        tags = {t.strip().removeprefix("W/") for t in match.split(",")}
+        return etag in tags or "*" in tags
+    since = request.headers.get("if-modified-since")
+    if since:
+        try:
+            parsed = email.utils.parsedate_to_datetime(since)
+        except (TypeError, ValueError):
+            return False
+        if parsed.tzinfo is None:
+            parsed = parsed.replace(tzinfo=dt.UTC)
+        return last_modified.replace(microsecond=0) <= parsed
+    return False
+
+
+def _children(request: Request) -> bool:
+    raw = request.query_params.get("children", "0")
+    if raw not in {"0", "1", "true", "false"}:
+        raise HTTPException(400, f"children must be 0 or 1, not {raw!r}")
+    return raw in {"1", "true"}
+
+
+def _service(request: Request) -> FeedService:
+    return request.app.state.service  # type: ignore[no-any-return]
+
+
+def _public_or_403(service: FeedService) -> None:
+    if not service.live.current.loaded.config.feeds.public:
+        raise HTTPException(403, "this feed is not public; ask your administrator for a personal feed link")
+
+
+async def feed_all(request: Request) -> Response:
+    service = _service(request)
+    _public_or_403(service)
+    return _feed_response(request, service.feeds.feed(Selection("all")), "all", private=False)
+
+
+async def feed_unit(request: Request) -> Response:
+    service = _service(request)
+    _public_or_403(service)
+    key = request.path_params["key"]
+    feeds = service.feeds
+    if key not in feeds.snapshot.rules.units:
+        return _not_found("unit", key, feeds.snapshot.rules.units)
+    selection = Selection("unit", key, _children(request))
+    return _feed_response(request, feeds.feed(selection), f"unit-{key}", private=False)
+
+
+async def feed_level(request: Request) -> Response:
+    service = _service(request)
+    _public_or_403(service)
+    key = request.path_params["key"]
+    if key not in Level.__members__:
+        return _not_found("level", key, list(Level.__members__))
+    return _feed_response(request, service.feeds.feed(Selection("level", key)), f"level-{key}", private=False)
+
+
+async def feed_obligation(request: Request) -> Response:
+    service = _service(request)
+    _public_or_403(service)
+    key = request.path_params["key"]
+    feeds = service.feeds
+    if key not in feeds.snapshot.rules.obligations:
+        return _not_found("duty", key, feeds.snapshot.rules.obligations)
+    return _feed_response(request, feeds.feed(Selection("obligation", key)), f"duty-{key}", private=False)
+
+
+async def feed_token(request: Request) -> Response:
+    service = _service(request)
+    digest = hashlib.sha256(request.path_params["token"].encode()).hexdigest()
+    for private in service.live.current.loaded.config.feeds.private:
+        if hmac.compare_digest(private.token_sha256, digest):
+            if private.unit:
+                selection = Selection("unit", private.unit, private.children)
+            elif private.level:
+                selection = Selection("level", private.level.value)
+            elif private.obligation:
+                selection = Selection("obligation", private.obligation)
+            else:
+                selection = Selection("all")
+            rules = service.feeds.snapshot.rules
+            if (selection.kind == "unit" and selection.key not in rules.units) or (
+                    selection.kind == "obligation" and selection.key not in rules.obligations):
+                return PlainTextResponse("this feed's unit or duty no longer exists; ask your administrator\n",
+                                         status_code=404)
+            return _feed_response(request, service.feeds.feed(selection), "private", private=True)
+    return PlainTextResponse("unknown feed link; ask your administrator for a new one\n", status_code=404)
+
+
+# -- health, errors, logging ------------------------------------------------------------------------
+
+
+async def healthz(request: Request) -> Response:
+    service = _service(request)
+    served = service.feeds.snapshot  # the version requests see, swapped in only once its feeds are built
+    return JSONResponse({
+        "status": "ok",
+        "rules_version": served.version,
+        "rules_loaded_at": served.loaded_at.isoformat(),
+        "rules_problems": len(service.live.problems),
+        "feeds_built_at": service.feeds.built_at.isoformat(),
+        "events": len(service.feeds.events),
+    })
+
+
+async def http_error(request: Request, exc: Exception) -> Response:
+    assert isinstance(exc, HTTPException)
+    if request.url.path.startswith("/feeds/") or request.url.path == "/healthz":
+        return PlainTextResponse(f"{exc.detail}\n", status_code=exc.status_code)
+    return pages.error_page(request, exc.status_code, str(exc.detail))
+
+
+async def server_error(request: Request, exc: Exception) -> Response:
+    log.error("error serving %s", redact(request.url.path), exc_info=exc)
+    return PlainTextResponse("internal error; it has been logged\n", status_code=500)
+
+
+def redact(path: str) -> str:
+    """A path fit for logs: private feed tokens are secrets."""
+    return _TOKEN_PATH.sub("/feeds/t/<token>", path)
+
+
+class AccessLog:
+    """One log line per request, with tokens redacted (uvicorn's own access log would print them)."""
+
+    def __init__(self, app: ASGIApp) -> None:
+        self.app = app
+        self.log = logging.getLogger("calendars.access")
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        if scope["type"] != "http":
+            await self.app(scope, receive, send)
+            return
+        started = time.perf_counter()
+        status = 0
+
+        async def record(message: Message) -> None:
+            nonlocal status
+            if message["type"] == "http.response.start":
+                status = message["status"]
+            await send(message)
+
+        try:
+            await self.app(scope, receive, record)
+        finally:
+            self.log.info("%s %s %d %.1fms", scope["method"], redact(scope["path"]), status,
+                          (time.perf_counter() - started) * 1000)
+
+
+# -- the app ------------------------------------------------------------------------------------------
+
+
+def create_app(service: FeedService, *, watch: bool = True) -> Starlette:
+    """The ASGI app around ``service``; ``watch`` reloads rules when their files change."""
+
+    @contextlib.asynccontextmanager
+    async def lifespan(app: Starlette) -> AsyncIterator[None]:
+        stop = asyncio.Event()
+        tasks = []
+        if watch:
+            tasks.append(asyncio.create_task(_watch(service, stop)))
+        tasks.append(asyncio.create_task(_daily(service, stop)))
+        try:
+            yield
+        finally:
+            stop.set()
+            for task in tasks:
+                task.cancel()
+            await asyncio.gather(*tasks, return_exceptions=True)
+
+    routes = [
+        Route("/", pages.index),
+        Route("/unit/{key}", pages.unit_page),
+        Route("/obligation/{key}", pages.obligation_page),
+        Route("/qr/{kind}/{key}.svg", pages.qr_code),
+        Route("/healthz", healthz),
+        Route("/feeds/all.ics", feed_all),
+        Route("/feeds/unit/{key}.ics", feed_unit),
+        Route("/feeds/level/{key}.ics", feed_level),
+        Route("/feeds/obligation/{key}.ics", feed_obligation),
+        Route("/feeds/t/{token}.ics", feed_token),
+    ]
+    handlers: dict[Any, Callable[[Request, Exception], Awaitable[Response]]] = {
+        HTTPException: http_error, Exception: server_error,
+    }
+    app = Starlette(routes=routes, exception_handlers=handlers, lifespan=lifespan)
+    app.state.service = service
+    return app
+
+
+async def _watch(service: FeedService, stop: asyncio.Event) -> None:
+    """Reload the rules (and rebuild the feeds) whenever a YAML file next to them changes."""
+    from watchfiles import awatch
+
+    def is_yaml(_change: object, path: str) -> bool:
+        return path.endswith((".yaml", ".yml"))
+
+    async for _ in awatch(*service.live.watched_paths(), watch_filter=is_yaml, stop_event=stop, debounce=300):
+        await asyncio.to_thread(service.reload)
+
+
+async def _daily(service: FeedService, stop: asyncio.Event) -> None:
+    """Move the feeds' range forward when the day changes (checked every ten minutes)."""
+    while not stop.is_set():
+        with contextlib.suppress(TimeoutError):
+            await asyncio.wait_for(stop.wait(), timeout=600)
+        if not stop.is_set():
+            await asyncio.to_thread(service.roll_over)
+
+
+def serve(config_path: Path | None, *, host: str | None, port: int | None, lang: Language | None,
+          clock: Clock = _system_clock) -> int:
+    import uvicorn
+
+    logging.basicConfig(level=logging.INFO, format="%(asctime)s %(levelname)s %(name)s: %(message)s",
+                        force=True)
+    loaded = load_config(config_path)  # fail early, before the store is opened
+    host = host or loaded.config.server.host
+    port = port or loaded.config.server.port
+    service = FeedService(config_path, clock, lang=lang, public_url=f"http://{host}:{port}")
+    app = AccessLog(create_app(service))
+    log.info("serving on http://%s:%d (public URL %s)", host, port, service.public_url)
+    try:
+        uvicorn.run(app, host=host, port=port, access_log=False, log_level="info", lifespan="on")
+    finally:
+        service.close()
+    return 0
+
+
+__all__ = ["AccessLog", "create_app", "redact", "serve"]

@@ -1,0 +1,82 @@
+"""Opening the store and keeping its schema current."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from alembic import command
+from alembic.config import Config as AlembicConfig
+from sqlalchemy import Engine, create_engine, event
+from sqlalchemy.engine import make_url
+from sqlalchemy.exc import ArgumentError, OperationalError
+
+from obligations.errors import ConfigurationError
+
+MIGRATIONS = Path(__file__).resolve().parent / "migrations"
+
+
+def redact_url(url: str) -> str:
+    """The URL with any password hidden, for logs and error messages."""
+    try:
+        return make_url(url).render_as_string(hide_password=True)
+    except ArgumentError:
+        return "<unparsable database URL>"
+
+
+class Store:
+    """An engine on a migrated database."""
+
+    def __init__(self, engine: Engine) -> None:
+        self.engine = engine
+
+    @property
+    def dialect(self) -> str:
+        return self.engine.dialect.name
+
+    def close(self) -> None:
+        self.engine.dispose()
+
+
+def _sqlite_pragmas(dbapi_connection: object, _record: object) -> None:
+    cursor = dbapi_connection.cursor()  # type: ignore[attr-defined]
+    cursor.execute("PRAGMA journal_mode=WAL")  # readers do not block the writer
+    cursor.execute("PRAGMA busy_timeout=10000")
+    cursor.execute("PRAGMA foreign_keys=ON")
+    cursor.close()
+
+
+def open_store(url: str) -> Store:
+    """Connect to ``url``, create a SQLite file's folder, and migrate to the newest schema."""
+    try:
+        parsed = make_url(url)
+    except ArgumentError:
+        raise ConfigurationError(
+            f"database_url {redact_url(url)!r} is not a database URL; use e.g. sqlite:///data/obligations.db "
+            "or postgresql+psycopg://user@host/db"
+        ) from None
+    if parsed.get_backend_name() == "sqlite" and parsed.database not in (None, "", ":memory:"):
+        Path(parsed.database).parent.mkdir(parents=True, exist_ok=True)
+    engine = create_engine(parsed, pool_pre_ping=True)
+    if engine.dialect.name == "sqlite":
+        event.listen(engine, "connect", _sqlite_pragmas)
+    try:
+        migrate(engine)
+    except OperationalError as exc:
+        engine.dispose()
+        raise ConfigurationError(
+            f"cannot open the database {redact_url(url)}: {exc.orig}; check database_url "
+            "(or the DATABASE_URL environment variable) and that the server is running"
+        ) from None
+    return Store(engine)
+
+
+def migrate(engine: Engine) -> None:
+    """Apply every Alembic migration not yet applied (the schema's version is Alembic's)."""
+    cfg = AlembicConfig()
+    cfg.set_main_option("script_location", str(MIGRATIONS))
+    with engine.begin() as connection:
+        cfg.attributes["connection"] = connection
+        command.upgrade(cfg, "head")
+
+
+__all__ = ["MIGRATIONS", "Store", "migrate", "open_store", "redact_url"]

@@ -1,0 +1,206 @@
+"""The HTTP service over real HTTP on loopback: feeds, caching, errors, reloads."""
+
+from __future__ import annotations
+
+import datetime as dt
+import gzip
+import logging
+from collections.abc import Iterator
+from pathlib import Path
+
+import httpx
+import icalendar
+import pytest
+
+from tests.conftest import DATA
+from tests.liveserver import FrozenClock, Live, make_site, running
+
+SAMPLE = DATA / "rules" / "sample.yaml"
+NOW = dt.datetime(2025, 3, 15, 1, 0, tzinfo=dt.UTC)  # 09:00 in Shanghai
+
+
+@pytest.fixture
+def live(tmp_path: Path) -> Iterator[Live]:
+    with running(make_site(tmp_path, [SAMPLE]), FrozenClock(NOW)) as server:
+        yield server
+
+
+def get(live: Live, path: str, **headers: str) -> httpx.Response:
+    return httpx.get(live.url + path, headers={"Accept-Encoding": "identity", **headers}, timeout=10)
+
+
+def events(body: bytes) -> dict[str, icalendar.Event]:
+    return {str(ev["UID"]): ev for ev in icalendar.Calendar.from_ical(body).walk("VEVENT")}
+
+
+def test_healthz(live: Live) -> None:
+    r = get(live, "/healthz")
+    assert r.status_code == 200
+    assert r.json()["rules_version"] == 1
+    assert r.json()["rules_problems"] == 0
+
+
+def test_feed_headers_and_content(live: Live) -> None:
+    r = get(live, "/feeds/unit/cty.ics")
+    assert r.status_code == 200
+    assert r.headers["content-type"] == "text/calendar; charset=utf-8"
+    assert r.headers["etag"].startswith('"')
+    assert r.headers["last-modified"] == "Sat, 15 Mar 2025 01:00:00 GMT"
+    cal = icalendar.Calendar.from_ical(r.content)
+    assert str(cal["X-WR-CALNAME"]) == "法定职责日历 · 测试县人民政府"
+    assert str(cal["REFRESH-INTERVAL"].to_ical().decode()) == "PT1H"
+    assert "X-PUBLISHED-TTL:PT1H" in r.text
+    report = events(r.content)["t.report/cty/2025@obligation-calendar"]
+    assert report.decoded("DTSTART") == dt.date(2025, 2, 28)
+    assert report.decoded("DTEND") == dt.date(2025, 3, 1)
+    assert int(report["SEQUENCE"]) == 0
+    assert report.decoded("DTSTAMP") == NOW
+    assert report.decoded("LAST-MODIFIED") == NOW
+    assert str(report["URL"]) == "http://duties.test/obligation/t.report"
+    assert "http://duties.test/obligation/t.report" in str(report["DESCRIPTION"])
+    # reminders 7d and 1d before an all-day deadline: 09:00 local, 7 days and 1 day before
+    triggers = sorted(str(a["TRIGGER"].to_ical().decode()) for a in report.walk("VALARM"))
+    assert triggers == ["-P6DT15H", "-PT15H"]  # 09:00 on 21 Feb and on 27 Feb
+
+
+def test_conditional_requests_and_gzip(live: Live) -> None:
+    first = get(live, "/feeds/all.ics")
+    again = get(live, "/feeds/all.ics", **{"If-None-Match": first.headers["etag"]})
+    assert again.status_code == 304
+    assert again.content == b""
+    since = get(live, "/feeds/all.ics", **{"If-Modified-Since": first.headers["last-modified"]})
+    assert since.status_code == 304
+    older = get(live, "/feeds/all.ics", **{"If-Modified-Since": "Fri, 14 Mar 2025 00:00:00 GMT"})
+    assert older.status_code == 200
+    raw = httpx.get(live.url + "/feeds/all.ics", headers={"Accept-Encoding": "gzip"}, timeout=10)
+    assert raw.headers["content-encoding"] == "gzip"
+    assert raw.headers["etag"] != first.headers["etag"]  # a different representation, a different tag
+    assert raw.content == first.content  # httpx decoded it; the bytes are the same feed
+    with httpx.stream("GET", live.url + "/feeds/all.ics", headers={"Accept-Encoding": "gzip"}) as s:
+        compressed = b"".join(s.iter_raw())
+    assert gzip.decompress(compressed) == first.content
+    assert len(compressed) < len(first.content) / 3
+
+
+def test_every_feed_kind(live: Live) -> None:
+    for path in ["/feeds/all.ics", "/feeds/unit/pref.ics?children=1", "/feeds/level/township.ics",
+                 "/feeds/obligation/t.report.ics"]:
+        r = get(live, path)
+        assert r.status_code == 200, path
+        assert events(r.content), path
+    with_children = events(get(live, "/feeds/unit/pref.ics?children=1").content)
+    alone = events(get(live, "/feeds/unit/pref.ics").content)
+    assert set(alone) < set(with_children)
+    assert any("/cty.town/" in uid for uid in with_children)
+
+
+@pytest.mark.parametrize(("path", "status", "text"), [
+    ("/feeds/unit/cty.twn.ics", 404, "did you mean 'cty.town'?"),
+    ("/feeds/level/city.ics", 404, "unknown level 'city'"),
+    ("/feeds/obligation/t.reprt.ics", 404, "did you mean 't.report'?"),
+    ("/feeds/unit/cty.ics?children=maybe", 400, "children must be 0 or 1"),
+    ("/feeds/t/not-a-token.ics", 404, "unknown feed link"),
+    ("/feeds/nothing", 404, ""),
+    ("/unit/cty.twn", 404, "did you mean &#39;cty.town&#39;?"),
+    ("/obligation/nope", 404, "duty"),
+    ("/unit/cty?year=next", 400, "year must be a year"),
+    ("/unit/cty?lang=fr", 400, "lang must be zh-CN or en"),
+])
+def test_bad_requests_are_4xx_with_a_helpful_body(live: Live, path: str, status: int, text: str) -> None:
+    r = get(live, path)
+    assert r.status_code == status
+    assert text in r.text
+    assert "Traceback" not in r.text
+
+
+def test_year_without_holiday_data_is_a_400_not_a_500(live: Live) -> None:
+    r = get(live, "/unit/cty?year=2030")
+    assert r.status_code == 400
+    assert "no official holiday data for 2030" in r.text
+
+
+def test_uids_and_bytes_stable_across_a_restart(tmp_path: Path) -> None:
+    config = make_site(tmp_path, [SAMPLE])
+    with running(config, FrozenClock(NOW)) as first:
+        before = get(first, "/feeds/all.ics")
+    later = FrozenClock(NOW + dt.timedelta(hours=5))  # a restart later the same day
+    with running(config, later) as second:
+        after = get(second, "/feeds/all.ics")
+    assert after.content == before.content
+    assert after.headers["etag"] == before.headers["etag"]
+
+
+def test_sequence_bumps_when_a_date_moves(live: Live) -> None:
+    uid = "t.reception-prefecture/pref/2025-Q2@obligation-calendar"
+    before = events(get(live, "/feeds/unit/pref.ics").content)[uid]
+    assert before.decoded("DTSTART") == dt.date(2025, 4, 1)
+    rules = live.root / "rules" / "sample.yaml"
+    rules.write_text(rules.read_text(encoding="utf-8").replace(
+        "    schedule: {type: quota, count: 1, per: quarter, unit: day}",
+        "    schedule: {type: quota, count: 1, per: quarter, unit: day}\n"
+        "    exceptions: [{move: 2025-04-01, to: 2025-04-03, note: 州委全会}]"), encoding="utf-8")
+    live.clock.advance(hours=2)
+    assert live.service.reload()
+    after_feed = events(get(live, "/feeds/unit/pref.ics").content)
+    after = after_feed[uid]
+    assert after.decoded("DTSTART") == dt.date(2025, 4, 3)
+    assert int(after["SEQUENCE"]) == 1
+    assert after.decoded("LAST-MODIFIED") == NOW + dt.timedelta(hours=2)
+    assert "州委全会" in str(after["DESCRIPTION"])
+    untouched = after_feed["t.reception-prefecture/pref/2025-Q3@obligation-calendar"]
+    assert int(untouched["SEQUENCE"]) == 0
+    assert untouched.decoded("LAST-MODIFIED") == NOW
+
+
+def test_broken_yaml_keeps_the_last_good_rules(live: Live) -> None:
+    good = get(live, "/feeds/all.ics")
+    rules = live.root / "rules" / "sample.yaml"
+    rules.write_text(rules.read_text(encoding="utf-8").replace("per: week", "per: weak"), encoding="utf-8")
+    assert not live.service.reload()
+    assert get(live, "/feeds/all.ics").content == good.content
+    health = get(live, "/healthz").json()
+    assert health["rules_version"] == 1
+    assert health["rules_problems"] == 1
+    page = get(live, "/").text
+    assert "rules/sample.yaml:" in page
+    assert "per: &#39;weak&#39; is not one of" in page
+    assert "仍在使用第1版规则" in page
+
+
+def test_the_watcher_reloads_on_save(tmp_path: Path) -> None:
+    with running(make_site(tmp_path, [SAMPLE]), FrozenClock(NOW), watch=True) as live:
+        rules = live.root / "rules" / "sample.yaml"
+        rules.write_text(rules.read_text(encoding="utf-8").replace("title: 乡镇领导干部接访", "title: 乡镇接访日"),
+                         encoding="utf-8")
+        deadline = dt.datetime.now() + dt.timedelta(seconds=20)
+        while get(live, "/healthz").json()["rules_version"] < 2:  # waits for the reload, bounded
+            assert dt.datetime.now() < deadline, "the rules were not reloaded after the file changed"
+        assert "乡镇接访日" in get(live, "/feeds/unit/cty.town.ics").text
+
+
+def test_private_feeds_by_token_and_no_public_feeds(tmp_path: Path, caplog: pytest.LogCaptureFixture) -> None:
+    import hashlib
+
+    token = "s3cret-token-for-tests"
+    digest = hashlib.sha256(token.encode()).hexdigest()
+    extra = ("feeds: {public: false, months_back: 2, months_ahead: 10, private: "
+             f"[{{name: 测试县值班, token_sha256: {digest}, unit: cty, children: true}}]}}\n")
+    config = make_site(tmp_path, [SAMPLE])
+    config.write_text(config.read_text(encoding="utf-8").replace(
+        "feeds: {months_back: 2, months_ahead: 10}\n", extra), encoding="utf-8")
+    caplog.set_level(logging.INFO, logger="calendars.access")
+    with running(config, FrozenClock(NOW)) as live:
+        private = get(live, f"/feeds/t/{token}.ics")
+        assert private.status_code == 200
+        assert private.headers["cache-control"].startswith("private")
+        uids = set(events(private.content))
+        assert any("/cty.town/" in u for u in uids) and any("/cty/" in u for u in uids)
+        assert get(live, "/feeds/unit/cty.ics").status_code == 403
+    assert token not in caplog.text
+    assert "/feeds/t/<token> 200" in caplog.text
+
+
+def test_head_requests(live: Live) -> None:
+    r = httpx.head(live.url + "/feeds/all.ics", timeout=10)
+    assert r.status_code == 200
+    assert r.headers["etag"]
