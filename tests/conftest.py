@@ -5,6 +5,7 @@ from __future__ import annotations
 import datetime as dt
 import io
 import json
+import os
 import sys
 from collections.abc import Callable
 from contextlib import redirect_stderr, redirect_stdout
@@ -71,6 +72,15 @@ def dates_of(rules_from: Callable[..., RuleSet]) -> Callable[..., list[dt.date]]
         return [o.date for o in exp.expand(dt.date.fromisoformat(first), dt.date.fromisoformat(last)).occurrences]
 
     return run
+
+
+def require_part(missing_reason: str | None) -> None:
+    """Skip with the reason when a real part (a server, a browser) is absent; fail under CI."""
+    if missing_reason is None:
+        return
+    if os.environ.get("CI"):
+        pytest.fail(f"{missing_reason}; CI must provide it (.ci/run)")
+    pytest.skip(missing_reason)
 
 
 def d(text: str) -> dt.date:

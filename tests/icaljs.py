@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import datetime as dt
 import json
+import os
 import shutil
 import subprocess
 import tempfile
@@ -37,9 +38,14 @@ def missing_icaljs() -> str | None:
 
 
 def require_icaljs() -> None:
-    """Skip the calling test (with the reason) unless node and tests/js/node_modules are present."""
+    """Skip the calling test (with the reason) unless node and tests/js/node_modules are present.
+
+    Under CI (``CI`` set) a missing part fails instead: CI must provide every real part.
+    """
     reason = missing_icaljs()
     if reason is not None:
+        if os.environ.get("CI"):
+            pytest.fail(f"{reason}; CI must provide it (.ci/run)")
         pytest.skip(reason)
 
 

@@ -45,8 +45,13 @@ def free_port() -> int:
         return int(s.getsockname()[1])
 
 
-def make_site(root: Path, rules: list[Path], extra_config: str = "") -> Path:
-    """A config folder with copies of ``rules`` (tests edit them) and a SQLite store."""
+def make_site(root: Path, rules: list[Path], extra_config: str = "",
+              public_url: str | None = "http://duties.test") -> Path:
+    """A config folder with copies of ``rules`` (tests edit them) and a SQLite store.
+
+    ``public_url`` is fixed by default so links (part of each event) do not change with the
+    port; None makes links point at the running test server itself.
+    """
     (root / "rules").mkdir(parents=True, exist_ok=True)
     for path in rules:
         shutil.copy(path, root / "rules" / path.name)
@@ -54,7 +59,7 @@ def make_site(root: Path, rules: list[Path], extra_config: str = "") -> Path:
     config.write_text(
         "timezone: Asia/Shanghai\nrules: [rules/*.yaml]\ndatabase_url: sqlite:///store.db\n"
         "feeds: {months_back: 2, months_ahead: 10}\n"
-        "server: {public_url: 'http://duties.test'}\n" + extra_config,  # links must not change with the port
+        + (f"server: {{public_url: '{public_url}'}}\n" if public_url else "") + extra_config,
         encoding="utf-8",
     )
     return config

@@ -1,0 +1,86 @@
+"""Served feeds read by three independent parsers, each agreeing with our own expansion.
+
+icalendar (Python), recurring-ical-events (Python, expands recurrences) and
+Mozilla's ical.js under node (Thunderbird's parser) parse the bytes our server
+sends; each one's list of (UID, date) over 2025 equals ``expand`` for the same
+unit and range.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections.abc import Iterator
+
+import httpx
+import icalendar
+import pytest
+import recurring_ical_events
+
+from tests.conftest import ROOT
+from tests.icaljs import icaljs_expand, require_icaljs
+from tests.liveserver import FrozenClock, Live, make_site, running
+
+NOW = dt.datetime(2025, 3, 15, 1, 0, tzinfo=dt.UTC)
+FIRST, LAST = dt.date(2025, 1, 1), dt.date(2025, 12, 31)
+FEEDS = {
+    "unit bz.korla": ("/feeds/unit/bz.korla.ics", {"bz.korla"}, None),
+    "unit bz.korla with children": ("/feeds/unit/bz.korla.ics?children=1", "korla+", None),
+    "level township": ("/feeds/level/township.ics", "township", None),
+    "duty": ("/feeds/obligation/bz-2024.annual-report-submit.ics", None, {"bz-2024.annual-report-submit"}),
+    "all": ("/feeds/all.ics", None, None),
+}
+
+
+@pytest.fixture(scope="module")
+def live(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Live]:
+    config = make_site(tmp_path_factory.mktemp("site"), [ROOT / "rules" / "000-bayingolin-2024.yaml"])
+    with running(config, FrozenClock(NOW)) as server:
+        yield server
+
+
+def expected(live: Live, units: object, obligations: set[str] | None) -> list[tuple[str, str]]:
+    snapshot = live.service.feeds.snapshot
+    rules = snapshot.rules
+    if units == "korla+":
+        units = {"bz.korla", *rules.descendants("bz.korla")}
+    elif units == "township":
+        units = set(rules.units_of_level(rules.units["bz.korla.tuanjie"].level))
+    result = snapshot.expander().expand(FIRST, LAST, units=units, obligations=obligations)  # type: ignore[arg-type]
+    return sorted((f"{o.uid}@obligation-calendar", o.date.isoformat()) for o in result.occurrences)
+
+
+def _date(value: object) -> str:
+    return (value.date() if isinstance(value, dt.datetime) else value).isoformat()  # type: ignore[union-attr]
+
+
+@pytest.mark.parametrize("name", FEEDS)
+def test_three_parsers_agree_with_expand(live: Live, name: str) -> None:
+    path, units, obligations = FEEDS[name]
+    body = httpx.get(live.url + path, timeout=30).content
+    want = expected(live, units, obligations)
+    assert want
+
+    cal = icalendar.Calendar.from_ical(body)
+    in_year = [ev for ev in cal.walk("VEVENT") if FIRST <= _as_date(ev.decoded("DTSTART")) <= LAST]
+    assert sorted((str(ev["UID"]), _date(ev.decoded("DTSTART"))) for ev in in_year) == want
+
+    instances = recurring_ical_events.of(cal).between(FIRST, LAST + dt.timedelta(days=1))
+    assert sorted((str(ev["UID"]), _date(ev.decoded("DTSTART"))) for ev in instances) == want
+
+    require_icaljs()
+    got = icaljs_expand(body, FIRST, LAST + dt.timedelta(days=1))
+    assert sorted((item["uid"], item["start"][:10]) for item in got) == want
+
+
+def _as_date(value: object) -> dt.date:
+    return value.date() if isinstance(value, dt.datetime) else value  # type: ignore[return-value]
+
+
+def test_every_event_has_the_properties_clients_need(live: Live) -> None:
+    cal = icalendar.Calendar.from_ical(httpx.get(live.url + "/feeds/all.ics", timeout=30).content)
+    for ev in cal.walk("VEVENT"):
+        for prop in ("UID", "DTSTAMP", "DTSTART", "DTEND", "SUMMARY", "DESCRIPTION", "SEQUENCE",
+                     "LAST-MODIFIED", "CATEGORIES", "URL"):
+            assert prop in ev, (prop, str(ev.get("UID")))
+    lines = httpx.get(live.url + "/feeds/all.ics", timeout=30).content.split(b"\r\n")
+    assert max(len(line) for line in lines) <= 75  # folded (RFC 5545 3.1)

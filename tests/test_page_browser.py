@@ -1,0 +1,93 @@
+"""The page in a real headless browser (Debian's chromium driven by Playwright)."""
+
+from __future__ import annotations
+
+import datetime as dt
+import shutil
+from collections.abc import Iterator
+from pathlib import Path
+
+import httpx
+import pytest
+
+from tests.conftest import ROOT, require_part
+from tests.liveserver import FrozenClock, Live, make_site, running
+
+CHROMIUM = shutil.which("chromium") or "/usr/bin/chromium"
+ARTIFACTS = ROOT / "tests" / "artifacts"
+NOW = dt.datetime(2025, 3, 15, 1, 0, tzinfo=dt.UTC)
+FLAGS = ["--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run", "--disable-background-networking",
+         "--disable-component-update", "--disable-sync", "--disable-dev-shm-usage"]
+
+
+
+@pytest.fixture(scope="module")
+def live(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Live]:
+    root = tmp_path_factory.mktemp("site")
+    config = make_site(root, [ROOT / "rules" / "000-bayingolin-2024.yaml"], public_url=None)
+    with running(config, FrozenClock(NOW)) as server:
+        yield server
+
+
+@pytest.fixture(scope="module")
+def browser() -> Iterator[object]:
+    from playwright.sync_api import sync_playwright
+
+    require_part(None if Path(CHROMIUM).exists() else
+                 "Debian's chromium is not installed (apt-get install chromium; .ci/run does it)")
+    with sync_playwright() as p:
+        browser = p.chromium.launch(executable_path=CHROMIUM, headless=True, args=FLAGS)
+        yield browser
+        browser.close()
+
+
+def test_home_page_lists_units_with_working_feed_links(live: Live, browser: object) -> None:
+    ARTIFACTS.mkdir(exist_ok=True)
+    page = browser.new_page(viewport={"width": 1280, "height": 900})  # type: ignore[attr-defined]
+    page.goto(live.url + "/")
+    assert "法定职责日历" in page.title()
+    korla = page.locator('li[data-unit="bz.korla"]').first
+    webcal = korla.locator("a.webcal").first.get_attribute("href")
+    https = korla.locator("a.https").first.get_attribute("href")
+    assert webcal == f"webcal://{live.url.split('://')[1]}/feeds/unit/bz.korla.ics"
+    assert https == f"{live.url}/feeds/unit/bz.korla.ics"
+    # every feed link on the page resolves to a calendar
+    links = page.locator("a.https").evaluate_all("els => els.map(e => e.href)")
+    assert len(links) >= 60
+    for link in links[:15] + links[-5:]:
+        r = httpx.get(link, timeout=10)
+        assert r.status_code == 200, link
+        assert r.headers["content-type"].startswith("text/calendar")
+    # the QR code behind the details element loads
+    korla.locator("details.qr summary").first.click()
+    qr = korla.locator("img.qr").first
+    qr.wait_for(state="visible")
+    assert page.evaluate("img => img.complete && img.naturalWidth > 0", qr.element_handle())
+    # upcoming duties: the weekly township reception on Monday 17 March 2025
+    assert "2025-03-17" in page.locator("#upcoming").locator("xpath=following-sibling::div[1]").inner_text()
+    page.evaluate("window.scrollTo(0, 0)")
+    page.screenshot(path=str(ARTIFACTS / "index.png"), full_page=False)
+
+
+def test_unit_page_lists_its_duties_with_quotes(live: Live, browser: object) -> None:
+    page = browser.new_page(viewport={"width": 1280, "height": 900})  # type: ignore[attr-defined]
+    page.goto(live.url + "/")
+    page.locator('li[data-unit="bz.korla"] > a').first.click()
+    page.wait_for_url("**/unit/bz.korla")
+    assert page.locator("#unit-name").inner_text().startswith("库尔勒市人民政府")
+    rows = page.locator("#occurrences tbody tr")
+    text = rows.all_inner_texts()
+    assert any("2025-04-01" in row and "信访" in row for row in text)  # monthly reception, 1 April
+    assert any("2025-03-03" in row for row in text)
+    assert "县市领导干部每月至少1天" in page.locator("#occurrences").inner_text()
+    page.screenshot(path=str(ARTIFACTS / "unit.png"), full_page=False)
+
+
+def test_reads_on_a_phone(live: Live, browser: object) -> None:
+    page = browser.new_page(viewport={"width": 375, "height": 812}, device_scale_factor=2)  # type: ignore[attr-defined]
+    page.goto(live.url + "/unit/bz.korla")
+    overflow = page.evaluate("document.documentElement.scrollWidth - window.innerWidth")
+    assert overflow <= 0, f"the page is {overflow}px wider than a phone screen"
+    page.screenshot(path=str(ARTIFACTS / "unit-phone.png"), full_page=False)
+    page.goto(live.url + "/?lang=en")
+    assert page.locator("#upcoming").inner_text().startswith("Next 30 days")
