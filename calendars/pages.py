@@ -156,13 +156,20 @@ def _expand_year(service: FeedService, year: int, *, units: set[str] | None = No
     return result.occurrences, result.warnings
 
 
+def _key_in(request: Request, known: Iterable[str], what: str) -> str:
+    """The path's id when ``known`` has it; else a 404 naming the closest id."""
+    service: FeedService = request.app.state.service
+    key: str = request.path_params["key"]
+    if key not in known:
+        raise HTTPException(404, f"{t('not_found', service.lang)}: {what} {key!r}{did_you_mean(key, known)}")
+    return key
+
+
 async def unit_page(request: Request) -> Response:
     service: FeedService = request.app.state.service
     feeds = service.feeds
     rules = feeds.snapshot.rules
-    key = request.path_params["key"]
-    if key not in rules.units:
-        raise HTTPException(404, f"{t('not_found', service.lang)}: unit {key!r}{did_you_mean(key, rules.units)}")
+    key = _key_in(request, rules.units, "unit")
     lang = _lang(request, service)
     unit = rules.units[key]
     today = service.today()
@@ -196,9 +203,7 @@ async def obligation_page(request: Request) -> Response:
     service: FeedService = request.app.state.service
     feeds = service.feeds
     rules = feeds.snapshot.rules
-    key = request.path_params["key"]
-    if key not in rules.obligations:
-        raise HTTPException(404, f"{t('not_found', service.lang)}: duty {key!r}{did_you_mean(key, rules.obligations)}")
+    key = _key_in(request, rules.obligations, "duty")
     lang = _lang(request, service)
     ob = rules.obligations[key]
     year = _year(request, service.today())

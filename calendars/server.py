@@ -28,7 +28,7 @@ from starlette.routing import Route
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from calendars import pages
-from calendars.feeds import Feed, Selection
+from calendars.feeds import Feed, FeedKind, Selection
 from calendars.service import FeedService
 from obligations.diagnostics import did_you_mean
 from obligations.i18n import Language
@@ -47,8 +47,8 @@ def _system_clock() -> dt.datetime:
 # -- feeds ----------------------------------------------------------------------------------------
 
 
-def _not_found(what: str, key: str, known: object) -> PlainTextResponse:
-    hint = did_you_mean(key, known)  # type: ignore[arg-type]
+def _not_found(what: str, key: str, known: list[str]) -> PlainTextResponse:
+    hint = did_you_mean(key, known)
     return PlainTextResponse(f"unknown {what} {key!r}{hint}. The list of feeds is on the home page: /\n",
                              status_code=404)
 
@@ -104,40 +104,26 @@ def _public_or_403(service: FeedService) -> None:
         raise HTTPException(403, "this feed is not public; ask your administrator for a personal feed link")
 
 
-async def feed_all(request: Request) -> Response:
-    service = _service(request)
-    _public_or_403(service)
-    return _feed_response(request, service.feeds.feed(Selection("all")), "all", private=False)
+def public_feed(kind: FeedKind) -> Callable[[Request], Awaitable[Response]]:
+    """The endpoint of one kind of public feed: all, unit (``?children=1``), level or duty."""
 
+    async def endpoint(request: Request) -> Response:
+        service = _service(request)
+        _public_or_403(service)
+        feeds = service.feeds
+        if kind == "all":
+            selection = Selection("all")
+        else:
+            key = request.path_params["key"]
+            rules = feeds.snapshot.rules
+            known = {"unit": rules.units, "level": Level.__members__, "obligation": rules.obligations}[kind]
+            if key not in known:
+                return _not_found("duty" if kind == "obligation" else kind, key, list(known))
+            selection = Selection(kind, key, _children(request) if kind == "unit" else False)
+        name = "all" if kind == "all" else f"{kind}-{selection.key}"
+        return _feed_response(request, feeds.feed(selection), name, private=False)
 
-async def feed_unit(request: Request) -> Response:
-    service = _service(request)
-    _public_or_403(service)
-    key = request.path_params["key"]
-    feeds = service.feeds
-    if key not in feeds.snapshot.rules.units:
-        return _not_found("unit", key, feeds.snapshot.rules.units)
-    selection = Selection("unit", key, _children(request))
-    return _feed_response(request, feeds.feed(selection), f"unit-{key}", private=False)
-
-
-async def feed_level(request: Request) -> Response:
-    service = _service(request)
-    _public_or_403(service)
-    key = request.path_params["key"]
-    if key not in Level.__members__:
-        return _not_found("level", key, list(Level.__members__))
-    return _feed_response(request, service.feeds.feed(Selection("level", key)), f"level-{key}", private=False)
-
-
-async def feed_obligation(request: Request) -> Response:
-    service = _service(request)
-    _public_or_403(service)
-    key = request.path_params["key"]
-    feeds = service.feeds
-    if key not in feeds.snapshot.rules.obligations:
-        return _not_found("duty", key, feeds.snapshot.rules.obligations)
-    return _feed_response(request, feeds.feed(Selection("obligation", key)), f"duty-{key}", private=False)
+    return endpoint
 
 
 async def feed_token(request: Request) -> Response:
@@ -249,10 +235,10 @@ def create_app(service: FeedService, *, watch: bool = True) -> Starlette:
         Route("/obligation/{key}", pages.obligation_page),
         Route("/qr/{kind}/{key}.svg", pages.qr_code),
         Route("/healthz", healthz),
-        Route("/feeds/all.ics", feed_all),
-        Route("/feeds/unit/{key}.ics", feed_unit),
-        Route("/feeds/level/{key}.ics", feed_level),
-        Route("/feeds/obligation/{key}.ics", feed_obligation),
+        Route("/feeds/all.ics", public_feed("all")),
+        Route("/feeds/unit/{key}.ics", public_feed("unit")),
+        Route("/feeds/level/{key}.ics", public_feed("level")),
+        Route("/feeds/obligation/{key}.ics", public_feed("obligation")),
         Route("/feeds/t/{token}.ics", feed_token),
     ]
     handlers: dict[Any, Callable[[Request, Exception], Awaitable[Response]]] = {
