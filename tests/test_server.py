@@ -11,6 +11,8 @@ from pathlib import Path
 import httpx
 import icalendar
 import pytest
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
 
 from tests.conftest import DATA
 from tests.liveserver import FrozenClock, Live, make_site, running
@@ -205,3 +207,16 @@ def test_head_requests(live: Live) -> None:
     r = httpx.head(live.url + "/feeds/all.ics", timeout=10)
     assert r.status_code == 200
     assert r.headers["etag"]
+
+
+@settings(max_examples=60, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
+@given(segment=st.text(alphabet=st.characters(codec="utf-8", exclude_categories=("Cs",)), min_size=0, max_size=40),
+       prefix=st.sampled_from(["/feeds/unit/", "/feeds/level/", "/feeds/obligation/", "/feeds/t/", "/unit/",
+                               "/obligation/", "/qr/unit/", "/"]),
+       suffix=st.sampled_from(["", ".ics", ".svg", "?children=1", "?year=2025", "?year=-1", "?lang=en"]))
+def test_no_path_gives_a_server_error(live: Live, segment: str, prefix: str, suffix: str) -> None:
+    from urllib.parse import quote
+
+    r = httpx.get(live.url + prefix + quote(segment, safe="") + suffix, timeout=10)
+    assert r.status_code < 500, (prefix, segment, suffix, r.text[:200])
+    assert "Traceback" not in r.text
