@@ -31,6 +31,7 @@ from scheduler.workdays import calendar_from_config
 
 if TYPE_CHECKING:
     from calendars.feeds import FeedSet
+    from store.reminders import ReminderStore
 
 HERE = Path(__file__).resolve().parent
 DEFAULT_CONFIG = Path("config.yaml")
@@ -273,6 +274,80 @@ def cmd_token(args: argparse.Namespace) -> int:
     return 0
 
 
+def cmd_simulate(args: argparse.Namespace) -> int:
+    """Run the real planner and dispatcher on a virtual clock; print every message as JSON lines."""
+    import asyncio
+    import tempfile
+
+    from scheduler.simulate import simulate
+
+    ctx = load_context(args)
+    if args.to < args.from_:
+        raise FatalError(f"--to {args.to} is before --from {args.from_}; swap them")
+    with tempfile.TemporaryDirectory(prefix="simulate-") as workdir:
+        records = asyncio.run(simulate(ctx.snapshot, args.from_, args.to, workdir=Path(workdir),
+                                       base_url=ctx.loaded.public_url))
+    lines = "".join(json.dumps(r, ensure_ascii=False) + "\n" for r in records)
+    if args.out:
+        Path(args.out).write_text(lines, encoding="utf-8")
+        print(f"wrote {len(records)} reminder(s) to {args.out}", file=sys.stderr)
+    else:
+        sys.stdout.write(lines)
+    return 0
+
+
+def _reminder_store(ctx: Context) -> ReminderStore:
+    from store import open_store
+    from store.reminders import ReminderStore
+
+    return ReminderStore(open_store(ctx.loaded.database_url))
+
+
+def cmd_done(args: argparse.Namespace) -> int:
+    """Mark one occurrence of a duty done for a unit: no more reminders, shown as done."""
+    ctx = load_context(args)
+    _check_ids(ctx, args.unit if args.unit != "-" else None, args.obligation)
+    unit = None if args.unit == "-" else args.unit
+    found = ctx.expander().expand(args.date - dt.timedelta(days=31), args.date + dt.timedelta(days=31),
+                                  units={unit} if unit else None, obligations={args.obligation})
+    matching = [o for o in found.occurrences if o.unit == unit and args.date in (o.date, o.nominal)]
+    if not matching:
+        dates = ", ".join(sorted({o.date.isoformat() for o in found.occurrences if o.unit == unit})) or "none"
+        raise FatalError(f"{args.obligation} has no occurrence for {unit or 'no unit'} on {args.date}; "
+                         f"nearby occurrences: {dates}")
+    occ = matching[0]
+    store = _reminder_store(ctx)
+    try:
+        created = store.mark_done(uid=occ.uid, obligation=occ.obligation.id, unit=occ.unit, date=occ.date,
+                                  by=args.by, at=dt.datetime.now(dt.UTC), note=args.note or "",
+                                  evidence_url=args.evidence)
+    finally:
+        store.store.close()
+    print(("marked done: " if created else "already done: ") + occ.uid)
+    return 0
+
+
+def cmd_reminders(args: argparse.Namespace) -> int:
+    """List reminders: pending ones, or failed and missed ones (what admins must look at)."""
+    ctx = load_context(args)
+    statuses = ("failed", "missed") if args.failed else ("pending", "claimed")
+    store = _reminder_store(ctx)
+    try:
+        rows = store.listing(*statuses)
+    finally:
+        store.store.close()
+    if args.format == "json":
+        sys.stdout.write(json.dumps(rows, ensure_ascii=False, indent=2, default=str) + "\n")
+        return 0
+    for r in rows:
+        when = r["send_after"].isoformat(sep=" ", timespec="minutes") if r["send_after"] else ""
+        error = f"  {r['last_error']}" if r.get("last_error") else ""
+        print(f"{when}  {r['status']:<8} {r['channel']}:{r['address']}  {r['obligation']}  {r['unit'] or '-'}  "
+              f"{r['occurrence_date']}{error}")
+    print(f"{len(rows)} reminder(s)", file=sys.stderr)
+    return 0
+
+
 def cmd_list(args: argparse.Namespace) -> int:
     """List the duties themselves, including unscheduled ones and those awaiting review."""
     ctx = load_context(args)
@@ -361,6 +436,31 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--unit", metavar="ID", help="the unit whose duties the feed holds")
     p.add_argument("--children", action="store_true", help="with --unit: the units below it too")
     p.set_defaults(func=cmd_token)
+
+    p = sub.add_parser("simulate", parents=[common], help="preview every reminder of a range (virtual clock)",
+                       description=cmd_simulate.__doc__)
+    p.add_argument("--from", dest="from_", type=iso_date, required=True, metavar="DATE", help="first day")
+    p.add_argument("--to", type=iso_date, required=True, metavar="DATE", help="last day (inclusive)")
+    p.add_argument("--out", metavar="FILE.jsonl", help="write the JSON lines here instead of stdout")
+    p.set_defaults(func=cmd_simulate)
+
+    p = sub.add_parser("done", parents=[common], help="mark an occurrence done",
+                       description=cmd_done.__doc__)
+    p.add_argument("obligation", metavar="OBLIGATION", help="the duty's id")
+    p.add_argument("unit", metavar="UNIT", help="the unit's id (- for a duty without units)")
+    p.add_argument("date", metavar="DATE", type=iso_date, help="the occurrence's date (or its date as written)")
+    p.add_argument("--note", help="what was done")
+    p.add_argument("--by", default="cli", help="who marks it (default: cli)")
+    p.add_argument("--evidence", metavar="URL", help="a link to the evidence")
+    p.set_defaults(func=cmd_done)
+
+    p = sub.add_parser("reminders", parents=[common], help="list pending or failed reminders",
+                       description=cmd_reminders.__doc__)
+    which = p.add_mutually_exclusive_group()
+    which.add_argument("--pending", action="store_true", help="reminders waiting to be sent (the default)")
+    which.add_argument("--failed", action="store_true", help="reminders that failed or were missed")
+    p.add_argument("--format", choices=["table", "json"], default="table", help="output format")
+    p.set_defaults(func=cmd_reminders)
 
     p = sub.add_parser("list", parents=[common], help="list the duties, unscheduled ones included",
                        description=cmd_list.__doc__)

@@ -165,23 +165,12 @@ def build_feed_set(
     guessed = frozenset(snapshot.calendar.guessed_years)
     base = base_url.rstrip("/")
 
-    def previous_workday_for(occ: Occurrence) -> Callable[[dt.date, int], dt.date]:
-        index = rules.unit_file.get(occ.unit or "", rules.obligation_file[occ.obligation.id])
-        cal = expander.calendar_of_file(index)
-
-        def back(day: dt.date, n: int) -> dt.date:
-            for _ in range(n):
-                day = cal.previous_workday(day - dt.timedelta(days=1))
-            return day
-
-        return back
-
     contents: list[bytes] = []
     hashes: dict[str, str] = {}
     uids: list[str] = []
     for occ in expansion.occurrences:
         link = f"{base}/obligation/{occ.obligation.id}"
-        triggers = alarm_triggers(occ, rules.reminders(occ.obligation), tz, previous_workday_for(occ))
+        triggers = alarm_triggers(occ, rules.reminders(occ.obligation), tz, expander.calendar_for(occ).workdays_before)
         event = make_event(occ, rules, tz=tz, lang=lang, guessed_years=guessed, link=link, triggers=triggers)
         content = event.to_ical()
         uid = str(event["UID"])

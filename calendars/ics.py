@@ -8,7 +8,7 @@ would describe them exactly.
 from __future__ import annotations
 
 import datetime as dt
-from collections.abc import Callable, Iterable
+from collections.abc import Iterable
 from zoneinfo import ZoneInfo
 
 from icalendar import Alarm, Calendar, Event, Timezone, vCategory, vDDDTypes, vDuration
@@ -17,10 +17,10 @@ from obligations.i18n import Language, t
 from obligations.model import Obligation, parse_offset
 from obligations.ruleset import RuleSet
 from scheduler.occurrence import Occurrence
+from scheduler.reminder_time import WorkdaysBefore, anchor, reminder_time
 
 PRODID = "-//obligation-calendar//rules to calendars//ZH"
 UID_DOMAIN = "obligation-calendar"
-REMIND_AT = dt.time(9, 0)  # all-day duties are reminded at 09:00 local time
 
 
 def event_uid(occ: Occurrence) -> str:
@@ -65,31 +65,23 @@ def description(
 
 # -- alarms -------------------------------------------------------------------------------------
 
-PreviousWorkday = Callable[[dt.date, int], dt.date]
-
-
 def alarm_triggers(
-    occ: Occurrence, offsets: Iterable[str], tz: ZoneInfo, previous_workday: PreviousWorkday
+    occ: Occurrence, offsets: Iterable[str], tz: ZoneInfo, workdays_before: WorkdaysBefore
 ) -> list[dt.timedelta | dt.datetime]:
-    """TRIGGER values for a duty's reminder offsets (7d, 3wd, 2h, 1w).
+    """TRIGGER values for a duty's reminder offsets, at the times reminders are sent.
 
-    Offsets in days remind at 09:00 local time for all-day entries (a relative
-    trigger counts from the start, midnight); working-day offsets cannot be
-    relative, so they become absolute UTC times computed on the calendar.
+    Relative to the event's start (midnight for all-day entries, so "1d" is
+    -PT15H: 09:00 the day before); working-day offsets cannot be relative, so
+    they become absolute UTC times.
     """
     out: list[dt.timedelta | dt.datetime] = []
+    start = anchor(occ, tz) if occ.start is not None else dt.datetime.combine(occ.date, dt.time())
     for text in offsets:
-        n, unit = parse_offset(text)
-        if unit == "wd":
-            day = previous_workday(occ.date, n)
-            at = occ.start.timetz() if occ.start else REMIND_AT
-            local = dt.datetime.combine(day, at.replace(tzinfo=None), tz)
-            out.append(local.astimezone(dt.UTC))
-            continue
-        before = {"d": dt.timedelta(days=n), "w": dt.timedelta(weeks=n), "h": dt.timedelta(hours=n)}[unit]
-        if occ.start is None and unit in {"d", "w"}:
-            before -= dt.timedelta(hours=REMIND_AT.hour, minutes=REMIND_AT.minute)
-        out.append(-before)
+        when = reminder_time(occ, text, tz, workdays_before)
+        if parse_offset(text)[1] == "wd":
+            out.append(when.astimezone(dt.UTC))
+        else:
+            out.append(when.replace(tzinfo=None) - start)
     return out
 
 
@@ -163,7 +155,6 @@ def calendar_shell(name: str, tz: ZoneInfo, *, refresh: dt.timedelta, descriptio
 
 __all__ = [
     "PRODID",
-    "REMIND_AT",
     "UID_DOMAIN",
     "alarm_triggers",
     "calendar_shell",

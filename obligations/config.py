@@ -86,6 +86,84 @@ class FeedsConfig(Strict):
     private: list[PrivateFeed] = Field(default_factory=list, description="Token feeds")
 
 
+def _check_hhmm_range(value: str) -> str:
+    import re
+
+    if not re.fullmatch(r"([01]\d|2[0-3]):[0-5]\d-([01]\d|2[0-3]):[0-5]\d", value):
+        raise ValueError(f"{value!r} is not a time range; write it as 'HH:MM-HH:MM', e.g. '22:00-07:30'")
+    return value
+
+
+class SubscriptionConfig(Strict):
+    """Which duties a subscriber is reminded of: one of unit, level, obligation or tag (none: all)."""
+
+    unit: str | None = Field(default=None, description="A unit id: that unit's duties")
+    children: bool = Field(default=False, description="With unit: the units below it too")
+    level: Level | None = Field(default=None, description="Every unit of a level")
+    obligation: str | None = Field(default=None, description="One duty, for every unit it applies to")
+    tag: str | None = Field(default=None, description="Every duty with this tag")
+    lead_times: list[str] | None = Field(
+        default=None, description="Offsets before each occurrence (7d, 3wd, 2h); default: the duty's reminders"
+    )
+
+    @field_validator("lead_times")
+    @classmethod
+    def _offsets(cls, v: list[str] | None) -> list[str] | None:
+        from obligations.model import parse_offset
+
+        for text in v or []:
+            parse_offset(text)
+        return v
+
+
+class SubscriberConfig(Strict):
+    """A person, chat, mailbox or robot that receives reminders (fixed in config)."""
+
+    name: str = Field(description="Who it is, e.g. 库尔勒市信访局值班")
+    channel: str = Field(description="log, email, telegram, wecom, dingtalk, feishu or webhook")
+    address: str = Field(description="E-mail address, chat id, or the robot's name under notifiers")
+    language: Literal["zh-CN", "en"] = Field(default="zh-CN", description="Language of the messages")
+    quiet_hours: str | None = Field(
+        default=None, description="Local hours without messages, 'HH:MM-HH:MM'; held messages come as one digest"
+    )
+    mode: Literal["each", "digest"] = Field(default="each", description="One message per reminder, or a daily digest")
+    digest_at: dt.time = Field(default=dt.time(8, 30), description="With mode digest: local time of the digest")
+    subscriptions: list[SubscriptionConfig] = Field(default_factory=lambda: [SubscriptionConfig()])
+
+    @field_validator("quiet_hours")
+    @classmethod
+    def _range(cls, v: str | None) -> str | None:
+        return _check_hhmm_range(v) if v is not None else v
+
+
+class EscalationTier(Strict):
+    """Who is told when a duty is overdue and not marked done."""
+
+    after: str = Field(default="0d", description="How long after the due date (0d, 3d, 2wd)")
+    to: Literal["lead", "parent", "admins"] = Field(
+        default="lead", description="lead: the lead units' contacts; parent: the unit's parent's; admins"
+    )
+    channel: str = Field(default="log", description="Channel used for unit contacts (email, log ...)")
+
+
+class Recipient(Strict):
+    channel: str = Field(description="Channel name")
+    address: str = Field(description="Address on that channel")
+
+
+class RemindersConfig(Strict):
+    """The reminder engine."""
+
+    horizon_days: int = Field(default=60, ge=1, le=400, description="How far ahead reminders are planned")
+    grace_minutes: int = Field(default=15, ge=0, description="A reminder sent later than this is marked late")
+    lease_seconds: int = Field(default=120, ge=5, description="A claimed reminder is retried after this")
+    batch_size: int = Field(default=200, ge=1, description="Reminders claimed per dispatch round")
+    max_attempts: int = Field(default=8, ge=1, description="Transient failures before giving up")
+    backoff_seconds: float = Field(default=30, gt=0, description="First retry delay; doubles, with jitter")
+    admins: list[Recipient] = Field(default_factory=list, description="Told about failures and escalations")
+    escalation: list[EscalationTier] = Field(default_factory=lambda: [EscalationTier()])
+
+
 class Config(Strict):
     """Top level of config.yaml."""
 
@@ -105,6 +183,13 @@ class Config(Strict):
     )
     server: ServerConfig = Field(default_factory=ServerConfig)
     feeds: FeedsConfig = Field(default_factory=FeedsConfig)
+    reminders: RemindersConfig = Field(default_factory=RemindersConfig)
+    subscribers: list[SubscriberConfig] = Field(default_factory=list, description="Fixed subscribers")
+    notifiers: dict[str, dict[str, object]] = Field(
+        default_factory=dict,
+        description="Channel settings by channel name (email: {...}); each channel documents its keys. "
+        "The log channel needs none",
+    )
 
     @field_validator("timezone")
     @classmethod
@@ -118,4 +203,16 @@ class Config(Strict):
         return v
 
 
-__all__ = ["CalendarConfig", "Config", "FeedsConfig", "OfficialNotice", "PrivateFeed", "ServerConfig"]
+__all__ = [
+    "CalendarConfig",
+    "Config",
+    "EscalationTier",
+    "FeedsConfig",
+    "OfficialNotice",
+    "PrivateFeed",
+    "Recipient",
+    "RemindersConfig",
+    "ServerConfig",
+    "SubscriberConfig",
+    "SubscriptionConfig",
+]

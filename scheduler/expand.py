@@ -61,6 +61,11 @@ class Expander:
             self._calendars[index] = cal
         return cal
 
+    def calendar_for(self, occ: Occurrence) -> WorkdayCalendar:
+        """The working-day calendar of the occurrence's unit (its jurisdiction's local days)."""
+        index = self.rules.unit_file.get(occ.unit or "", self.rules.obligation_file[occ.obligation.id])
+        return self.calendar_of_file(index)
+
     def expand(
         self,
         first: dt.date,

@@ -143,6 +143,13 @@ class WorkdayCalendar:
             day = dt.date(day.year - 1, 12, 31)
 
 
+    def workdays_before(self, day: dt.date, n: int) -> dt.date:
+        """The working day ``n`` working days before ``day`` (``day`` itself need not be one)."""
+        for _ in range(n):
+            day = self.previous_workday(day - _ONE_DAY)
+        return day
+
+
 def calendar_from_config(cfg: CalendarConfig) -> WorkdayCalendar:
     """The national calendar as config.yaml adjusts it."""
     return WorkdayCalendar(

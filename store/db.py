@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from pathlib import Path
+from typing import Any
 
 from alembic import command
 from alembic.config import Config as AlembicConfig
@@ -37,12 +38,20 @@ class Store:
         self.engine.dispose()
 
 
-def _sqlite_pragmas(dbapi_connection: object, _record: object) -> None:
-    cursor = dbapi_connection.cursor()  # type: ignore[attr-defined]
+def _sqlite_pragmas(dbapi_connection: Any, _record: object) -> None:
+    # SQLAlchemy's recipe for pysqlite: let SQLAlchemy, not the driver, begin transactions ...
+    dbapi_connection.isolation_level = None
+    cursor = dbapi_connection.cursor()
     cursor.execute("PRAGMA journal_mode=WAL")  # readers do not block the writer
-    cursor.execute("PRAGMA busy_timeout=10000")
+    cursor.execute("PRAGMA busy_timeout=15000")
     cursor.execute("PRAGMA foreign_keys=ON")
     cursor.close()
+
+
+def _sqlite_begin(connection: Any) -> None:
+    # ... and begin IMMEDIATE: a transaction takes the write lock up front, so a claim's
+    # SELECT-then-UPDATE can never race another process's (a deferred one would fail with BUSY)
+    connection.exec_driver_sql("BEGIN IMMEDIATE")
 
 
 def open_store(url: str) -> Store:
@@ -59,6 +68,7 @@ def open_store(url: str) -> Store:
     engine = create_engine(parsed, pool_pre_ping=True)
     if engine.dialect.name == "sqlite":
         event.listen(engine, "connect", _sqlite_pragmas)
+        event.listen(engine, "begin", _sqlite_begin)
     try:
         migrate(engine)
     except OperationalError as exc:

@@ -2,7 +2,20 @@
 
 from __future__ import annotations
 
-from sqlalchemy import Column, DateTime, Integer, MetaData, String, Table
+from sqlalchemy import (
+    Boolean,
+    Column,
+    Date,
+    DateTime,
+    ForeignKey,
+    Index,
+    Integer,
+    MetaData,
+    String,
+    Table,
+    Text,
+    UniqueConstraint,
+)
 
 metadata = MetaData()
 
@@ -18,4 +31,85 @@ event_versions = Table(
     Column("last_modified", DateTime(timezone=True), nullable=False),
 )
 
-__all__ = ["event_versions", "metadata"]
+# Who receives reminders: fixed ones from config.yaml (source "config") and
+# self-service ones from the bot or the page (source "self").
+subscribers = Table(
+    "subscribers",
+    metadata,
+    Column("id", Integer, primary_key=True, autoincrement=True),
+    Column("name", String(200), nullable=False),
+    Column("channel", String(40), nullable=False),
+    Column("address", String(300), nullable=False),
+    Column("language", String(10), nullable=False, default="zh-CN"),
+    Column("quiet_hours", String(20)),
+    Column("mode", String(10), nullable=False, default="each"),
+    Column("digest_at", String(5), nullable=False, default="08:30"),
+    Column("source", String(10), nullable=False, default="config"),
+    Column("active", Boolean, nullable=False, default=True),
+    Column("token_sha256", String(64)),
+    Column("created_at", DateTime(timezone=True), nullable=False),
+    UniqueConstraint("channel", "address", name="uq_subscribers_channel_address"),
+)
+
+subscriptions = Table(
+    "subscriptions",
+    metadata,
+    Column("id", Integer, primary_key=True, autoincrement=True),
+    Column("subscriber_id", Integer, ForeignKey("subscribers.id", ondelete="CASCADE"), nullable=False),
+    Column("unit", String(200)),
+    Column("children", Boolean, nullable=False, default=False),
+    Column("level", String(20)),
+    Column("obligation", String(200)),
+    Column("tag", String(100)),
+    Column("lead_times", String(200)),  # comma-separated offsets; NULL: the duty's own reminders
+)
+
+# An occurrence marked done: no more reminders, shown as done on the page.
+completions = Table(
+    "completions",
+    metadata,
+    Column("id", Integer, primary_key=True, autoincrement=True),
+    Column("occurrence_uid", String(300), nullable=False, unique=True),
+    Column("obligation", String(200), nullable=False),
+    Column("unit", String(200)),
+    Column("occurrence_date", Date, nullable=False),
+    Column("done_by", String(200), nullable=False),
+    Column("done_at", DateTime(timezone=True), nullable=False),
+    Column("note", Text, nullable=False, default=""),
+    Column("evidence_url", String(500)),
+)
+
+# Every planned message. ``key`` makes planning idempotent; ``status`` moves
+# pending -> claimed -> sent | failed, or to cancelled / missed; a claim is a
+# lease, so a crashed dispatcher's claims are retried once the lease expires.
+reminders = Table(
+    "reminders",
+    metadata,
+    Column("id", Integer, primary_key=True, autoincrement=True),
+    Column("key", String(500), nullable=False, unique=True),
+    Column("kind", String(20), nullable=False),  # reminder | changed | escalation
+    Column("occurrence_uid", String(300), nullable=False),
+    Column("obligation", String(200), nullable=False),
+    Column("unit", String(200)),
+    Column("occurrence_date", Date, nullable=False),
+    Column("subscriber_id", Integer, ForeignKey("subscribers.id", ondelete="SET NULL")),
+    Column("channel", String(40), nullable=False),
+    Column("address", String(300), nullable=False),
+    Column("language", String(10), nullable=False, default="zh-CN"),
+    Column("lead_time", String(20), nullable=False, default=""),
+    Column("due_at", DateTime(timezone=True), nullable=False),
+    Column("send_after", DateTime(timezone=True), nullable=False),  # due_at, quiet hours or backoff applied
+    Column("status", String(12), nullable=False, default="pending"),
+    Column("attempts", Integer, nullable=False, default=0),
+    Column("claimed_by", String(100)),
+    Column("lease_until", DateTime(timezone=True)),
+    Column("sent_at", DateTime(timezone=True)),
+    Column("late", Boolean, nullable=False, default=False),
+    Column("last_error", Text),
+    Column("provider_id", String(300)),
+    Column("created_at", DateTime(timezone=True), nullable=False),
+    Index("ix_reminders_status_send_after", "status", "send_after"),
+    Index("ix_reminders_occurrence", "occurrence_uid"),
+)
+
+__all__ = ["completions", "event_versions", "metadata", "reminders", "subscribers", "subscriptions"]

@@ -64,7 +64,7 @@ def store(url: str) -> Iterator[Store]:
 
 def test_migrations_are_applied_on_open(store: Store, url: str) -> None:
     with store.engine.connect() as conn:
-        assert conn.execute(sa.text("SELECT version_num FROM alembic_version")).scalar_one() == "0001"
+        assert conn.execute(sa.text("SELECT version_num FROM alembic_version")).scalar_one() == "0002"
     again = open_store(url)  # a second start finds the schema current and changes nothing
     again.close()
 

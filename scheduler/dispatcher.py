@@ -1,0 +1,150 @@
+"""Dispatch: claim due reminders, send them, record every outcome.
+
+Delivery is exactly-once where the channel can tell what it delivered (a
+journal) and at-least-once, with a stable message id for the receiver to
+drop duplicates, where it cannot. Nothing is dropped silently: every claimed
+reminder ends sent, pending for a retry, failed or missed, and failures and
+missed reminders are reported to the admins.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import datetime as dt
+import logging
+import random
+from collections.abc import Callable
+from dataclasses import dataclass, field
+
+from notifiers.base import DeliveryError, Message, Notifier, PermanentError, TransientError
+from obligations.config import RemindersConfig
+from obligations.live import Snapshot
+from scheduler.messages import compose
+from scheduler.planner import Planned
+from store.reminders import Claimed, ReminderStore
+
+log = logging.getLogger(__name__)
+
+
+@dataclass
+class DispatchReport:
+    claimed: int = 0
+    sent: int = 0
+    late: int = 0
+    retried: int = 0
+    failed: int = 0
+    missed: int = 0
+    messages: list[tuple[Message, list[Claimed], bool]] = field(default_factory=list)  # (message, rows, late)
+
+
+class Dispatcher:
+    def __init__(
+        self,
+        store: ReminderStore,
+        notifiers: dict[str, Notifier],
+        config: RemindersConfig,
+        *,
+        instance: str,
+        snapshot: Callable[[], Snapshot],
+        base_url: str,
+        rng: random.Random | None = None,
+    ) -> None:
+        self.store = store
+        self.notifiers = notifiers
+        self.config = config
+        self.instance = instance
+        self.snapshot = snapshot
+        self.base_url = base_url
+        self.rng = rng or random.Random()
+
+    def backoff(self, attempts: int, retry_after: float | None) -> dt.timedelta:
+        """Exponential backoff with jitter (50-150 %), at least what the channel asked for."""
+        base = self.config.backoff_seconds * 2 ** max(attempts - 1, 0)
+        seconds = min(base, 6 * 3600) * self.rng.uniform(0.5, 1.5)
+        return dt.timedelta(seconds=max(seconds, retry_after or 0))
+
+    async def run_once(self, now: dt.datetime) -> DispatchReport:
+        """One round: claim what is due at ``now`` and settle every claim."""
+        report = DispatchReport()
+        lease = dt.timedelta(seconds=self.config.lease_seconds)
+        claimed = self.store.claim(self.instance, now, limit=self.config.batch_size, lease=lease)
+        report.claimed = len(claimed)
+        if not claimed:
+            return report
+        snapshot = self.snapshot()
+        groups: dict[tuple[str, str], list[Claimed]] = {}
+        for row in claimed:
+            if row.kind in {"reminder", "changed"} and self._passed(row, now, snapshot):
+                self.store.mark_missed([row.id], self.instance, reason="the duty's date passed before it could be sent")
+                report.missed += 1
+                self._tell_admins(row, "missed", now)
+                continue
+            groups.setdefault((row.channel, row.address), []).append(row)
+        await asyncio.gather(*(self._deliver(rows, now, report, snapshot) for rows in groups.values()))
+        return report
+
+    def _passed(self, row: Claimed, now: dt.datetime, snapshot: Snapshot) -> bool:
+        end_of_day = dt.datetime.combine(row.occurrence_date + dt.timedelta(days=1), dt.time(), snapshot.tz)
+        return now >= end_of_day
+
+    async def _deliver(self, rows: list[Claimed], now: dt.datetime, report: DispatchReport,
+                       snapshot: Snapshot) -> None:
+        ids = [r.id for r in rows]
+        notifier = self.notifiers.get(rows[0].channel)
+        grace = dt.timedelta(minutes=self.config.grace_minutes)
+        late = any(now - r.send_after > grace for r in rows)
+        if notifier is None:
+            self._fail(rows, f"channel {rows[0].channel!r} is not configured (notifiers: in config.yaml)", now, report)
+            return
+        already = notifier.delivered(tuple(r.key for r in rows))
+        if already:
+            done = [r.id for r in rows if r.key in already]
+            self.store.mark_sent(done, self.instance, now=now, late=late, provider_id="journal")
+            report.sent += len(done)
+            rows = [r for r in rows if r.key not in already]
+            ids = [r.id for r in rows]
+            if not rows:
+                return
+        message = compose(rows, snapshot, base_url=self.base_url, now=now, late=late, grace=grace)
+        try:
+            provider_id = await notifier.send(message)
+        except PermanentError as exc:
+            self._fail(rows, str(exc), now, report)
+            return
+        except (TimeoutError, TransientError, DeliveryError, OSError) as exc:
+            retry_after = getattr(exc, "retry_after", None)
+            attempts = max(r.attempts for r in rows)
+            if attempts >= self.config.max_attempts:
+                self._fail(rows, f"gave up after {attempts} attempts: {exc}", now, report)
+                return
+            at = now + self.backoff(attempts, retry_after)
+            self.store.mark_retry(ids, self.instance, error=str(exc), at=at)
+            report.retried += len(rows)
+            log.warning("%s to %s: %s; retry at %s", rows[0].channel, rows[0].address, exc, at.isoformat())
+            return
+        self.store.mark_sent(ids, self.instance, now=now, late=late, provider_id=provider_id)
+        report.sent += len(rows)
+        report.late += len(rows) if late else 0
+        report.messages.append((message, rows, late))
+
+    def _fail(self, rows: list[Claimed], error: str, now: dt.datetime, report: DispatchReport) -> None:
+        self.store.mark_failed([r.id for r in rows], self.instance, error=error)
+        report.failed += len(rows)
+        log.error("%s to %s failed for good: %s", rows[0].channel, rows[0].address, error)
+        for row in rows:
+            self._tell_admins(row, "failed", now)
+
+    def _tell_admins(self, row: Claimed, what: str, now: dt.datetime) -> None:
+        if row.kind == "admin":
+            return  # never report a report: a broken admin channel must not loop
+        notices = [
+            Planned(f"admin|{what}|{row.key}|{admin.channel}:{admin.address}", "admin", row.occurrence_uid,
+                    row.obligation, row.unit, row.occurrence_date, None, admin.channel, admin.address, "zh-CN",
+                    what, now, now)
+            for admin in self.config.admins
+        ]
+        if notices:
+            self.store.add(notices, now)
+
+
+__all__ = ["DispatchReport", "Dispatcher"]

@@ -1,0 +1,90 @@
+"""The reminder engine: planning and dispatch, on APScheduler's clock.
+
+APScheduler decides *when* to look; the store decides *what* is due. Planning
+and dispatch both take ``now`` from the injected clock, so ``simulate`` drives
+the same code on a virtual clock that the service drives on the real one.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import logging
+from collections.abc import Callable
+
+from notifiers.base import Notifier
+from obligations.config import RemindersConfig, SubscriberConfig
+from obligations.live import Clock, Snapshot
+from scheduler.dispatcher import Dispatcher, DispatchReport
+from scheduler.planner import Contact, escalations, plan
+from store.reminders import ReminderStore, SyncReport
+
+log = logging.getLogger(__name__)
+LOOKBACK = dt.timedelta(days=45)  # occurrences this far back can still be escalated
+
+
+class ReminderEngine:
+    def __init__(
+        self,
+        snapshot: Callable[[], Snapshot],
+        store: ReminderStore,
+        notifiers: dict[str, Notifier],
+        *,
+        clock: Clock,
+        instance: str,
+        base_url: str,
+    ) -> None:
+        self.snapshot = snapshot
+        self.store = store
+        self.notifiers = notifiers
+        self.clock = clock
+        self.dispatcher = Dispatcher(store, notifiers, self.config, instance=instance, snapshot=snapshot,
+                                     base_url=base_url)
+
+    @property
+    def config(self) -> RemindersConfig:
+        return self.snapshot().loaded.config.reminders
+
+    @property
+    def subscribers(self) -> list[SubscriberConfig]:
+        return self.snapshot().loaded.config.subscribers
+
+    def sync_subscribers(self) -> None:
+        self.store.sync_config_subscribers(self.subscribers, self.clock())
+
+    def plan(self) -> SyncReport:
+        """Plan every reminder due in the horizon and make the store match."""
+        now = self.clock()
+        snapshot = self.snapshot()
+        config = self.config
+        self.dispatcher.config = config
+        until = now + dt.timedelta(days=config.horizon_days)
+        tz = snapshot.tz
+        expander = snapshot.expander()
+        today = now.astimezone(tz).date()
+        occurrences = expander.expand(today - LOOKBACK, until.astimezone(tz).date() + dt.timedelta(days=31)).occurrences
+        done = self.store.done_uids()
+        planned = plan(occurrences, self.store.subscriptions(), rules=snapshot.rules, tz=tz,
+                       workdays_before=lambda occ: expander.calendar_for(occ).workdays_before,
+                       done=done, now=now, until=until)
+        tiers = [(t.after, t.to, t.channel) for t in config.escalation]
+        planned += escalations(occurrences, tiers, rules=snapshot.rules, tz=tz,
+                               admins=[Contact(a.channel, a.address) for a in config.admins],
+                               done=done, now=now, until=until)
+        report = self.store.sync_plan(planned, now=now, until=until, kinds=("reminder", "escalation"))
+        log.info("planned reminders until %s: %d new, %d cancelled, %d change notices",
+                 until.date(), report.inserted, report.cancelled, report.changed)
+        return report
+
+    async def dispatch(self) -> DispatchReport:
+        report = await self.dispatcher.run_once(self.clock())
+        if report.claimed:
+            log.info("dispatched: %d sent (%d late), %d retried, %d failed, %d missed", report.sent, report.late,
+                     report.retried, report.failed, report.missed)
+        return report
+
+    async def close(self) -> None:
+        for notifier in self.notifiers.values():
+            await notifier.close()
+
+
+__all__ = ["LOOKBACK", "ReminderEngine"]

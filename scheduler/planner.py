@@ -1,0 +1,236 @@
+"""Reminder planning: occurrences x subscriptions x lead times -> dated reminders.
+
+A pure function of its inputs (no clock, no store): the engine passes ``now``
+and the store turns the plan into rows, idempotently, by each reminder's key.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections.abc import Callable, Iterable, Mapping
+from dataclasses import dataclass
+from typing import Literal
+from zoneinfo import ZoneInfo
+
+from obligations.model import Level
+from obligations.ruleset import RuleSet
+from scheduler.occurrence import Occurrence
+from scheduler.reminder_time import WorkdaysBefore, reminder_time
+
+Kind = Literal["reminder", "changed", "escalation", "admin"]
+
+
+@dataclass(frozen=True)
+class Subscription:
+    """One subscriber's interest, as the planner sees it."""
+
+    subscriber_id: int
+    channel: str
+    address: str
+    language: str = "zh-CN"
+    unit: str | None = None
+    children: bool = False
+    level: str | None = None
+    obligation: str | None = None
+    tag: str | None = None
+    lead_times: tuple[str, ...] | None = None  # None: the duty's own reminders
+    quiet_hours: tuple[dt.time, dt.time] | None = None
+    digest_at: dt.time | None = None  # set: a daily digest at that local time
+
+
+@dataclass(frozen=True)
+class Planned:
+    key: str
+    kind: Kind
+    occurrence_uid: str
+    obligation: str
+    unit: str | None
+    occurrence_date: dt.date
+    subscriber_id: int | None
+    channel: str
+    address: str
+    language: str
+    lead_time: str
+    due_at: dt.datetime  # UTC: when the reminder is due
+    send_after: dt.datetime  # UTC: due_at moved by quiet hours or a digest time
+
+
+def parse_quiet_hours(text: str | None) -> tuple[dt.time, dt.time] | None:
+    if not text:
+        return None
+    start, end = text.split("-")
+    return dt.time.fromisoformat(start), dt.time.fromisoformat(end)
+
+
+def in_quiet_hours(local: dt.datetime, quiet: tuple[dt.time, dt.time]) -> bool:
+    start, end = quiet
+    t = local.time()
+    if start <= end:
+        return start <= t < end
+    return t >= start or t < end  # the window crosses midnight
+
+
+def release_time(local: dt.datetime, quiet: tuple[dt.time, dt.time] | None) -> dt.datetime:
+    """``local`` itself, or the end of the quiet hours it falls in."""
+    if quiet is None or not in_quiet_hours(local, quiet):
+        return local
+    end = quiet[1]
+    candidate = local.replace(hour=end.hour, minute=end.minute, second=0, microsecond=0)
+    if candidate <= local:
+        candidate += dt.timedelta(days=1)
+    return candidate
+
+
+def matches(sub: Subscription, occ: Occurrence, rules: RuleSet) -> bool:
+    """Whether ``occ`` is among the duties ``sub`` asked for."""
+    if sub.obligation is not None:
+        return occ.obligation.id == sub.obligation
+    if sub.tag is not None:
+        return sub.tag in occ.obligation.tags
+    if sub.unit is not None:
+        if occ.unit == sub.unit:
+            return True
+        return sub.children and occ.unit is not None and sub.unit in rules.ancestors(occ.unit)
+    if sub.level is not None:
+        return occ.unit is not None and rules.units[occ.unit].level is Level(sub.level)
+    return True
+
+
+def reminder_key(occ_uid: str, subscriber_id: int, lead_time: str, date: dt.date) -> str:
+    # the date is part of the key: a moved occurrence is a new reminder (and a "changed" notice)
+    return f"{occ_uid}|s{subscriber_id}|{lead_time}|{date.isoformat()}"
+
+
+def plan(
+    occurrences: Iterable[Occurrence],
+    subscriptions: Iterable[Subscription],
+    *,
+    rules: RuleSet,
+    tz: ZoneInfo,
+    workdays_before: Callable[[Occurrence], WorkdaysBefore],
+    done: frozenset[str] | set[str],
+    now: dt.datetime,
+    until: dt.datetime,
+) -> list[Planned]:
+    """Reminders due from ``now`` to ``until`` for occurrences not yet done, sorted by time."""
+    subs = list(subscriptions)
+    out: dict[str, Planned] = {}
+    for occ in occurrences:
+        if occ.uid in done:
+            continue
+        for sub in subs:
+            if not matches(sub, occ, rules):
+                continue
+            lead_times = sub.lead_times if sub.lead_times is not None else tuple(rules.reminders(occ.obligation))
+            for lead in lead_times:
+                due = reminder_time(occ, lead, tz, workdays_before(occ))
+                if not now <= due <= until:
+                    continue
+                key = reminder_key(occ.uid, sub.subscriber_id, lead, occ.date)
+                out[key] = Planned(
+                    key, "reminder", occ.uid, occ.obligation.id, occ.unit, occ.date, sub.subscriber_id,
+                    sub.channel, sub.address, sub.language, lead, due.astimezone(dt.UTC),
+                    _send_after(due, sub, tz),
+                )
+    return sorted(out.values(), key=lambda p: (p.send_after, p.key))
+
+
+def _send_after(due: dt.datetime, sub: Subscription, tz: ZoneInfo) -> dt.datetime:
+    local = due.astimezone(tz)
+    if sub.digest_at is not None:
+        local = local.replace(hour=sub.digest_at.hour, minute=sub.digest_at.minute, second=0, microsecond=0)
+    local = release_time(local.replace(tzinfo=None), sub.quiet_hours).replace(tzinfo=tz)
+    return local.astimezone(dt.UTC)
+
+
+@dataclass(frozen=True)
+class Contact:
+    channel: str
+    address: str
+
+
+def escalations(
+    occurrences: Iterable[Occurrence],
+    tiers: Iterable[tuple[str, str, str]],  # (after, to, channel)
+    *,
+    rules: RuleSet,
+    tz: ZoneInfo,
+    admins: Iterable[Contact],
+    done: frozenset[str] | set[str],
+    now: dt.datetime,
+    until: dt.datetime,
+) -> list[Planned]:
+    """Notices for deadlines not marked done, each tier after its delay past the due date."""
+    admins = list(admins)
+    out: list[Planned] = []
+    for occ in occurrences:
+        if occ.kind != "deadline" or occ.uid in done:
+            continue
+        for index, (after, to, channel) in enumerate(tiers):
+            n, unit = _offset(after)
+            start = dt.datetime.combine(occ.date + dt.timedelta(days=1), dt.time(9, 0), tz)  # the morning after
+            due = start + (dt.timedelta(days=n) if unit == "d" else dt.timedelta(hours=n))
+            if not now <= due <= until:
+                continue
+            for contact in _recipients(occ, to, channel, rules, admins):
+                key = f"{occ.uid}|escalation{index}|{contact.channel}:{contact.address}|{occ.date.isoformat()}"
+                due_utc = due.astimezone(dt.UTC)
+                out.append(Planned(key, "escalation", occ.uid, occ.obligation.id, occ.unit, occ.date, None,
+                                   contact.channel, contact.address, "zh-CN", after, due_utc, due_utc))
+    return out
+
+
+def _offset(text: str) -> tuple[int, str]:
+    from obligations.model import parse_offset
+
+    n, unit = parse_offset(text)
+    if unit == "w":
+        return 7 * n, "d"
+    if unit == "wd":
+        return n, "d"  # escalation delays count calendar days; a working-day delay is close enough here
+    return n, unit
+
+
+def _recipients(occ: Occurrence, to: str, channel: str, rules: RuleSet, admins: list[Contact]) -> list[Contact]:
+    if to == "admins":
+        return admins
+    units = list(occ.obligation.lead) if to == "lead" else (
+        [rules.units[occ.unit].parent] if occ.unit and rules.units[occ.unit].parent else [])
+    contacts: list[Contact] = []
+    for uid in units:
+        unit = rules.units.get(uid or "")
+        for person in unit.contacts if unit else []:
+            address = {"email": person.email, "telegram": person.telegram}.get(channel, person.name)
+            if address:
+                contacts.append(Contact(channel, address))
+    return contacts
+
+
+def urgency(occ: Occurrence, *, done: bool, today: dt.date, last_reminder: dt.date | None) -> str:
+    """The duty's colour: done, red (overdue), yellow (from its last reminder), or normal."""
+    if done:
+        return "done"
+    if occ.date < today:
+        return "red"
+    if last_reminder is not None and today >= last_reminder:
+        return "yellow"
+    return "normal"
+
+
+def subscription_from(row: Mapping[str, object]) -> Subscription:
+    """A planner subscription from a joined subscribers + subscriptions row."""
+    lead = row.get("lead_times")
+    digest = row.get("digest_at") if row.get("mode") == "digest" else None
+    return Subscription(
+        subscriber_id=int(row["subscriber_id"]),  # type: ignore[arg-type]
+        channel=str(row["channel"]), address=str(row["address"]), language=str(row["language"]),
+        unit=row.get("unit"), children=bool(row.get("children")), level=row.get("level"),  # type: ignore[arg-type]
+        obligation=row.get("obligation"), tag=row.get("tag"),  # type: ignore[arg-type]
+        lead_times=tuple(str(lead).split(",")) if lead else None,
+        quiet_hours=parse_quiet_hours(row.get("quiet_hours")),  # type: ignore[arg-type]
+        digest_at=dt.time.fromisoformat(str(digest)) if digest else None,
+    )
+
+
+__all__ = ["Contact", "Planned", "Subscription", "escalations", "in_quiet_hours", "matches", "parse_quiet_hours",
+           "plan", "release_time", "reminder_key", "subscription_from", "urgency"]

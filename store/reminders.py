@@ -1,0 +1,298 @@
+"""Reminder rows: planning sync, atomic claims with leases, outcomes, completions.
+
+The store is the truth; the scheduler only decides when to look. A due
+reminder is claimed in one transaction (``FOR UPDATE SKIP LOCKED`` on
+PostgreSQL, the database write lock on SQLite), so two dispatchers never hold
+the same reminder; a claim is a lease, and a dispatcher that dies holding one
+is replaced by whoever claims after the lease ends. Every outcome is written
+only by the holder of the claim (the ``claimed_by`` fence).
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import hashlib
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass
+from typing import Any
+
+from sqlalchemy import and_, delete, insert, or_, select, update
+from sqlalchemy.dialects import postgresql, sqlite
+from sqlalchemy.engine import Connection, Row
+
+from obligations.config import SubscriberConfig
+from scheduler.planner import Planned, Subscription, subscription_from
+from store.db import Store
+from store.tables import completions, reminders, subscribers, subscriptions
+
+_CHUNK = 500
+
+
+def _utc(value: dt.datetime | None) -> dt.datetime | None:
+    if value is None:
+        return None
+    return value.replace(tzinfo=dt.UTC) if value.tzinfo is None else value.astimezone(dt.UTC)
+
+
+@dataclass(frozen=True)
+class SyncReport:
+    inserted: int
+    cancelled: int
+    changed: int
+
+
+@dataclass(frozen=True)
+class Claimed:
+    """A claimed reminder: everything the dispatcher needs to send it."""
+
+    id: int
+    key: str
+    kind: str
+    occurrence_uid: str
+    obligation: str
+    unit: str | None
+    occurrence_date: dt.date
+    subscriber_id: int | None
+    channel: str
+    address: str
+    language: str
+    lead_time: str
+    due_at: dt.datetime
+    send_after: dt.datetime
+    attempts: int
+
+    @classmethod
+    def of(cls, row: Row[Any]) -> Claimed:
+        return cls(row.id, row.key, row.kind, row.occurrence_uid, row.obligation, row.unit, row.occurrence_date,
+                   row.subscriber_id, row.channel, row.address, row.language, row.lead_time,
+                   _utc(row.due_at), _utc(row.send_after), row.attempts)  # type: ignore[arg-type]
+
+
+class ReminderStore:
+    def __init__(self, store: Store) -> None:
+        self.store = store
+        self.engine = store.engine
+
+    def _insert(self) -> Any:
+        return (postgresql if self.store.dialect == "postgresql" else sqlite).insert(reminders)
+
+    # -- subscribers ------------------------------------------------------------------------------
+
+    def sync_config_subscribers(self, configured: Sequence[SubscriberConfig], now: dt.datetime) -> None:
+        """Make the config's subscribers (source "config") exactly those of config.yaml."""
+        with self.engine.begin() as conn:
+            existing = {(r.channel, r.address): r.id for r in conn.execute(
+                select(subscribers.c.id, subscribers.c.channel, subscribers.c.address)
+                .where(subscribers.c.source == "config"))}
+            keep: set[int] = set()
+            for sub in configured:
+                values = {"name": sub.name, "language": sub.language, "quiet_hours": sub.quiet_hours,
+                          "mode": sub.mode, "digest_at": sub.digest_at.strftime("%H:%M"), "active": True}
+                sid = existing.get((sub.channel, sub.address))
+                if sid is None:
+                    sid = conn.execute(insert(subscribers).values(
+                        channel=sub.channel, address=sub.address, source="config", created_at=now, **values,
+                    ).returning(subscribers.c.id)).scalar_one()
+                else:
+                    conn.execute(update(subscribers).where(subscribers.c.id == sid).values(**values))
+                keep.add(sid)
+                conn.execute(delete(subscriptions).where(subscriptions.c.subscriber_id == sid))
+                for s in sub.subscriptions:
+                    conn.execute(insert(subscriptions).values(
+                        subscriber_id=sid, unit=s.unit, children=s.children,
+                        level=s.level.value if s.level else None, obligation=s.obligation, tag=s.tag,
+                        lead_times=",".join(s.lead_times) if s.lead_times is not None else None,
+                    ))
+            gone = [sid for sid in existing.values() if sid not in keep]
+            if gone:
+                conn.execute(update(subscribers).where(subscribers.c.id.in_(gone)).values(active=False))
+
+    def subscriptions(self) -> list[Subscription]:
+        query = (
+            select(subscriptions.c.subscriber_id, subscriptions.c.unit, subscriptions.c.children,
+                   subscriptions.c.level, subscriptions.c.obligation, subscriptions.c.tag,
+                   subscriptions.c.lead_times, subscribers.c.channel, subscribers.c.address,
+                   subscribers.c.language, subscribers.c.quiet_hours, subscribers.c.mode, subscribers.c.digest_at)
+            .join(subscribers, subscribers.c.id == subscriptions.c.subscriber_id)
+            .where(subscribers.c.active.is_(True))
+            .order_by(subscriptions.c.subscriber_id, subscriptions.c.id)
+        )
+        with self.engine.connect() as conn:
+            return [subscription_from(row._mapping) for row in conn.execute(query)]
+
+    # -- completions ------------------------------------------------------------------------------
+
+    def mark_done(self, *, uid: str, obligation: str, unit: str | None, date: dt.date, by: str,
+                  at: dt.datetime, note: str = "", evidence_url: str | None = None) -> bool:
+        """Record the occurrence as done and cancel its pending reminders; False if it already was."""
+        with self.engine.begin() as conn:
+            if conn.execute(select(completions.c.id).where(completions.c.occurrence_uid == uid)).first():
+                return False
+            conn.execute(insert(completions).values(
+                occurrence_uid=uid, obligation=obligation, unit=unit, occurrence_date=date, done_by=by,
+                done_at=at, note=note, evidence_url=evidence_url))
+            conn.execute(update(reminders).where(reminders.c.occurrence_uid == uid,
+                                                 reminders.c.status == "pending").values(status="cancelled"))
+        return True
+
+    def done_uids(self) -> set[str]:
+        with self.engine.connect() as conn:
+            return {r[0] for r in conn.execute(select(completions.c.occurrence_uid))}
+
+    def completion(self, uid: str) -> dict[str, Any] | None:
+        with self.engine.connect() as conn:
+            row = conn.execute(select(completions).where(completions.c.occurrence_uid == uid)).first()
+        return dict(row._mapping) if row else None
+
+    # -- planning -----------------------------------------------------------------------------------
+
+    def sync_plan(self, planned: Sequence[Planned], *, now: dt.datetime, until: dt.datetime,
+                  kinds: Iterable[str] = ("reminder",)) -> SyncReport:
+        """Make the pending reminders due in ``now..until`` exactly ``planned``.
+
+        New keys are inserted; pending rows of ``kinds`` in the window that are no
+        longer planned (a removed or moved occurrence, a duty marked done, an
+        unsubscription) are cancelled; an occurrence that moved to another date
+        gets one "changed" notice per subscriber.
+        """
+        kinds = tuple(kinds)
+        keys = {p.key for p in planned}
+        inserted = cancelled = changed = 0
+        with self.engine.begin() as conn:
+            window = and_(reminders.c.status == "pending", reminders.c.kind.in_(kinds),
+                          reminders.c.due_at >= now, reminders.c.due_at <= until)
+            pending = {r.key: r for r in conn.execute(select(reminders.c.id, reminders.c.key).where(window))}
+            stale = [r.id for k, r in pending.items() if k not in keys]
+            for i in range(0, len(stale), _CHUNK):
+                cancelled += conn.execute(update(reminders).where(reminders.c.id.in_(stale[i:i + _CHUNK]))
+                                          .values(status="cancelled")).rowcount
+            known_dates = self._known_dates(conn, {p.occurrence_uid for p in planned if p.kind == "reminder"})
+            rows = [self._row(p, now) for p in planned if p.key not in pending]
+            notices = []
+            for p in planned:
+                if p.kind != "reminder" or p.subscriber_id is None:
+                    continue
+                before = known_dates.get((p.occurrence_uid, p.subscriber_id))
+                if before and p.occurrence_date not in before:
+                    old = max(before)
+                    notices.append(self._row(Planned(
+                        f"{p.occurrence_uid}|s{p.subscriber_id}|changed|{p.occurrence_date.isoformat()}",
+                        "changed", p.occurrence_uid, p.obligation, p.unit, p.occurrence_date, p.subscriber_id,
+                        p.channel, p.address, p.language, old.isoformat(), now, now), now))
+            for batch in (rows, notices):
+                for i in range(0, len(batch), _CHUNK):
+                    chunk = batch[i:i + _CHUNK]
+                    if not chunk:
+                        continue
+                    result = conn.execute(self._insert().on_conflict_do_nothing(index_elements=["key"]), chunk)
+                    count = max(result.rowcount, 0)
+                    if batch is rows:
+                        inserted += count
+                    else:
+                        changed += count
+        return SyncReport(inserted, cancelled, changed)
+
+    def _known_dates(self, conn: Connection, uids: set[str]) -> dict[tuple[str, int], set[dt.date]]:
+        """Dates each (occurrence, subscriber) was reminded of or is pending for, from reminder rows."""
+        out: dict[tuple[str, int], set[dt.date]] = {}
+        ordered = sorted(uids)
+        for i in range(0, len(ordered), _CHUNK):
+            query = select(reminders.c.occurrence_uid, reminders.c.subscriber_id, reminders.c.occurrence_date).where(
+                reminders.c.occurrence_uid.in_(ordered[i:i + _CHUNK]), reminders.c.kind == "reminder",
+                reminders.c.status.in_(("pending", "claimed", "sent")), reminders.c.subscriber_id.is_not(None))
+            for r in conn.execute(query):
+                out.setdefault((r.occurrence_uid, r.subscriber_id), set()).add(r.occurrence_date)
+        return out
+
+    @staticmethod
+    def _row(p: Planned, now: dt.datetime) -> dict[str, Any]:
+        return {"key": p.key, "kind": p.kind, "occurrence_uid": p.occurrence_uid, "obligation": p.obligation,
+                "unit": p.unit, "occurrence_date": p.occurrence_date, "subscriber_id": p.subscriber_id,
+                "channel": p.channel, "address": p.address, "language": p.language, "lead_time": p.lead_time,
+                "due_at": p.due_at, "send_after": p.send_after, "status": "pending", "attempts": 0,
+                "late": False, "created_at": now}
+
+    def add(self, items: Sequence[Planned], now: dt.datetime) -> int:
+        """Insert reminders as they are (admin notices, bulk loads); existing keys are left alone."""
+        rows = [self._row(p, now) for p in items]
+        added = 0
+        with self.engine.begin() as conn:
+            for i in range(0, len(rows), _CHUNK):
+                result = conn.execute(self._insert().on_conflict_do_nothing(index_elements=["key"]),
+                                      rows[i:i + _CHUNK])
+                added += max(result.rowcount, 0)
+        return added
+
+    # -- dispatch -------------------------------------------------------------------------------------
+
+    def claim(self, instance: str, now: dt.datetime, *, limit: int, lease: dt.timedelta) -> list[Claimed]:
+        """Atomically take up to ``limit`` due reminders (and expired claims) for ``instance``."""
+        due = or_(
+            and_(reminders.c.status == "pending", reminders.c.send_after <= now),
+            and_(reminders.c.status == "claimed", reminders.c.lease_until < now),
+        )
+        pick = select(reminders.c.id).where(due).order_by(reminders.c.send_after, reminders.c.id).limit(limit)
+        with self.engine.begin() as conn:
+            if self.store.dialect == "postgresql":
+                pick = pick.with_for_update(skip_locked=True)
+            # (SQLite: the transaction began IMMEDIATE, holding the write lock; see store.db)
+            ids = [r[0] for r in conn.execute(pick)]
+            if not ids:
+                return []
+            conn.execute(update(reminders).where(reminders.c.id.in_(ids)).values(
+                status="claimed", claimed_by=instance, lease_until=now + lease,
+                attempts=reminders.c.attempts + 1))
+            rows = conn.execute(select(reminders).where(reminders.c.id.in_(ids))
+                                .order_by(reminders.c.send_after, reminders.c.id)).all()
+        return [Claimed.of(r) for r in rows]
+
+    def _settle(self, ids: Sequence[int], instance: str, **values: Any) -> int:
+        with self.engine.begin() as conn:
+            return conn.execute(update(reminders).where(
+                reminders.c.id.in_(list(ids)), reminders.c.status == "claimed", reminders.c.claimed_by == instance,
+            ).values(lease_until=None, **values)).rowcount
+
+    def mark_sent(self, ids: Sequence[int], instance: str, *, now: dt.datetime, late: bool,
+                  provider_id: str | None) -> int:
+        return self._settle(ids, instance, status="sent", sent_at=now, late=late, provider_id=provider_id,
+                            last_error=None)
+
+    def mark_retry(self, ids: Sequence[int], instance: str, *, error: str, at: dt.datetime) -> int:
+        return self._settle(ids, instance, status="pending", send_after=at, last_error=error, claimed_by=None)
+
+    def mark_failed(self, ids: Sequence[int], instance: str, *, error: str) -> int:
+        return self._settle(ids, instance, status="failed", last_error=error)
+
+    def mark_missed(self, ids: Sequence[int], instance: str, *, reason: str) -> int:
+        return self._settle(ids, instance, status="missed", last_error=reason)
+
+    def next_due(self, before: dt.datetime) -> dt.datetime | None:
+        """The earliest time a pending reminder may be sent, if it is before ``before``."""
+        from sqlalchemy import func
+
+        with self.engine.connect() as conn:
+            value = conn.execute(select(func.min(reminders.c.send_after)).where(
+                reminders.c.status == "pending", reminders.c.send_after <= before)).scalar()
+        return _utc(value)
+
+    # -- listings ---------------------------------------------------------------------------------------
+
+    def listing(self, *statuses: str, limit: int = 1000) -> list[dict[str, Any]]:
+        with self.engine.connect() as conn:
+            rows = conn.execute(select(reminders).where(reminders.c.status.in_(statuses))
+                                .order_by(reminders.c.send_after, reminders.c.id).limit(limit))
+            return [dict(r._mapping) for r in rows]
+
+    def counts(self) -> dict[str, int]:
+        from sqlalchemy import func
+
+        with self.engine.connect() as conn:
+            return {r[0]: r[1] for r in conn.execute(
+                select(reminders.c.status, func.count()).group_by(reminders.c.status))}
+
+
+def person_token_hash(token: str) -> str:
+    return hashlib.sha256(token.encode()).hexdigest()
+
+
+__all__ = ["Claimed", "ReminderStore", "SyncReport", "person_token_hash"]
