@@ -162,11 +162,12 @@ class ReminderStore:
             window = and_(reminders.c.status == "pending", reminders.c.kind.in_(kinds),
                           reminders.c.due_at >= now, reminders.c.due_at <= until)
             pending = {r.key: r for r in conn.execute(select(reminders.c.id, reminders.c.key).where(window))}
+            # the dates subscribers knew, read before the stale reminders of a moved date are cancelled
+            known_dates = self._known_dates(conn, {p.occurrence_uid for p in planned if p.kind == "reminder"})
             stale = [r.id for k, r in pending.items() if k not in keys]
             for i in range(0, len(stale), _CHUNK):
                 cancelled += conn.execute(update(reminders).where(reminders.c.id.in_(stale[i:i + _CHUNK]))
                                           .values(status="cancelled")).rowcount
-            known_dates = self._known_dates(conn, {p.occurrence_uid for p in planned if p.kind == "reminder"})
             rows = [self._row(p, now) for p in planned if p.key not in pending]
             notices = []
             for p in planned:
@@ -184,8 +185,7 @@ class ReminderStore:
                     chunk = batch[i:i + _CHUNK]
                     if not chunk:
                         continue
-                    result = conn.execute(self._insert().on_conflict_do_nothing(index_elements=["key"]), chunk)
-                    count = max(result.rowcount, 0)
+                    count = self._insert_new(conn, chunk)
                     if batch is rows:
                         inserted += count
                     else:
@@ -215,13 +215,15 @@ class ReminderStore:
     def add(self, items: Sequence[Planned], now: dt.datetime) -> int:
         """Insert reminders as they are (admin notices, bulk loads); existing keys are left alone."""
         rows = [self._row(p, now) for p in items]
-        added = 0
         with self.engine.begin() as conn:
-            for i in range(0, len(rows), _CHUNK):
-                result = conn.execute(self._insert().on_conflict_do_nothing(index_elements=["key"]),
-                                      rows[i:i + _CHUNK])
-                added += max(result.rowcount, 0)
-        return added
+            return sum(self._insert_new(conn, rows[i:i + _CHUNK]) for i in range(0, len(rows), _CHUNK))
+
+    def _insert_new(self, conn: Connection, rows: list[dict[str, Any]]) -> int:
+        """Insert rows whose key is new; the number inserted (RETURNING: rowcount lies for executemany)."""
+        if not rows:
+            return 0
+        stmt = self._insert().on_conflict_do_nothing(index_elements=["key"]).returning(reminders.c.id)
+        return len(conn.execute(stmt, rows).all())
 
     # -- dispatch -------------------------------------------------------------------------------------
 

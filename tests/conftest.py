@@ -5,7 +5,6 @@ from __future__ import annotations
 import datetime as dt
 import io
 import json
-import os
 import sys
 from collections.abc import Callable
 from contextlib import redirect_stderr, redirect_stdout
@@ -74,15 +73,6 @@ def dates_of(rules_from: Callable[..., RuleSet]) -> Callable[..., list[dt.date]]
     return run
 
 
-def require_part(missing_reason: str | None) -> None:
-    """Skip with the reason when a real part (a server, a browser) is absent; fail under CI."""
-    if missing_reason is None:
-        return
-    if os.environ.get("CI"):
-        pytest.fail(f"{missing_reason}; CI must provide it (.ci/run)")
-    pytest.skip(missing_reason)
-
-
 def d(text: str) -> dt.date:
     return dt.date.fromisoformat(text)
 
@@ -122,3 +112,7 @@ def cli(monkeypatch: pytest.MonkeyPatch) -> Callable[..., CliResult]:
 
     monkeypatch.setattr(sys, "argv", ["main.py"])
     return run
+
+
+from tests.parts import require_part  # noqa: E402,F401 - re-exported for test modules
+from tests.stores import postgresql_url, sqlite_url, store, url  # noqa: E402,F401 - fixtures for every test module
