@@ -3,7 +3,7 @@
 The embedded default, so the service runs and shows real reminder traffic
 with no account configured. With ``journal`` set, each delivery is also
 appended (and flushed) to a JSON-lines file, which makes the channel
-exactly-once across crashes: before a resend, the dispatcher asks
+exactly-once across process crashes: before a resend, the dispatcher asks
 :meth:`delivered`, which reads the journal.
 """
 
@@ -11,7 +11,6 @@ from __future__ import annotations
 
 import json
 import logging
-import os
 from pathlib import Path
 
 from pydantic import Field
@@ -44,8 +43,7 @@ class LogNotifier(Notifier):
                       "subject": message.subject}
             with self.journal.open("a", encoding="utf-8") as fh:
                 fh.write(json.dumps(record, ensure_ascii=False) + "\n")
-                fh.flush()
-                os.fsync(fh.fileno())
+                fh.flush()  # in the OS's hands: survives the death of this process (not of the machine)
             if self._seen is not None:
                 self._seen.update(message.covers or (message.key,))
         return None

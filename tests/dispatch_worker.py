@@ -25,8 +25,11 @@ SAMPLE_CONFIG = Path(__file__).resolve().parent / "data" / "sample-config.yaml"
 
 
 class SlowJournal(LogNotifier):
+    delay = 0.0
+
     async def send(self, message: Message) -> str | None:
-        await asyncio.sleep(0.002)  # a network round trip, so that a kill lands mid-batch
+        if self.delay:
+            await asyncio.sleep(self.delay)  # a network round trip, so that a kill lands mid-batch
         return await super().send(message)
 
 
@@ -38,13 +41,16 @@ async def main(argv: list[str]) -> int:
     ap.add_argument("--lease", type=float, default=120)
     ap.add_argument("--batch", type=int, default=50)
     ap.add_argument("--max-seconds", type=float, default=120)
+    ap.add_argument("--delay", type=float, default=0.0, help="seconds per send")
     args = ap.parse_args(argv)
     store = open_store(args.url)
     reminders = ReminderStore(store)
     snapshot = load_snapshot(SAMPLE_CONFIG, 1, dt.datetime.now(dt.UTC))
     # model_copy skips validation on purpose: the crash test wants a lease shorter than config allows
     config = RemindersConfig(batch_size=args.batch).model_copy(update={"lease_seconds": args.lease})
-    dispatcher = Dispatcher(reminders, {"log": SlowJournal(LogConfig(journal=args.journal))}, config,
+    channel = SlowJournal(LogConfig(journal=args.journal))
+    channel.delay = args.delay
+    dispatcher = Dispatcher(reminders, {"log": channel}, config,
                             instance=args.instance, snapshot=lambda: snapshot, base_url="http://duties.test")
     deadline = time.monotonic() + args.max_seconds
     print("ready", flush=True)

@@ -36,12 +36,13 @@ def seed(url: str, count: int, now: dt.datetime) -> set[str]:
     return {p.key for p in items}
 
 
-def worker(url: str, journal: Path, instance: str, *, lease: float, batch: int = 50) -> subprocess.Popen[bytes]:
+def worker(url: str, journal: Path, instance: str, *, lease: float, batch: int = 50,
+           delay: float = 0.0) -> subprocess.Popen[bytes]:
     log = journal.with_name(f"{instance}.log")
     with log.open("wb") as out:  # the child keeps its own handle; ours closes here
         return subprocess.Popen(
             [sys.executable, "-m", "tests.dispatch_worker", "--url", url, "--journal", str(journal),
-             "--instance", instance, "--lease", str(lease), "--batch", str(batch)],
+             "--instance", instance, "--lease", str(lease), "--batch", str(batch), "--delay", str(delay)],
             cwd=ROOT, stdout=out, stderr=subprocess.STDOUT, env={**os.environ, "PYTHONPATH": str(ROOT)},
         )
 
@@ -71,7 +72,7 @@ def test_sigkill_mid_batch_then_restart_loses_nothing_and_repeats_nothing(url: s
     now = dt.datetime.now(dt.UTC)
     keys = seed(url, 300, now)
     journal = tmp_path / "journal.jsonl"
-    first = worker(url, journal, "first", lease=2, batch=100)
+    first = worker(url, journal, "first", lease=2, batch=100, delay=0.002)
     deadline = time.monotonic() + 60
     while sum(delivered(journal).values()) < 40:  # wait until it is well into its first batch
         assert first.poll() is None, output(journal, "first")
