@@ -394,8 +394,25 @@ def shipped_site(root: Path) -> Path:
     return root / "config.yaml"
 
 
+@dataclasses.dataclass(frozen=True)
+class Server:
+    url: str
+    pgid: int  # the process group started for it: its master and workers
+
+
+def group_cpu_seconds(pgid: int) -> float:
+    """User + system CPU time of the live processes of group ``pgid``, from /proc/PID/stat."""
+    total = 0
+    for stat in Path("/proc").glob("[0-9]*/stat"):
+        with contextlib.suppress(OSError, ValueError, IndexError):
+            fields = stat.read_text().rsplit(")", 1)[1].split()
+            if int(fields[2]) == pgid:  # fields after "(comm)": state ppid pgrp ... utime(11) stime(12)
+                total += int(fields[11]) + int(fields[12])
+    return total / os.sysconf("SC_CLK_TCK")
+
+
 @contextlib.contextmanager
-def uvicorn_server(factory: str, workers: int, tmp: Path, env: Mapping[str, str]) -> Iterator[str]:
+def uvicorn_server(factory: str, workers: int, tmp: Path, env: Mapping[str, str]) -> Iterator[Server]:
     """``bench.asgi_factory:<factory>`` under uvicorn (httptools, uvloop, log level warning) on a free port."""
     port = free_port()
     name = f"{factory}-{workers}"
@@ -409,10 +426,10 @@ def uvicorn_server(factory: str, workers: int, tmp: Path, env: Mapping[str, str]
     with started(cmd, log, env={**os.environ, **env, "BENCH_READY_DIR": str(ready)}) as proc:
         wait_ready(proc, lambda: len(list(ready.iterdir())) >= workers and fetch(url + FEED_PATH)[0] == 200,
                    f"uvicorn {name}", log)
-        yield url
+        yield Server(url, proc.pid)
 
 
-def our_server(config: Path, workers: int, tmp: Path) -> contextlib.AbstractContextManager[str]:
+def our_server(config: Path, workers: int, tmp: Path) -> contextlib.AbstractContextManager[Server]:
     env = {"BENCH_CONFIG": str(config), "BENCH_NOW": NOW.isoformat(), "BENCH_PUBLIC_URL": PUBLIC_URL}
     return uvicorn_server("create", workers, tmp, env)
 
@@ -444,7 +461,7 @@ http {{
 
 
 @contextlib.contextmanager
-def nginx_server(docroot: Path, workers: str, tmp: Path) -> Iterator[str]:
+def nginx_server(docroot: Path, workers: str, tmp: Path) -> Iterator[Server]:
     port = free_port()
     prefix = tmp / f"nginx-{workers}"
     prefix.mkdir()
@@ -456,7 +473,7 @@ def nginx_server(docroot: Path, workers: str, tmp: Path) -> Iterator[str]:
     with started(cmd, log) as proc:
         wait_ready(proc, lambda: fetch(url + FEED_PATH)[0] == 200, f"nginx (worker_processes {workers})", log,
                    timeout=30)
-        yield url
+        yield Server(url, proc.pid)
 
 
 @dataclasses.dataclass(frozen=True)
@@ -464,14 +481,19 @@ class Row:
     server: str
     workers: int
     result: WrkResult
+    cpu_per_request: float  # seconds of the server's CPU
 
 
-def measure(url: str, body: bytes, seconds: int, connections: int) -> WrkResult:
-    status, got = fetch(url + FEED_PATH)
+def measure(server: Server, body: bytes, seconds: int, connections: int) -> tuple[WrkResult, float]:
+    """wrk's result, and the server's CPU time (every process of its group: user + system) per request."""
+    url = server.url + FEED_PATH
+    status, got = fetch(url)
     if status != 200 or got != body:
-        raise RuntimeError(f"{url}{FEED_PATH} does not serve the reference bytes ({status}, {len(got)} bytes)")
-    run_wrk(url + FEED_PATH, min(2, seconds), connections)  # warm-up, not counted
-    return run_wrk(url + FEED_PATH, seconds, connections)
+        raise RuntimeError(f"{url} does not serve the reference bytes ({status}, {len(got)} bytes)")
+    run_wrk(url, min(2, seconds), connections)  # warm-up, not counted
+    cpu = group_cpu_seconds(server.pgid)
+    result = run_wrk(url, seconds, connections)
+    return result, (group_cpu_seconds(server.pgid) - cpu) / max(1, result.requests)
 
 
 def bench_serve(seconds: int, connections: int, multi: int) -> list[tuple[Row, Row | None]]:
@@ -489,9 +511,9 @@ def bench_serve(seconds: int, connections: int, multi: int) -> list[tuple[Row, R
         target = docroot / FEED_PATH.lstrip("/")
         body = b""
         for workers in counts:
-            with our_server(config, workers, tmp) as url:
+            with our_server(config, workers, tmp) as server:
                 if not body:
-                    status, body = fetch(url + FEED_PATH)
+                    status, body = fetch(server.url + FEED_PATH)
                     if status != 200:
                         raise RuntimeError(f"{FEED_PATH}: status {status}")
                     target.parent.mkdir(parents=True)
@@ -499,29 +521,31 @@ def bench_serve(seconds: int, connections: int, multi: int) -> list[tuple[Row, R
                     for path in (docroot, *docroot.rglob("*")):
                         path.chmod(0o755 if path.is_dir() else 0o644)
                     print(f"feed: {len(body):,} bytes, {body.count(b'BEGIN:VEVENT'):,} events")
-                rows.append(Row("ours", workers, measure(url, body, seconds, connections)))
+                rows.append(Row("ours", workers, *measure(server, body, seconds, connections)))
         for workers in counts:
-            with uvicorn_server("raw", workers, tmp, {"BENCH_RAW_BODY": str(target)}) as url:
-                rows.append(Row("raw ASGI floor", workers, measure(url, body, seconds, connections)))
+            with uvicorn_server("raw", workers, tmp, {"BENCH_RAW_BODY": str(target)}) as server:
+                rows.append(Row("raw ASGI floor", workers, *measure(server, body, seconds, connections)))
         for workers in counts:
-            with nginx_server(docroot, "1" if workers == 1 else "auto", tmp) as url:
-                rows.append(Row("nginx", workers, measure(url, body, seconds, connections)))
+            with nginx_server(docroot, "1" if workers == 1 else "auto", tmp) as server:
+                rows.append(Row("nginx", workers, *measure(server, body, seconds, connections)))
 
     def nginx_with(workers: int) -> Row | None:
         return next((r for r in rows if r.server == "nginx" and r.workers == workers), None)
 
     print()
-    header = ("server", "workers", "req/s", "p50 ms", "p99 ms", "transfer/s", "errors", "vs nginx")
+    header = ("server", "workers", "req/s", "p50 ms", "p99 ms", "CPU µs/req", "transfer/s", "errors", "vs nginx")
     print(f"{header[0]:<16}" + "".join(f"{h:>11}" for h in header[1:]))
     for row in sorted(rows, key=lambda r: (r.workers, r.server != "ours", r.server)):
         r, ref = row.result, nginx_with(row.workers)
         ratio = f"{r.requests_per_s / ref.result.requests_per_s:.2f}x" if ref and ref is not row else ""
         workers = str(row.workers) if row.server != "nginx" or row.workers == 1 else f"auto={row.workers}"
-        cells = (workers, f"{r.requests_per_s:,.0f}", f"{r.p50_ms:.2f}", f"{r.p99_ms:.2f}", r.transfer_per_s,
+        cells = (workers, f"{r.requests_per_s:,.0f}", f"{r.p50_ms:.2f}", f"{r.p99_ms:.2f}",
+                 f"{row.cpu_per_request * 1e6:.0f}", r.transfer_per_s,
                  str(r.non_2xx + r.socket_errors), ratio)
         print(f"{row.server:<16}" + "".join(f"{c:>11}" for c in cells))
     print(f"ours = FeedService + create_app(watch=False) in AccessLog under uvicorn (httptools, uvloop); "
           f"target: ours >= {TARGET_RATIO}x nginx with the same worker processes")
+    print("CPU µs/req = user + system time of the server's processes during the run / requests (wrk excluded)")
     print("raw ASGI floor = uvicorn with a bare ASGI app sending the same bytes (bench/asgi_factory.py:raw): "
           "uvicorn's own cost, no Starlette")
     print(f"nginx = static file, sendfile on, access_log off, keepalive_requests 1000000; 'auto' = "

@@ -139,6 +139,7 @@ def smtp_server(handler: object, *, port: int | None = None, **smtp_kwargs: Any)
         **smtp_kwargs,
     )
     controller.start()
+    import sys; print("SERVERPORT", controller.port, file=sys.__stderr__)
     try:
         yield controller
     finally:
