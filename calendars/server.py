@@ -31,10 +31,13 @@ from calendars import pages
 from calendars.feeds import Feed, FeedKind, Selection
 from calendars.service import FeedService
 from obligations.diagnostics import did_you_mean
+from obligations.errors import ConfigurationError
 from obligations.i18n import Language
 from obligations.live import Clock
 from obligations.loader import load_config
 from obligations.model import Level
+from scheduler.engine import ReminderEngine
+from scheduler.runner import EngineRunner
 
 log = logging.getLogger(__name__)
 _TOKEN_PATH = re.compile(r"^/feeds/t/[^/]+")
@@ -211,13 +214,17 @@ class AccessLog:
 # -- the app ------------------------------------------------------------------------------------------
 
 
-def create_app(service: FeedService, *, watch: bool = True) -> Starlette:
-    """The ASGI app around ``service``; ``watch`` reloads rules when their files change."""
+def create_app(service: FeedService, *, watch: bool = True, runner: EngineRunner | None = None) -> Starlette:
+    """The ASGI app around ``service``; ``watch`` reloads rules when their files change;
+    ``runner`` (the reminder engine on APScheduler) starts and stops with the app."""
 
     @contextlib.asynccontextmanager
     async def lifespan(app: Starlette) -> AsyncIterator[None]:
         stop = asyncio.Event()
         tasks = []
+        if runner is not None:
+            runner.start()
+            service.on_reload.append(runner.rules_changed)
         if watch:
             tasks.append(asyncio.create_task(_watch(service, stop)))
         tasks.append(asyncio.create_task(_daily(service, stop)))
@@ -228,6 +235,8 @@ def create_app(service: FeedService, *, watch: bool = True) -> Starlette:
             for task in tasks:
                 task.cancel()
             await asyncio.gather(*tasks, return_exceptions=True)
+            if runner is not None:
+                await runner.stop()
 
     routes = [
         Route("/", pages.index),
@@ -269,17 +278,35 @@ async def _daily(service: FeedService, stop: asyncio.Event) -> None:
             await asyncio.to_thread(service.roll_over)
 
 
+def _engine(service: FeedService, clock: Clock) -> ReminderEngine:
+    import os
+    import socket
+
+    import notifiers
+    from store.reminders import ReminderStore
+
+    config = service.live.current.loaded.config
+    try:
+        channels = notifiers.load(config.notifiers)
+    except ValueError as exc:
+        raise ConfigurationError(f"{service.live.current.loaded.path or 'config'}: {exc}") from None
+    return ReminderEngine(lambda: service.feeds.snapshot, ReminderStore(service.store), channels, clock=clock,
+                          instance=f"{socket.gethostname()}:{os.getpid()}", base_url=service.public_url)
+
+
 def serve(config_path: Path | None, *, host: str | None, port: int | None, lang: Language | None,
           clock: Clock = _system_clock) -> int:
     import uvicorn
 
     logging.basicConfig(level=logging.INFO, format="%(asctime)s %(levelname)s %(name)s: %(message)s",
                         force=True)
+    logging.getLogger("apscheduler").setLevel(logging.WARNING)  # it logs every run of every job at INFO
     loaded = load_config(config_path)  # fail early, before the store is opened
     host = host or loaded.config.server.host
     port = port or loaded.config.server.port
     service = FeedService(config_path, clock, lang=lang, public_url=f"http://{host}:{port}")
-    app = AccessLog(create_app(service))
+    runner = EngineRunner(_engine(service, clock))
+    app = AccessLog(create_app(service, runner=runner))
     log.info("serving on http://%s:%d (public URL %s)", host, port, service.public_url)
     try:
         uvicorn.run(app, host=host, port=port, access_log=False, log_level="info", lifespan="on")

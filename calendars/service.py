@@ -10,6 +10,7 @@ from __future__ import annotations
 import datetime as dt
 import logging
 import threading
+from collections.abc import Callable
 from pathlib import Path
 
 from calendars.export import feed_range
@@ -33,6 +34,7 @@ class FeedService:
         self.store = store or open_store(loaded.database_url)
         self.versions = EventVersions(self.store)
         self._lock = threading.Lock()
+        self.on_reload: list[Callable[[], object]] = []  # called after a reload that changed the rules
         self.feeds = self._build()
 
     @property
@@ -68,7 +70,9 @@ class FeedService:
             if not self.live.reload():
                 return False
             self.feeds = self._build()
-            return True
+        for listener in self.on_reload:
+            listener()
+        return True
 
     def roll_over(self) -> bool:
         """Rebuild when the feed range moved (a new day); True when it did."""
