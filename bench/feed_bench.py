@@ -1,7 +1,7 @@
 """Benchmark of feed building and feed serving, against plain icalendar and nginx.
 
     .venv/bin/python bench/feed_bench.py [--units 2000] [--seconds 10] [--connections 50]
-                                         [--workers 1,2] [--profile] [--skip-build] [--skip-serve] [--check]
+                                         [--workers N] [--profile] [--skip-build] [--skip-serve] [--check]
 
 1. Build: the duties of rules/000-bayingolin-2024.yaml (their schedules, effective dates and
    reminders as written) applied over the synthetic unit tree of bench/expand_bench.py: every unit
@@ -163,10 +163,6 @@ class Build:
     total: float
     expand: float
     sync: float
-
-    @property
-    def serialise(self) -> float:
-        return self.total - self.expand - self.sync
 
 
 def timed_build(config: Path, version: int, versions: EventVersions, now: dt.datetime) -> Build:

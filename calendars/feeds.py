@@ -9,6 +9,8 @@ store in the service, so it changes only when the event's content does.
 from __future__ import annotations
 
 import datetime as dt
+import email.utils
+import functools
 import gzip
 import hashlib
 from collections.abc import Callable, Mapping
@@ -50,6 +52,11 @@ class Feed:
     etag: str
     last_modified: dt.datetime
     events: int
+
+    @functools.cached_property
+    def http_date(self) -> str:
+        """Last-Modified as HTTP wants it, formatted once per feed rather than per request."""
+        return email.utils.format_datetime(self.last_modified.astimezone(dt.UTC), usegmt=True)
 
 
 def in_memory_versions() -> VersionSource:

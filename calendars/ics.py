@@ -8,6 +8,7 @@ would describe them exactly.
 from __future__ import annotations
 
 import datetime as dt
+import functools
 from collections.abc import Iterable
 from zoneinfo import ZoneInfo
 
@@ -49,7 +50,8 @@ def description(
         lines.append(f"{t('window', lang)}:{occ.window_start.isoformat()} – {occ.date.isoformat()}")
     if occ.note:
         nominal = occ.nominal.isoformat() if occ.nominal else ""
-        lines.append(t("changed" if nominal else "added", lang, nominal=nominal, note=occ.note))
+        note = "" if occ.note in {"moved", "added"} else f"({occ.note})"  # the engine's own words
+        lines.append(t("changed" if nominal else "added", lang, nominal=nominal, note=note))
     elif occ.nominal is not None:
         lines.append(t("moved", lang, nominal=occ.nominal.isoformat()))
     doc = rules.document_of(ob)
@@ -134,6 +136,12 @@ def make_event(
     return ev
 
 
+@functools.lru_cache(maxsize=16)
+def _vtimezone(tzid: str) -> Timezone:
+    # building it walks decades of offsets (~15 ms); every feed of a run shares one
+    return Timezone.from_tzid(tzid)
+
+
 def calendar_shell(name: str, tz: ZoneInfo, *, refresh: dt.timedelta, description: str = "") -> Calendar:
     """An empty VCALENDAR with the feed's properties and its VTIMEZONE."""
     cal = Calendar()
@@ -149,7 +157,7 @@ def calendar_shell(name: str, tz: ZoneInfo, *, refresh: dt.timedelta, descriptio
     cal.add("x-wr-timezone", tz.key)
     cal.add("refresh-interval", refresh, parameters={"VALUE": "DURATION"})
     cal.add("x-published-ttl", vDuration(refresh).to_ical().decode())  # an X- property: icalendar cannot type it
-    cal.add_component(Timezone.from_tzid(tz.key))
+    cal.add_component(_vtimezone(tz.key))
     return cal
 
 

@@ -62,6 +62,7 @@ def _render(request: Request, template: str, status: int = 200, **values: Any) -
         "describe": lambda schedule: describe(schedule, lang),
         "problems": [str(p) for p in live.problems],
         "rules_version": served.version,
+        "public": served.loaded.config.feeds.public,  # private-only services show no public feed links
         "rules_loaded_at": served.loaded_at.astimezone(served.tz).strftime("%Y-%m-%d %H:%M"),
         **values,
     }

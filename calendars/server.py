@@ -61,7 +61,7 @@ def _feed_response(request: Request, feed: Feed, name: str, *, private: bool) ->
     etag = feed.etag if not gzip_ok else feed.etag[:-1] + '-gz"'
     headers = {
         "ETag": etag,
-        "Last-Modified": email.utils.format_datetime(feed.last_modified.astimezone(dt.UTC), usegmt=True),
+        "Last-Modified": feed.http_date,
         "Cache-Control": ("private" if private else "public") + ", max-age=300",
         "Vary": "Accept-Encoding",
         "Content-Disposition": f'inline; filename="{name}.ics"',
@@ -239,16 +239,17 @@ def create_app(service: FeedService, *, watch: bool = True, runner: EngineRunner
                 await runner.stop()
 
     routes = [
+        # feeds first: calendar apps poll them far more often than people open pages
+        Route("/feeds/unit/{key}.ics", public_feed("unit")),
+        Route("/feeds/all.ics", public_feed("all")),
+        Route("/feeds/level/{key}.ics", public_feed("level")),
+        Route("/feeds/obligation/{key}.ics", public_feed("obligation")),
+        Route("/feeds/t/{token}.ics", feed_token),
         Route("/", pages.index),
         Route("/unit/{key}", pages.unit_page),
         Route("/obligation/{key}", pages.obligation_page),
         Route("/qr/{kind}/{key}.svg", pages.qr_code),
         Route("/healthz", healthz),
-        Route("/feeds/all.ics", public_feed("all")),
-        Route("/feeds/unit/{key}.ics", public_feed("unit")),
-        Route("/feeds/level/{key}.ics", public_feed("level")),
-        Route("/feeds/obligation/{key}.ics", public_feed("obligation")),
-        Route("/feeds/t/{token}.ics", feed_token),
     ]
     handlers: dict[Any, Callable[[Request, Exception], Awaitable[Response]]] = {
         HTTPException: http_error, Exception: server_error,

@@ -193,7 +193,9 @@ def _quota(loaded: LoadedFile, path: list[PathItem], s: QuotaSchedule) -> Iterat
     if place.nth_working_day is not None:
         limit = _NTH_LIMIT[Period.month] if place.month is not None else _NTH_LIMIT[s.per]
         if abs(place.nth_working_day) > limit:
-            where = "a month" if place.month is not None or s.per is Period.month else f"a {s.per.value}"
+            names = {Period.week: "a week", Period.month: "a month", Period.two_months: "a two-month period",
+                     Period.quarter: "a quarter", Period.half_year: "a half-year", Period.year: "a year"}
+            where = "a month" if place.month is not None else names[s.per]
             yield _at(loaded, [*path, "place", "nth_working_day"],
                       f"nth_working_day {place.nth_working_day} may not exist: {where} can have as few as "
                       f"{limit} working days; use 1-{limit}, or -1 for the last")

@@ -6,7 +6,7 @@ import datetime as dt
 import zoneinfo
 from typing import Literal
 
-from pydantic import Field, field_validator
+from pydantic import Field, field_validator, model_validator
 
 from obligations.model import DayNote, Level, Strict
 
@@ -70,6 +70,13 @@ class PrivateFeed(Strict):
     level: Level | None = Field(default=None, description="Or every unit of a level")
     obligation: str | None = Field(default=None, description="Or one duty")
 
+    @model_validator(mode="after")
+    def _one_selection(self) -> PrivateFeed:
+        chosen = [k for k in ("unit", "level", "obligation") if getattr(self, k) is not None]
+        if len(chosen) > 1:
+            raise ValueError(f"use one of unit, level or obligation, not {' and '.join(chosen)}")
+        return self
+
 
 class FeedsConfig(Strict):
     """Calendar feeds."""
@@ -114,6 +121,15 @@ class SubscriptionConfig(Strict):
         for text in v or []:
             parse_offset(text)
         return v
+
+    @model_validator(mode="after")
+    def _one_selection(self) -> SubscriptionConfig:
+        chosen = [k for k in ("unit", "level", "obligation", "tag") if getattr(self, k) is not None]
+        if len(chosen) > 1:
+            raise ValueError(f"use one of unit, level, obligation or tag per subscription, not {' and '.join(chosen)}")
+        if self.children and self.unit is None:
+            raise ValueError("children needs unit")
+        return self
 
 
 class SubscriberConfig(Strict):

@@ -158,6 +158,9 @@ def _message(
         return "missing required key 'type' (quota, yearly_deadline, window, once, rrule or unscheduled)"
     if kind in {"date_from_datetime_parsing", "date_parsing", "date_type", "date_from_datetime_inexact"}:
         return f"{key}: {_date_problem(value)}"
+    if kind == "string_pattern_mismatch" and key == "token_sha256":
+        return (f"{key}: {value!r} is not a SHA-256 digest: 64 lower-case hex digits; "
+                "`python main.py token` prints the line to paste")
     if kind == "string_pattern_mismatch":
         return f"{key}: {value!r} is not a valid id: use lower-case letters, digits, '-', '_' and '.', e.g. bz.korla"
     if kind == "value_error":

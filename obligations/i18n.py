@@ -20,8 +20,8 @@ _TEXT: dict[str, dict[Language, str]] = {
     "source": {"zh-CN": "依据", "en": "Source"},
     "window": {"zh-CN": "办理期间", "en": "Window"},
     "moved": {"zh-CN": "因节假日由 {nominal} 调整", "en": "moved from {nominal} (holiday)"},
-    "changed": {"zh-CN": "由 {nominal} 调整至此({note})", "en": "moved from {nominal} ({note})"},
-    "added": {"zh-CN": "临时增加({note})", "en": "added ({note})"},
+    "changed": {"zh-CN": "由 {nominal} 调整至此{note}", "en": "moved from {nominal}{note}"},
+    "added": {"zh-CN": "临时增加{note}", "en": "added{note}"},
     "guessed": {
         "zh-CN": "注意:{year}年节假日安排尚未收录,工作日按周末推算,请以国务院通知为准",
         "en": "Note: no official {year} holiday data yet; working days are a weekends-only guess",
@@ -66,11 +66,11 @@ _TEXT: dict[str, dict[Language, str]] = {
     "site_title": {"zh-CN": "法定职责日历", "en": "Obligation calendar"},
     "subscribe_help": {
         "zh-CN": "在手机或电脑日历中订阅本单位的职责日历:点击“订阅”即可在苹果、Outlook等日历中添加;"
-                 "谷歌日历请复制 https 链接,在“通过网址添加日历”中粘贴。日历软件不会提醒订阅日历中的事项,"
-                 "需要提醒请使用邮件或聊天机器人提醒。",
+                 "谷歌日历请复制 https 链接,在“通过网址添加日历”中粘贴。多数日历软件不会提醒订阅日历中的事项,"
+                 "需要按时提醒请联系管理员开通邮件或聊天提醒。",
         "en": "Subscribe to your unit's calendar: \"Subscribe\" opens Apple Calendar or Outlook; for Google Calendar "
-              "copy the https link into \"From URL\". Calendar apps do not alert for subscribed calendars; use "
-              "e-mail or chat reminders for that.",
+              "copy the https link into \"From URL\". Most calendar apps do not alert for subscribed calendars; "
+              "ask your administrator for e-mail or chat reminders.",
     },
     "subscribe": {"zh-CN": "订阅", "en": "Subscribe"},
     "feed_link": {"zh-CN": "日历链接", "en": "Feed link"},

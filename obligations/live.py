@@ -14,7 +14,7 @@ from pathlib import Path
 from zoneinfo import ZoneInfo
 
 from obligations.errors import FatalError, Problem, ValidationFailed
-from obligations.loader import LoadedConfig, load_config, load_rules
+from obligations.loader import LoadedConfig, check_config_references, load_config, load_rules
 from obligations.ruleset import RuleSet
 from scheduler.expand import Expander
 from scheduler.workdays import WorkdayCalendar, calendar_from_config
@@ -41,6 +41,9 @@ class Snapshot:
 def load_snapshot(config_path: Path | None, version: int, now: dt.datetime) -> Snapshot:
     loaded = load_config(config_path)
     rules = load_rules(loaded.rules_paths())
+    problems = check_config_references(loaded, rules)
+    if problems:
+        raise ValidationFailed(problems)
     return Snapshot(version, loaded, rules, calendar_from_config(loaded.config.calendar),
                     ZoneInfo(loaded.config.timezone), now)
 

@@ -15,13 +15,14 @@ from obligations.diagnostics import problems_from
 from obligations.errors import Problem, ValidationFailed
 from obligations.model import RulesFile
 from obligations.ruleset import LoadedFile, RuleSet
-from obligations.yamlsource import YamlDocument, YamlSyntaxError, read_yaml
+from obligations.yamlsource import YamlDocument, YamlSyntaxError, read_yaml, value_position
 
 
 @dataclass(frozen=True)
 class LoadedConfig:
     config: Config
     path: Path | None  # None: the embedded defaults
+    source: YamlDocument | None = None  # the parsed file, to place problems found later
 
     @property
     def base_dir(self) -> Path:
@@ -86,7 +87,34 @@ def load_config(path: Path | None) -> LoadedConfig:
     if problems:
         raise ValidationFailed(problems)
     assert isinstance(config, Config)
-    return LoadedConfig(config, path)
+    return LoadedConfig(config, path, doc)
+
+
+def check_config_references(loaded: LoadedConfig, rules: RuleSet) -> list[Problem]:
+    """Units and duties that config.yaml names (private feeds, subscriptions) must exist."""
+    from obligations.diagnostics import did_you_mean
+
+    problems: list[Problem] = []
+
+    def check(path: list[str | int], kind: str, value: str | None, known: dict[str, object]) -> None:
+        if value is None or value in known:
+            return
+        message = f"{path[-1]}: unknown {kind} id {value!r}{did_you_mean(value, known)}"
+        if loaded.source is not None:
+            line, column = value_position(loaded.source.tree, path)
+            problems.append(Problem(loaded.source.file, line, column, message))
+        else:
+            problems.append(Problem("config", 0, 0, message))
+
+    for i, feed in enumerate(loaded.config.feeds.private):
+        check(["feeds", "private", i, "unit"], "unit", feed.unit, rules.units)
+        check(["feeds", "private", i, "obligation"], "obligation", feed.obligation, rules.obligations)
+    for i, sub in enumerate(loaded.config.subscribers):
+        for j, item in enumerate(sub.subscriptions):
+            base: list[str | int] = ["subscribers", i, "subscriptions", j]
+            check([*base, "unit"], "unit", item.unit, rules.units)
+            check([*base, "obligation"], "obligation", item.obligation, rules.obligations)
+    return problems
 
 
 def load_rules(paths: list[Path]) -> RuleSet:
@@ -112,4 +140,4 @@ def load_rules(paths: list[Path]) -> RuleSet:
     return ruleset
 
 
-__all__ = ["LoadedConfig", "load_config", "load_rules"]
+__all__ = ["LoadedConfig", "check_config_references", "load_config", "load_rules"]

@@ -21,7 +21,6 @@ from scheduler.slots import slots_for
 from scheduler.workdays import WorkdayCalendar
 
 _ORDER = attrgetter("date", "obligation.id", "unit", "slot")
-_EXCEPTION_MARGIN = dt.timedelta(days=62)  # a move may bring an occurrence in from outside the range
 
 
 @dataclass
@@ -126,7 +125,10 @@ class Expander:
         for index, group in by_calendar.items():
             cal = self.calendar_of_file(index)
             if ob.exceptions:
-                slots = slots_for(ob.schedule, cal, lo - _EXCEPTION_MARGIN, hi + _EXCEPTION_MARGIN, warn, in_force)
+                # a move may bring an occurrence in from outside the range: look exactly there too
+                sources = [e.move for e in ob.exceptions if e.move and e.to and lo <= e.to <= hi]
+                wide_lo, wide_hi = min([lo, *sources]), max([hi, *sources])
+                slots = slots_for(ob.schedule, cal, wide_lo, wide_hi, warn, in_force)
                 for uid in group:
                     mine = _apply_exceptions(slots, ob.exceptions, uid, Span(lo, hi), warn)
                     out.extend(self._make(ob, uid, s, kind, time) for s in mine if lo <= s.date <= hi)

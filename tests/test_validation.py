@@ -94,3 +94,22 @@ def test_config_problems_name_their_key(cli: Callable[..., CliResult], monkeypat
         "tests/data/broken-config.yaml:6:7: unknown key 'workday'; did you mean 'workdays'? "
         "(valid keys: holidays, workdays)",
     ]
+
+
+@pytest.mark.parametrize(("config", "expected"), [
+    ("tests/data/bad-refs-config.yaml", [
+        "tests/data/bad-refs-config.yaml:7:16: unit: unknown unit id 'cty.twn'; did you mean 'cty.town'?",
+        "tests/data/bad-refs-config.yaml:10:109: obligation: unknown obligation id 't.rprt'; "
+        "did you mean 't.report'?",
+    ]),
+    ("tests/data/bad-private-config.yaml", [
+        "tests/data/bad-private-config.yaml:4:7: private: use one of unit, level or obligation, not unit and level",
+    ]),
+])
+def test_config_names_only_units_and_duties_that_exist(cli: Callable[..., CliResult],
+                                                       monkeypatch: pytest.MonkeyPatch, config: str,
+                                                       expected: list[str]) -> None:
+    monkeypatch.chdir(ROOT)
+    result = cli("validate", "--config", config)
+    assert result.code == 2
+    assert result.err.splitlines()[:-1] == expected
