@@ -28,6 +28,8 @@ from obligations.errors import HolidayDataMissing
 from obligations.i18n import Language, t
 from obligations.model import Obligation, Selector, Unit
 from scheduler.occurrence import Occurrence
+from store import links
+from store.reminders import ReminderStore
 
 DAYS = 30
 _ENV = Environment(
@@ -119,8 +121,10 @@ async def index(request: Request) -> Response:
     today = service.today()
     soon = today + dt.timedelta(days=DAYS)
     recent_start = today - dt.timedelta(days=DAYS)
-    upcoming = [o for o in feeds.occurrences if today <= o.date <= soon]
-    recent = [o for o in feeds.occurrences if o.kind == "deadline" and recent_start <= o.date < today]
+    done = ReminderStore(service.store).done_uids()
+    upcoming = [o for o in feeds.occurrences if today <= o.date <= soon and o.uid not in done]
+    recent = [o for o in feeds.occurrences
+              if o.kind == "deadline" and recent_start <= o.date < today and o.uid not in done]
     rules = feeds.snapshot.rules
     base = service.public_url
     lang = _lang(request, service)
@@ -183,7 +187,7 @@ async def unit_page(request: Request) -> Response:
         request, "unit.html", lang=lang, unit=unit, level_name=t(f"level_{unit.level.value}", lang),
         parent=rules.units.get(unit.parent or ""), children=children, year=year, today=today,
         today_minus=today - dt.timedelta(days=DAYS), occurrences=occurrences, warnings=warnings,
-        unscheduled=unscheduled,
+        unscheduled=unscheduled, done=ReminderStore(service.store).done_uids(),
         links=feed_links(service.public_url, Selection("unit", key)),
         links_children=feed_links(service.public_url, Selection("unit", key, True)),
     )
@@ -239,6 +243,50 @@ def _qr_svg(text: str) -> bytes:
     return buffer.getvalue()
 
 
+def _reminder_for(request: Request, signature: str) -> tuple[dict[str, Any], ReminderStore]:
+    service: FeedService = request.app.state.service
+    raw = request.path_params["id"]
+    store = ReminderStore(service.store)
+    reminder = store.get(int(raw)) if raw.isdigit() else None
+    lang = _lang(request, service)
+    if reminder is None or not links.verify(links.signing_key(service.store), reminder["id"], reminder["address"],
+                                            signature):
+        raise HTTPException(403, t("bad_link", lang))
+    return reminder, store
+
+
+async def done_page(request: Request) -> Response:
+    """GET: the occurrence and a form; POST: mark it done (a signed link from a reminder)."""
+    service: FeedService = request.app.state.service
+    lang = _lang(request, service)
+    if request.method == "POST":
+        form = await request.form()
+        signature = str(form.get("s", ""))
+    else:
+        form = None
+        signature = request.query_params.get("s", "")
+    reminder, store = _reminder_for(request, signature)
+    who = store.subscriber_name(reminder["subscriber_id"]) or reminder["address"]
+    rules = service.feeds.snapshot.rules
+    ob = rules.obligations.get(reminder["obligation"])
+    if form is not None:
+        evidence = str(form.get("evidence", "")).strip() or None
+        if evidence and not evidence.startswith(("http://", "https://")):
+            raise HTTPException(400, "evidence must be an http:// or https:// link")
+        store.mark_done(uid=reminder["occurrence_uid"], obligation=reminder["obligation"], unit=reminder["unit"],
+                        date=reminder["occurrence_date"], by=who, at=service.clock(),
+                        note=str(form.get("note", ""))[:2000], evidence_url=evidence)
+    completion = store.completion(reminder["occurrence_uid"])
+    if completion:
+        completion["done_at_text"] = completion["done_at"].strftime("%Y-%m-%d %H:%M")
+    return _render(
+        request, "done.html", lang=lang, reminder=reminder, signature=signature, who=who, completion=completion,
+        title=ob.title if ob else reminder["obligation"],
+        unit_name=rules.units[reminder["unit"]].name if reminder["unit"] in rules.units else "",
+        quote=ob.source.quote if ob else "",
+    )
+
+
 def error_page(request: Request, status: int, message: str) -> Response:
     service: FeedService = request.app.state.service
     asked = request.query_params.get("lang")
@@ -246,4 +294,4 @@ def error_page(request: Request, status: int, message: str) -> Response:
     return _render(request, "error.html", status=status, lang=lang, code=status, message=message)
 
 
-__all__ = ["by_day", "error_page", "feed_links", "index", "obligation_page", "qr_code", "unit_page"]
+__all__ = ["by_day", "done_page", "error_page", "feed_links", "index", "obligation_page", "qr_code", "unit_page"]

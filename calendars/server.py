@@ -249,6 +249,7 @@ def create_app(service: FeedService, *, watch: bool = True, runner: EngineRunner
         Route("/unit/{key}", pages.unit_page),
         Route("/obligation/{key}", pages.obligation_page),
         Route("/qr/{kind}/{key}.svg", pages.qr_code),
+        Route("/done/{id}", pages.done_page, methods=["GET", "POST"]),
         Route("/healthz", healthz),
     ]
     handlers: dict[Any, Callable[[Request, Exception], Awaitable[Response]]] = {

@@ -14,6 +14,7 @@ environment variable that holds it, read at each send.
 from __future__ import annotations
 
 import base64
+import contextlib
 import email.utils
 import hashlib
 import html
@@ -154,14 +155,12 @@ class EmailNotifier(Notifier):
             validate_certs=cfg.validate_certs,
             cert_bundle=cfg.ca_file,
             timeout=cfg.timeout_seconds,
-            username=cfg.username,
-            password=password,
         )
         try:
-            # connect() does STARTTLS and AUTH (LOGIN/PLAIN, whichever the server offers);
-            # leaving the block sends QUIT, whose failure no longer matters once DATA got 250.
-            async with smtp:
-                await smtp.send_message(mail, sender=cfg.from_address, recipients=[message.recipient])
+            await smtp.connect()  # TCP (or TLS), greeting, EHLO, STARTTLS
+            if cfg.username is not None and password is not None:
+                await smtp.login(cfg.username, password)  # AUTH PLAIN or LOGIN, as the server offers
+            await smtp.send_message(mail, sender=cfg.from_address, recipients=[message.recipient])
         except (aiosmtplib.SMTPException, OSError, ValueError) as exc:
             error = self._classify(exc, message.recipient)
             text = _scrub(str(error), cfg.username, password)
@@ -169,7 +168,7 @@ class EmailNotifier(Notifier):
                 raise type(error)(text) from None
             raise error from exc
         finally:
-            smtp.close()
+            await _hang_up(smtp)
         return str(mail["Message-ID"])
 
     def _classify(self, exc: BaseException, recipient: str) -> DeliveryError:
@@ -228,6 +227,24 @@ _STEP: dict[type[BaseException], str] = {
     aiosmtplib.SMTPHeloError: "EHLO refused",
     aiosmtplib.SMTPConnectResponseError: "greeting refused",
 }
+
+
+async def _hang_up(smtp: aiosmtplib.SMTP) -> None:
+    """QUIT if still connected, then drop the connection at once.
+
+    Once DATA got its 250 the message is delivered, so a failing QUIT changes nothing. The
+    connection is aborted rather than closed: a TLS close waits for the server's close_notify,
+    and a loop that stops first (service shutdown, ``asyncio.run``) would leave the socket open.
+    """
+    transport = smtp.transport
+    if transport is None:  # never connected, or aiosmtplib already closed it after a failure
+        return
+    try:
+        with contextlib.suppress(aiosmtplib.SMTPException, OSError):
+            await smtp.quit()
+    finally:
+        transport.abort()  # the socket closes on the loop's next turn
+        smtp.close()
 
 
 def _by_code(what: str, code: int, text: str) -> DeliveryError:

@@ -110,6 +110,16 @@ _TEXT: dict[str, dict[Language, str]] = {
     "weekday_5": {"zh-CN": "周六", "en": "Sat"},
     "weekday_6": {"zh-CN": "周日", "en": "Sun"},
     "other_language": {"zh-CN": "English", "en": "中文"},
+    "mark_done_title": {"zh-CN": "标记为已完成", "en": "Mark as done"},
+    "mark_done_button": {"zh-CN": "标记完成", "en": "Mark done"},
+    "done_note": {"zh-CN": "办理情况(可选)", "en": "What was done (optional)"},
+    "done_evidence": {"zh-CN": "佐证材料链接(可选)", "en": "Link to evidence (optional)"},
+    "done_as": {"zh-CN": "将记录为:{name}", "en": "Recorded as: {name}"},
+    "already_done": {"zh-CN": "已由 {by} 于 {at} 标记完成", "en": "Marked done by {by} at {at}"},
+    "done_ok": {"zh-CN": "已标记完成,不会再收到此事项的提醒。", "en": "Marked done; no more reminders for it."},
+    "bad_link": {"zh-CN": "链接无效或已过期,请使用提醒消息中的链接。",
+                 "en": "This link is not valid; use the link from the reminder message."},
+    "done": {"zh-CN": "已完成", "en": "done"},
 }
 
 

@@ -21,6 +21,7 @@ from obligations.config import RemindersConfig
 from obligations.live import Snapshot
 from scheduler.messages import compose
 from scheduler.planner import Planned
+from store import links
 from store.reminders import Claimed, ReminderStore
 
 log = logging.getLogger(__name__)
@@ -56,6 +57,13 @@ class Dispatcher:
         self.snapshot = snapshot
         self.base_url = base_url
         self.rng = rng or random.Random()
+        self._key: bytes | None = None
+
+    def done_link(self, row: Claimed) -> str:
+        """The signed link that lets this recipient mark this occurrence done (store.links)."""
+        if self._key is None:
+            self._key = links.signing_key(self.store.store)
+        return f"{self.base_url}/done/{row.id}?s={links.sign(self._key, row.id, row.address)}"
 
     def backoff(self, attempts: int, retry_after: float | None) -> dt.timedelta:
         """Exponential backoff with jitter (50-150 %), at least what the channel asked for."""
@@ -105,7 +113,8 @@ class Dispatcher:
             ids = [r.id for r in rows]
             if not rows:
                 return
-        message = compose(rows, snapshot, base_url=self.base_url, now=now, late=late, grace=grace)
+        message = compose(rows, snapshot, base_url=self.base_url, now=now, late=late, grace=grace,
+                          done_link=self.done_link)
         try:
             provider_id = await notifier.send(message)
         except PermanentError as exc:

@@ -5,7 +5,7 @@ from __future__ import annotations
 import datetime as dt
 import hashlib
 import html
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 
 from notifiers.base import Button, Message
@@ -32,6 +32,7 @@ _WORDS: dict[str, dict[Language, str]] = {
     "snooze": {"zh-CN": "明天再提醒", "en": "Remind me tomorrow"},
     "add_calendar": {"zh-CN": "加入日历", "en": "Add to calendar"},
     "failed": {"zh-CN": "提醒发送失败:{what}", "en": "A reminder could not be sent: {what}"},
+    "mark_done": {"zh-CN": "办结后点此标记完成", "en": "Mark it done"},
 }
 
 
@@ -86,7 +87,8 @@ def item_of(row: Claimed, snapshot: Snapshot, base_url: str, today: dt.date, lan
 
 
 def compose(rows: Sequence[Claimed], snapshot: Snapshot, *, base_url: str, now: dt.datetime, late: bool,
-            grace: dt.timedelta, ics: bytes | None = None) -> Message:
+            grace: dt.timedelta, ics: bytes | None = None,
+            done_link: Callable[[Claimed], str] | None = None) -> Message:
     """One message for ``rows`` (all to the same recipient): a single reminder or a digest."""
     first = rows[0]
     lang = _lang(first.language)
@@ -103,12 +105,16 @@ def compose(rows: Sequence[Claimed], snapshot: Snapshot, *, base_url: str, now: 
         lines = [head + late_note, it.title, f"{w('unit', lang)}: {it.unit}" if it.unit else "",
                  f"{w('date', lang)}: {it.date.isoformat()}({it.extra})", f"{w('source', lang)}: {it.source}",
                  f"“{it.quote}”" if it.quote else "", it.link]
+        if done_link is not None and first.kind != "admin":
+            lines.append(f"{w('mark_done', lang)}: {done_link(first)}")
     else:
         subject = w("digest", lang, n=len(rows))
         lines = [subject + late_note]
-        for it in items:
+        for row, it in zip(rows, items, strict=True):
             unit = f" · {it.unit}" if it.unit else ""
             lines.append(f"• {it.date.isoformat()} {it.title}{unit}({it.extra}) {it.link}")
+            if done_link is not None and row.kind != "admin":
+                lines.append(f"  {w('mark_done', lang)}: {done_link(row)}")
     text = "\n".join(line for line in lines if line)
     markdown = "\n".join(_md(line) for line in text.split("\n"))
     html_body = "<br>\n".join(html.escape(line) for line in text.split("\n"))

@@ -282,6 +282,17 @@ class ReminderStore:
                 reminders.c.status == "pending", reminders.c.send_after <= before)).scalar()
         return _utc(value)
 
+    def get(self, reminder_id: int) -> dict[str, Any] | None:
+        with self.engine.connect() as conn:
+            row = conn.execute(select(reminders).where(reminders.c.id == reminder_id)).first()
+        return dict(row._mapping) if row else None
+
+    def subscriber_name(self, subscriber_id: int | None) -> str | None:
+        if subscriber_id is None:
+            return None
+        with self.engine.connect() as conn:
+            return conn.execute(select(subscribers.c.name).where(subscribers.c.id == subscriber_id)).scalar()
+
     # -- listings ---------------------------------------------------------------------------------------
 
     def listing(self, *statuses: str, limit: int = 1000) -> list[dict[str, Any]]:

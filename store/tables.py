@@ -112,4 +112,12 @@ reminders = Table(
     Index("ix_reminders_occurrence", "occurrence_uid"),
 )
 
-__all__ = ["completions", "event_versions", "metadata", "reminders", "subscribers", "subscriptions"]
+# The service's own secrets, shared by every instance on the database.
+secrets = Table(
+    "secrets",
+    metadata,
+    Column("name", String(100), primary_key=True),
+    Column("value", String(200), nullable=False),
+)
+
+__all__ = ["completions", "event_versions", "metadata", "reminders", "secrets", "subscribers", "subscriptions"]

@@ -139,7 +139,6 @@ def smtp_server(handler: object, *, port: int | None = None, **smtp_kwargs: Any)
         **smtp_kwargs,
     )
     controller.start()
-    with open("/tmp/ports.txt", "a") as fh: fh.write(f"{controller.port}\n")
     try:
         yield controller
     finally:

@@ -220,3 +220,47 @@ def test_no_path_gives_a_server_error(live: Live, segment: str, prefix: str, suf
     r = httpx.get(live.url + prefix + quote(segment, safe="") + suffix, timeout=10)
     assert r.status_code < 500, (prefix, segment, suffix, r.text[:200])
     assert "Traceback" not in r.text
+
+
+def test_mark_done_through_the_signed_link_in_a_reminder(live: Live) -> None:
+    import asyncio
+    import re
+
+    from obligations.config import SubscriberConfig, SubscriptionConfig
+    from scheduler.engine import ReminderEngine
+    from store.reminders import ReminderStore
+    from tests.test_dispatch import Recorder
+
+    service = live.service
+    snapshot = service.feeds.snapshot
+    config = snapshot.loaded.config.model_copy(update={"subscribers": [SubscriberConfig(
+        name="县政府办公室", channel="test", address="cty-office",
+        subscriptions=[SubscriptionConfig(unit="cty", lead_times=["1d"])])]})
+    snap = snapshot.__class__(snapshot.version, snapshot.loaded.__class__(config, snapshot.loaded.path),
+                              snapshot.rules, snapshot.calendar, snapshot.tz, snapshot.loaded_at)
+    clock = [dt.datetime(2026, 2, 20, 0, 0, tzinfo=dt.UTC)]
+    channel = Recorder()
+    engine = ReminderEngine(lambda: snap, ReminderStore(service.store), {"test": channel}, clock=lambda: clock[0],
+                            instance="t", base_url=live.url)
+    engine.sync_subscribers()
+    engine.plan()
+    clock[0] = dt.datetime(2026, 2, 27, 1, 0, tzinfo=dt.UTC)
+    asyncio.run(engine.dispatch())
+    link = re.search(r"(http://\S+/done/\d+\?s=[0-9a-f]+)", channel.sent[0].text).group(1)
+
+    form = httpx.get(link, timeout=10)
+    assert form.status_code == 200
+    assert 'id="done-form"' in form.text
+    assert "将记录为:县政府办公室" in form.text
+    assert httpx.get(link[:-4] + "0000", timeout=10).status_code == 403  # a forged signature
+    reminder_id = int(link.split("/done/")[1].split("?")[0])
+    done = httpx.post(link.split("?")[0], data={"s": link.split("s=")[1], "note": "已报送", "evidence":
+                                                "https://example.org/report.pdf"}, timeout=10)
+    assert done.status_code == 200
+    assert "已由 县政府办公室 于" in done.text
+    completion = ReminderStore(service.store).completion("t.report/cty/2026")
+    assert completion["note"] == "已报送"
+    assert completion["evidence_url"] == "https://example.org/report.pdf"
+    assert ReminderStore(service.store).get(reminder_id)["status"] == "sent"
+    page = httpx.get(live.url + "/unit/cty?year=2026", timeout=10).text
+    assert "✓ 已完成" in page
