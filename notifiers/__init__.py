@@ -9,6 +9,7 @@ exports ``NOTIFIER`` (its Notifier class) and, if it takes settings,
 from __future__ import annotations
 
 import importlib
+import importlib.util
 from collections.abc import Mapping
 from typing import Any
 
@@ -19,9 +20,14 @@ from notifiers.base import Button, DeliveryError, Message, Notifier, PermanentEr
 BUILT_IN = ("log", "email", "telegram", "wecom", "dingtalk", "feishu", "webhook")
 
 
+def available() -> list[str]:
+    """The channels this installation has a module for."""
+    return [name for name in BUILT_IN if importlib.util.find_spec(f"notifiers.{name}") is not None]
+
+
 def channel_module(name: str) -> Any:
-    if name not in BUILT_IN:
-        raise ValueError(f"unknown channel {name!r}; known channels: {', '.join(BUILT_IN)}")
+    if name not in available():
+        raise ValueError(f"unknown channel {name!r}; available channels: {', '.join(available())}")
     return importlib.import_module(f"notifiers.{name}")
 
 
@@ -42,5 +48,15 @@ def load(settings: Mapping[str, Mapping[str, Any]], **extra: Any) -> dict[str, N
     return out
 
 
-__all__ = ["BUILT_IN", "Button", "DeliveryError", "Message", "Notifier", "PermanentError", "TransientError",
-           "channel_module", "load"]
+__all__ = [
+    "BUILT_IN",
+    "Button",
+    "DeliveryError",
+    "Message",
+    "Notifier",
+    "PermanentError",
+    "TransientError",
+    "available",
+    "channel_module",
+    "load",
+]

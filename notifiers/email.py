@@ -13,6 +13,7 @@ environment variable that holds it, read at each send.
 
 from __future__ import annotations
 
+import asyncio
 import base64
 import contextlib
 import email.utils
@@ -24,7 +25,7 @@ import ssl
 from collections.abc import Iterator
 from email.headerregistry import Address
 from email.message import EmailMessage
-from typing import Literal
+from typing import Literal, cast
 
 import aiosmtplib
 from pydantic import Field, field_validator, model_validator
@@ -243,7 +244,8 @@ async def _hang_up(smtp: aiosmtplib.SMTP) -> None:
         with contextlib.suppress(aiosmtplib.SMTPException, OSError):
             await smtp.quit()
     finally:
-        transport.abort()  # the socket closes on the loop's next turn
+        # Every stream transport has abort(), uvloop's too (they are not registered as asyncio.Transport).
+        cast(asyncio.Transport, transport).abort()  # the socket closes on the loop's next turn
         smtp.close()
 
 
@@ -256,12 +258,16 @@ def _by_code(what: str, code: int, text: str) -> DeliveryError:
 
 
 def _chain(exc: BaseException) -> Iterator[BaseException]:
+    """``exc`` and the exceptions it was raised from, as a traceback would show them."""
     seen: set[int] = set()
     current: BaseException | None = exc
     while current is not None and id(current) not in seen:
         seen.add(id(current))
         yield current
-        current = current.__cause__ or current.__context__
+        if current.__cause__ is not None:
+            current = current.__cause__
+        else:
+            current = None if current.__suppress_context__ else current.__context__
 
 
 def _scrub(text: str, username: str | None, password: str | None) -> str:

@@ -155,11 +155,20 @@ class SubscriberConfig(Strict):
 class EscalationTier(Strict):
     """Who is told when a duty is overdue and not marked done."""
 
-    after: str = Field(default="0d", description="How long after the due date (0d, 3d, 2wd)")
+    after: str = Field(default="0d", description="How long after the due date: 0d, 3d, 1w or 12h")
     to: Literal["lead", "parent", "admins"] = Field(
         default="lead", description="lead: the lead units' contacts; parent: the unit's parent's; admins"
     )
     channel: str = Field(default="log", description="Channel used for unit contacts (email, log ...)")
+
+    @field_validator("after")
+    @classmethod
+    def _delay(cls, v: str) -> str:
+        from obligations.model import parse_offset
+
+        if parse_offset(v)[1] == "wd":
+            raise ValueError(f"{v!r}: an escalation delay is in days (d), weeks (w) or hours (h), e.g. 3d")
+        return v
 
 
 class Recipient(Strict):
@@ -206,6 +215,17 @@ class Config(Strict):
         description="Channel settings by channel name (email: {...}); each channel documents its keys. "
         "The log channel needs none",
     )
+
+    @model_validator(mode="after")
+    def _unique_subscribers(self) -> Config:
+        seen: set[tuple[str, str]] = set()
+        for sub in self.subscribers:
+            key = (sub.channel, sub.address)
+            if key in seen:
+                raise ValueError(f"two subscribers use {sub.channel}:{sub.address}; merge their subscriptions "
+                                 "into one subscriber")
+            seen.add(key)
+        return self
 
     @field_validator("timezone")
     @classmethod

@@ -109,7 +109,24 @@ def check_config_references(loaded: LoadedConfig, rules: RuleSet) -> list[Proble
     for i, feed in enumerate(loaded.config.feeds.private):
         check(["feeds", "private", i, "unit"], "unit", feed.unit, rules.units)
         check(["feeds", "private", i, "obligation"], "obligation", feed.obligation, rules.obligations)
+    def channel(path: list[str | int], name: str) -> None:
+        if name == "log" or name in loaded.config.notifiers:
+            return
+        configured = ", ".join(["log", *loaded.config.notifiers])
+        message = (f"{path[-1]}: channel {name!r} is not configured; add it under notifiers: "
+                   f"(configured: {configured})")
+        if loaded.source is not None:
+            line, column = value_position(loaded.source.tree, path)
+            problems.append(Problem(loaded.source.file, line, column, message))
+        else:
+            problems.append(Problem("config", 0, 0, message))
+
+    for i, admin in enumerate(loaded.config.reminders.admins):
+        channel(["reminders", "admins", i, "channel"], admin.channel)
+    for i, tier in enumerate(loaded.config.reminders.escalation):
+        channel(["reminders", "escalation", i, "channel"], tier.channel)
     for i, sub in enumerate(loaded.config.subscribers):
+        channel(["subscribers", i, "channel"], sub.channel)
         for j, item in enumerate(sub.subscriptions):
             base: list[str | int] = ["subscribers", i, "subscriptions", j]
             check([*base, "unit"], "unit", item.unit, rules.units)

@@ -184,11 +184,7 @@ def _offset(text: str) -> tuple[int, str]:
     from obligations.model import parse_offset
 
     n, unit = parse_offset(text)
-    if unit == "w":
-        return 7 * n, "d"
-    if unit == "wd":
-        return n, "d"  # escalation delays count calendar days; a working-day delay is close enough here
-    return n, unit
+    return (7 * n, "d") if unit == "w" else (n, unit)  # "wd" is rejected by the config model
 
 
 def _recipients(occ: Occurrence, to: str, channel: str, rules: RuleSet, admins: list[Contact]) -> list[Contact]:
@@ -226,7 +222,7 @@ def subscription_from(row: Mapping[str, object]) -> Subscription:
         channel=str(row["channel"]), address=str(row["address"]), language=str(row["language"]),
         unit=row.get("unit"), children=bool(row.get("children")), level=row.get("level"),  # type: ignore[arg-type]
         obligation=row.get("obligation"), tag=row.get("tag"),  # type: ignore[arg-type]
-        lead_times=tuple(str(lead).split(",")) if lead else None,
+        lead_times=None if lead is None else tuple(x for x in str(lead).split(",") if x),  # "": none
         quiet_hours=parse_quiet_hours(row.get("quiet_hours")),  # type: ignore[arg-type]
         digest_at=dt.time.fromisoformat(str(digest)) if digest else None,
     )

@@ -151,7 +151,7 @@ class Script:
 
     commands: list[str] = field(default_factory=list)
     data_lines: int = 0
-    completed: int = 0  # messages whose final '.' was answered with 250: stays 0 here
+    completed: int = 0  # messages whose final '.' was answered with 250
 
 
 @asynccontextmanager
@@ -194,6 +194,10 @@ async def scripted_server(
                     script.data_lines += 1
                     writer.transport.abort()
                     return
+                while await reader.readline() not in (b".\r\n", b""):
+                    script.data_lines += 1
+                script.completed += 1
+                writer.write(b"250 2.0.0 queued\r\n")
             elif verb == "QUIT":
                 writer.write(b"221 bye\r\n")
                 break

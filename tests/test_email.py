@@ -6,10 +6,12 @@ import asyncio
 import base64
 import email
 import email.policy
+from contextlib import AbstractContextManager
 from email.message import EmailMessage
 from typing import Any
 
 import pytest
+from aiosmtpd.controller import Controller
 from pydantic import ValidationError
 
 from notifiers.base import Message, PermanentError, TransientError
@@ -91,7 +93,7 @@ def parse(received: Received) -> EmailMessage:
     return parsed
 
 
-def starttls_server(pki: Pki, handler: object, **kwargs: Any) -> Any:
+def starttls_server(pki: Pki, handler: object, **kwargs: Any) -> AbstractContextManager[Controller]:
     return smtp_server(
         handler,
         tls_context=pki.server_context,
@@ -246,6 +248,9 @@ def test_connection_dropped_during_data_is_transient() -> None:
             assert [c.split(" ", 1)[0] for c in script.commands] == ["EHLO", "MAIL", "RCPT", "DATA"]
             assert script.data_lines == 1
             assert script.completed == 0
+        async with scripted_server() as (port, script):  # control: the same script, no drop
+            await EmailNotifier(config(port)).send(reminder())
+            assert script.completed == 1
 
     asyncio.run(scenario())
 
