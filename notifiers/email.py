@@ -282,4 +282,7 @@ def _scrub(text: str, username: str | None, password: str | None) -> str:
     return text
 
 
-__all__ = ["EmailConfig", "EmailNotifier", "build_email", "message_id"]
+NOTIFIER = EmailNotifier
+SETTINGS = EmailConfig
+
+__all__ = ["NOTIFIER", "SETTINGS", "EmailConfig", "EmailNotifier", "build_email", "message_id"]

@@ -216,16 +216,17 @@ class Config(Strict):
         "The log channel needs none",
     )
 
-    @model_validator(mode="after")
-    def _unique_subscribers(self) -> Config:
-        seen: set[tuple[str, str]] = set()
-        for sub in self.subscribers:
+    @field_validator("subscribers")
+    @classmethod
+    def _unique_subscribers(cls, subscribers: list[SubscriberConfig]) -> list[SubscriberConfig]:
+        seen: dict[tuple[str, str], int] = {}
+        for i, sub in enumerate(subscribers):
             key = (sub.channel, sub.address)
             if key in seen:
-                raise ValueError(f"two subscribers use {sub.channel}:{sub.address}; merge their subscriptions "
-                                 "into one subscriber")
-            seen.add(key)
-        return self
+                raise ValueError(f"subscribers {seen[key] + 1} and {i + 1} both use {sub.channel}:{sub.address}; "
+                                 "merge their subscriptions into one subscriber")
+            seen[key] = i
+        return subscribers
 
     @field_validator("timezone")
     @classmethod

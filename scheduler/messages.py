@@ -124,8 +124,34 @@ def compose(rows: Sequence[Claimed], snapshot: Snapshot, *, base_url: str, now: 
                    Button(w("add_calendar", lang), f"c:{first.id}"))
     key = first.key if len(rows) == 1 else "digest:" + hashlib.sha256(
         "\n".join(r.key for r in rows).encode()).hexdigest()[:32]
+    if ics is None and len(rows) == 1 and first.kind in {"reminder", "changed", "escalation"}:
+        ics = occurrence_ics(first, snapshot, base_url=base_url, lang=lang)
     return Message(key=key, recipient=first.address, subject=subject, text=text, html=html_body, markdown=markdown,
                    ics=ics, ics_name=f"{first.obligation}.ics", buttons=buttons, covers=tuple(r.key for r in rows))
+
+
+def occurrence_ics(row: Claimed, snapshot: Snapshot, *, base_url: str, lang: Language) -> bytes | None:
+    """The reminded occurrence as a one-event calendar (METHOD:PUBLISH) for mail clients to add."""
+    from calendars.ics import alarm_triggers, calendar_shell, make_event
+
+    rules = snapshot.rules
+    if row.obligation not in rules.obligations or (row.unit and row.unit not in rules.units):
+        return None
+    expander = snapshot.expander()
+    day = dt.timedelta(days=1)
+    found = expander.expand(row.occurrence_date - day, row.occurrence_date + day, obligations={row.obligation},
+                            units={row.unit} if row.unit else None).occurrences
+    occ = next((o for o in found if o.uid == row.occurrence_uid), None)
+    if occ is None:
+        return None
+    cal = calendar_shell(occ.obligation.title, snapshot.tz, refresh=dt.timedelta(days=1))
+    triggers = alarm_triggers(occ, rules.reminders(occ.obligation), snapshot.tz,
+                              expander.calendar_for(occ).workdays_before)
+    event = make_event(occ, rules, tz=snapshot.tz, lang=lang, link=f"{base_url}/obligation/{occ.obligation.id}",
+                       triggers=triggers)
+    event.add("dtstamp", dt.datetime.combine(row.occurrence_date, dt.time(), dt.UTC))
+    cal.add_component(event)
+    return cal.to_ical()
 
 
 def _md(line: str) -> str:

@@ -113,3 +113,23 @@ def test_config_names_only_units_and_duties_that_exist(cli: Callable[..., CliRes
     result = cli("validate", "--config", config)
     assert result.code == 2
     assert result.err.splitlines()[:-1] == expected
+
+
+@pytest.mark.parametrize(("config", "expected"), [
+    ("bad-reminders", ["tests/data/bad-reminders-config.yaml:3:24: after: '2wd': an escalation delay is in days "
+                       "(d), weeks (w) or hours (h), e.g. 3d"]),
+    ("dup-subscribers", ["tests/data/dup-subscribers-config.yaml:3:3: subscribers: subscribers 1 and 2 both use "
+                         "log:x; merge their subscriptions into one subscriber"]),
+    ("unconfigured-channel", [
+        "tests/data/unconfigured-channel-config.yaml:3:22: channel: channel 'email' is not configured; add it "
+        "under notifiers: (configured: log)",
+        "tests/data/unconfigured-channel-config.yaml:5:24: channel: channel 'wecom' is not configured; add it "
+        "under notifiers: (configured: log)",
+    ]),
+])
+def test_reminder_settings_are_checked(cli: Callable[..., CliResult], monkeypatch: pytest.MonkeyPatch,
+                                       config: str, expected: list[str]) -> None:
+    monkeypatch.chdir(ROOT)
+    result = cli("validate", "--config", f"tests/data/{config}-config.yaml")
+    assert result.code == 2
+    assert result.err.splitlines()[:-1] == expected

@@ -1,0 +1,97 @@
+"""The planner is a pure function: checked here without a store or a clock."""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections.abc import Callable
+from zoneinfo import ZoneInfo
+
+from obligations.ruleset import RuleSet
+from scheduler.expand import Expander
+from scheduler.planner import Subscription, in_quiet_hours, plan, release_time
+from scheduler.reminder_time import reminder_time
+from scheduler.workdays import WorkdayCalendar
+from tests.conftest import SHANGHAI, d, obligation
+
+NOW = dt.datetime(2025, 9, 1, 0, 0, tzinfo=dt.UTC)
+UNTIL = dt.datetime(2025, 12, 31, 0, 0, tzinfo=dt.UTC)
+
+
+def rules_and_occurrences(rules_from: Callable[..., RuleSet], **fields: object) -> tuple[RuleSet, list, Expander]:
+    rules = rules_from([obligation("t.m", {"type": "quota", "count": 1, "per": "month"}, applies_to=["cty", "cty.town"],
+                                   tags=["信访"], reminders=["7d", "3wd", "1d"], **fields)])
+    exp = Expander(rules, WorkdayCalendar(), SHANGHAI)
+    return rules, exp.expand(d("2025-09-01"), d("2025-11-30")).occurrences, exp
+
+
+def run(rules: RuleSet, occurrences: list, exp: Expander, *subs: Subscription, done: frozenset[str] = frozenset()
+        ) -> list:
+    return plan(occurrences, subs, rules=rules, tz=SHANGHAI,
+                workdays_before=lambda o: exp.calendar_for(o).workdays_before,
+                done=done, now=NOW, until=UNTIL)
+
+
+def test_what_a_subscription_selects(rules_from: Callable[..., RuleSet]) -> None:
+    rules, occ, exp = rules_and_occurrences(rules_from)
+    units = {
+        "unit": Subscription(1, "log", "a", unit="cty"),
+        "children": Subscription(1, "log", "a", unit="cty", children=True),
+        "level": Subscription(1, "log", "a", level="township"),
+        "tag": Subscription(1, "log", "a", tag="信访"),
+        "other tag": Subscription(1, "log", "a", tag="报告"),
+    }
+    got = {name: sorted({p.unit for p in run(rules, occ, exp, sub)}) for name, sub in units.items()}
+    assert got == {"unit": ["cty"], "children": ["cty", "cty.town"], "level": ["cty.town"],
+                   "tag": ["cty", "cty.town"], "other tag": []}
+
+
+def test_lead_times_on_the_working_day_calendar(rules_from: Callable[..., RuleSet]) -> None:
+    rules, occ, exp = rules_and_occurrences(rules_from)
+    october = [p for p in run(rules, occ, exp, Subscription(1, "log", "a", unit="cty"))
+               if p.occurrence_date == d("2025-10-09")]  # 1-8 October are off
+    got = {p.lead_time: p.due_at.astimezone(SHANGHAI).isoformat() for p in october}
+    assert got == {
+        "7d": "2025-10-02T09:00:00+08:00",
+        "3wd": "2025-09-28T09:00:00+08:00",  # 30 Sep, 29 Sep, 28 Sep (a make-up Sunday): three working days back
+        "1d": "2025-10-08T09:00:00+08:00",
+    }
+    assert {p.key for p in october} == {f"t.m/cty/2025-10|s1|{lt}|2025-10-09" for lt in got}
+
+
+def test_done_occurrences_and_empty_lead_times_plan_nothing(rules_from: Callable[..., RuleSet]) -> None:
+    rules, occ, exp = rules_and_occurrences(rules_from)
+    sub = Subscription(1, "log", "a", unit="cty")
+    # September's session (1 Sep) had its reminders before NOW; October's is done
+    assert {p.occurrence_uid for p in run(rules, occ, exp, sub, done=frozenset({"t.m/cty/2025-10"}))} == {
+        "t.m/cty/2025-11"}
+    assert run(rules, occ, exp, Subscription(1, "log", "a", unit="cty", lead_times=())) == []
+
+
+def test_quiet_hours_and_digest_move_the_send_time(rules_from: Callable[..., RuleSet]) -> None:
+    rules, occ, exp = rules_and_occurrences(rules_from)
+    quiet = Subscription(1, "log", "a", unit="cty", lead_times=("1d",), quiet_hours=(dt.time(8), dt.time(9, 30)))
+    digest = Subscription(2, "log", "b", unit="cty", lead_times=("1d",), digest_at=dt.time(7, 45))
+    first = {p.subscriber_id: p.send_after.astimezone(SHANGHAI).time() for p in run(rules, occ, exp, quiet, digest)
+             if p.occurrence_date == d("2025-10-09")}
+    assert first == {1: dt.time(9, 30), 2: dt.time(7, 45)}
+
+
+def test_quiet_hours_across_midnight() -> None:
+    night = (dt.time(22), dt.time(7, 30))
+    assert in_quiet_hours(dt.datetime(2025, 1, 1, 23, 0), night)
+    assert in_quiet_hours(dt.datetime(2025, 1, 1, 6, 0), night)
+    assert not in_quiet_hours(dt.datetime(2025, 1, 1, 12, 0), night)
+    assert release_time(dt.datetime(2025, 1, 1, 23, 0), night) == dt.datetime(2025, 1, 2, 7, 30)
+    assert release_time(dt.datetime(2025, 1, 2, 6, 0), night) == dt.datetime(2025, 1, 2, 7, 30)
+    assert release_time(dt.datetime(2025, 1, 2, 12, 0), night) == dt.datetime(2025, 1, 2, 12, 0)
+
+
+def test_day_offsets_keep_wall_time_across_dst(rules_from: Callable[..., RuleSet]) -> None:
+    berlin = ZoneInfo("Europe/Berlin")
+    rules = rules_from([obligation("t.s", {"type": "quota", "count": 1, "per": "week",
+                                           "time": {"start": "09:00", "end": "10:00"}})])
+    exp = Expander(rules, WorkdayCalendar(), berlin)
+    occ = next(o for o in exp.expand(d("2025-10-27"), d("2025-10-27")).occurrences)
+    when = reminder_time(occ, "1d", berlin, exp.calendar_for(occ).workdays_before)
+    assert when.isoformat() == "2025-10-26T09:00:00+01:00"  # the day before, 09:00, after the change
+    assert (occ.start - when) == dt.timedelta(days=1, hours=0)  # wall-clock day (25 real hours)
