@@ -348,6 +348,24 @@ def cmd_reminders(args: argparse.Namespace) -> int:
     return 0
 
 
+def cmd_invite(args: argparse.Namespace) -> int:
+    """Print a one-time code that binds a chat to the bot: send it as /start CODE."""
+    from store import open_store
+    from store.subscribers import SubscriberStore
+
+    ctx = load_context(args)
+    _check_ids(ctx, args.unit, None)
+    store = open_store(ctx.loaded.database_url)
+    try:
+        code = SubscriberStore(store).create_invite(unit=args.unit, admin=args.admin, now=dt.datetime.now(dt.UTC))
+    finally:
+        store.close()
+    what = ("an administrator" if args.admin else "a subscriber") + (f" of {args.unit}" if args.unit else "")
+    print(f"/start {code}")
+    print(f"one-time code for {what}; send the line above to the bot", file=sys.stderr)
+    return 0
+
+
 def cmd_list(args: argparse.Namespace) -> int:
     """List the duties themselves, including unscheduled ones and those awaiting review."""
     ctx = load_context(args)
@@ -461,6 +479,12 @@ def build_parser() -> argparse.ArgumentParser:
     which.add_argument("--failed", action="store_true", help="reminders that failed or were missed")
     p.add_argument("--format", choices=["table", "json"], default="table", help="output format")
     p.set_defaults(func=cmd_reminders)
+
+    p = sub.add_parser("invite", parents=[common], help="make a one-time code that binds a chat to the bot",
+                       description=cmd_invite.__doc__)
+    p.add_argument("--unit", metavar="ID", help="subscribe the chat to this unit (and the units below it)")
+    p.add_argument("--admin", action="store_true", help="the chat may use the admin commands")
+    p.set_defaults(func=cmd_invite)
 
     p = sub.add_parser("list", parents=[common], help="list the duties, unscheduled ones included",
                        description=cmd_list.__doc__)

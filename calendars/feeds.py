@@ -123,17 +123,28 @@ class FeedSet:
         cached = self._cache.get(selection)
         if cached is not None:
             return cached
-        picked = self._indexes(selection)
-        shell = calendar_shell(self.name_of(selection), self.snapshot.tz, refresh=self.refresh,
-                               description=self._caldesc())
+        feed = self._assemble(self._indexes(selection), self.name_of(selection))
+        self._cache[selection] = feed
+        return feed
+
+    def _assemble(self, picked: list[int], name: str) -> Feed:
+        shell = calendar_shell(name, self.snapshot.tz, refresh=self.refresh, description=self._caldesc())
         head = shell.to_ical()
         assert head.endswith(_END)
         body = head[: -len(_END)] + b"".join(self.events[i] for i in picked) + _END
         modified = max((self.modified[i] for i in picked), default=self.snapshot.loaded_at)
         digest = hashlib.sha256(body).hexdigest()[:32]
-        feed = Feed(body, gzip.compress(body, compresslevel=6, mtime=0), f'"{digest}"', modified, len(picked))
-        self._cache[selection] = feed
-        return feed
+        return Feed(body, gzip.compress(body, compresslevel=6, mtime=0), f'"{digest}"', modified, len(picked))
+
+    def feed_for(self, key: tuple[object, ...], name: str, wanted: Callable[[Occurrence], bool]) -> Feed:
+        """A feed of the occurrences ``wanted`` picks (a person's subscriptions), cached by ``key``."""
+        selection = Selection("all", f"custom:{hash(key)}")
+        cached = self._cache.get(selection)
+        if cached is None:
+            picked = [i for i, occ in enumerate(self.occurrences) if wanted(occ)]
+            cached = self._assemble(picked, name)
+            self._cache[selection] = cached
+        return cached
 
     def _indexes(self, selection: Selection) -> list[int]:
         """Positions of the selected occurrences, in the expansion's order."""

@@ -37,7 +37,9 @@ from obligations.live import Clock
 from obligations.loader import load_config
 from obligations.model import Level
 from scheduler.engine import ReminderEngine
+from scheduler.planner import matches, subscription_from
 from scheduler.runner import EngineRunner
+from store.subscribers import SubscriberStore
 
 log = logging.getLogger(__name__)
 _TOKEN_PATH = re.compile(r"^/feeds/t/[^/]+")
@@ -148,6 +150,16 @@ async def feed_token(request: Request) -> Response:
                 return PlainTextResponse("this feed's unit or duty no longer exists; ask your administrator\n",
                                          status_code=404)
             return _feed_response(request, service.feeds.feed(selection), "private", private=True)
+    person = SubscriberStore(service.store).by_feed_token(request.path_params["token"])
+    if person is not None:  # a personal link made by the bot's /feed: the person's subscriptions
+        subs = [subscription_from({**s, "channel": person["channel"], "address": person["address"],
+                                   "language": person["language"], "quiet_hours": None, "mode": "each",
+                                   "digest_at": None})
+                for s in SubscriberStore(service.store).subscriptions_of(person["id"])]
+        rules = service.feeds.snapshot.rules
+        feed = service.feeds.feed_for(("person", person["id"], tuple(subs)), person["name"],
+                                      lambda occ: any(matches(sub, occ, rules) for sub in subs))
+        return _feed_response(request, feed, "private", private=True)
     return PlainTextResponse("unknown feed link; ask your administrator for a new one\n", status_code=404)
 
 
@@ -214,9 +226,11 @@ class AccessLog:
 # -- the app ------------------------------------------------------------------------------------------
 
 
-def create_app(service: FeedService, *, watch: bool = True, runner: EngineRunner | None = None) -> Starlette:
+def create_app(service: FeedService, *, watch: bool = True, runner: EngineRunner | None = None,
+               bot: Any = None) -> Starlette:
     """The ASGI app around ``service``; ``watch`` reloads rules when their files change;
-    ``runner`` (the reminder engine on APScheduler) starts and stops with the app."""
+    ``runner`` (the reminder engine on APScheduler) and ``bot`` (the Telegram conversation,
+    long polling) start and stop with the app."""
 
     @contextlib.asynccontextmanager
     async def lifespan(app: Starlette) -> AsyncIterator[None]:
@@ -225,6 +239,10 @@ def create_app(service: FeedService, *, watch: bool = True, runner: EngineRunner
         if runner is not None:
             runner.start()
             service.on_reload.append(runner.rules_changed)
+        if bot is not None:
+            await bot.initialize()
+            await bot.start()
+            await bot.updater.start_polling(drop_pending_updates=False)
         if watch:
             tasks.append(asyncio.create_task(_watch(service, stop)))
         tasks.append(asyncio.create_task(_daily(service, stop)))
@@ -235,6 +253,10 @@ def create_app(service: FeedService, *, watch: bool = True, runner: EngineRunner
             for task in tasks:
                 task.cancel()
             await asyncio.gather(*tasks, return_exceptions=True)
+            if bot is not None:
+                await bot.updater.stop()
+                await bot.stop()
+                await bot.shutdown()
             if runner is not None:
                 await runner.stop()
 
@@ -296,6 +318,26 @@ def _engine(service: FeedService, clock: Clock) -> ReminderEngine:
                           instance=f"{socket.gethostname()}:{os.getpid()}", base_url=service.public_url)
 
 
+def _bot(service: FeedService, engine: ReminderEngine, clock: Clock) -> Any:
+    """The Telegram conversation when the telegram channel is on (a token is set), else None."""
+    channel = engine.notifiers.get("telegram")
+    if channel is None:
+        return None
+    from bot.app import BotServices, build_application
+    from notifiers.telegram import TelegramNotifier
+
+    assert isinstance(channel, TelegramNotifier)
+
+    def reload() -> tuple[bool, int, list[str]]:
+        ok = service.reload()
+        return ok, service.feeds.snapshot.version, [str(p) for p in service.live.problems]
+
+    services = BotServices(snapshot=lambda: service.feeds.snapshot, subscribers=SubscriberStore(service.store),
+                           reminders=engine.store, clock=clock, public_url=service.public_url,
+                           admin_chats=set(channel.config.admin_chats), reload=reload)
+    return build_application(channel.bot, services)
+
+
 def serve(config_path: Path | None, *, host: str | None, port: int | None, lang: Language | None,
           clock: Clock = _system_clock) -> int:
     import uvicorn
@@ -307,8 +349,9 @@ def serve(config_path: Path | None, *, host: str | None, port: int | None, lang:
     host = host or loaded.config.server.host
     port = port or loaded.config.server.port
     service = FeedService(config_path, clock, lang=lang, public_url=f"http://{host}:{port}")
-    runner = EngineRunner(_engine(service, clock))
-    app = AccessLog(create_app(service, runner=runner))
+    engine = _engine(service, clock)
+    runner = EngineRunner(engine)
+    app = AccessLog(create_app(service, runner=runner, bot=_bot(service, engine, clock)))
     log.info("serving on http://%s:%d (public URL %s)", host, port, service.public_url)
     try:
         uvicorn.run(app, host=host, port=port, access_log=False, log_level="info", lifespan="on")

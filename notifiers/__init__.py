@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import importlib
 import importlib.util
+import os
 from collections.abc import Mapping
 from typing import Any
 
@@ -34,7 +35,10 @@ def channel_module(name: str) -> Any:
 def load(settings: Mapping[str, Mapping[str, Any]], **extra: Any) -> dict[str, Notifier]:
     """Every configured channel (and log), ready to send. Raises ValueError naming a bad setting."""
     out: dict[str, Notifier] = {}
-    for name in ("log", *settings):
+    names = ["log", *settings]
+    if os.environ.get("TELEGRAM_BOT_TOKEN") and "telegram" not in names:
+        names.append("telegram")  # a token is enough to turn the bot on
+    for name in names:
         module = channel_module(name)
         cls = module.NOTIFIER
         model = getattr(module, "SETTINGS", None)

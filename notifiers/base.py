@@ -57,6 +57,11 @@ class PermanentError(DeliveryError):
     """Retrying will not help: an unknown address, a blocked bot, bad credentials."""
 
 
+class RecipientGone(PermanentError):
+    """The recipient refuses all messages (a user blocked the bot, a chat was deleted): the engine
+    deactivates that subscriber and tells the admins."""
+
+
 class Notifier(ABC):
     """A delivery channel."""
 
@@ -83,4 +88,4 @@ class Notifier(ABC):
         return None
 
 
-__all__ = ["Button", "DeliveryError", "Message", "Notifier", "PermanentError", "TransientError"]
+__all__ = ["Button", "DeliveryError", "Message", "Notifier", "PermanentError", "RecipientGone", "TransientError"]

@@ -112,6 +112,8 @@ def check_config_references(loaded: LoadedConfig, rules: RuleSet) -> list[Proble
     def channel(path: list[str | int], name: str) -> None:
         if name == "log" or name in loaded.config.notifiers:
             return
+        if name == "telegram" and os.environ.get("TELEGRAM_BOT_TOKEN"):
+            return
         configured = ", ".join(["log", *loaded.config.notifiers])
         message = (f"{path[-1]}: channel {name!r} is not configured; add it under notifiers: "
                    f"(configured: {configured})")

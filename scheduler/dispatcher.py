@@ -16,13 +16,14 @@ import random
 from collections.abc import Callable
 from dataclasses import dataclass, field
 
-from notifiers.base import DeliveryError, Message, Notifier, PermanentError, TransientError
+from notifiers.base import DeliveryError, Message, Notifier, PermanentError, RecipientGone, TransientError
 from obligations.config import RemindersConfig
 from obligations.live import Snapshot
 from scheduler.messages import compose
 from scheduler.planner import Planned
 from store import links
 from store.reminders import Claimed, ReminderStore
+from store.subscribers import SubscriberStore
 
 log = logging.getLogger(__name__)
 
@@ -117,6 +118,10 @@ class Dispatcher:
                           done_link=self.done_link)
         try:
             provider_id = await notifier.send(message)
+        except RecipientGone as exc:
+            gone = SubscriberStore(self.store.store).deactivate(rows[0].channel, rows[0].address)
+            self._fail(rows, f"{exc}{'; subscriber deactivated' if gone else ''}", now, report)
+            return
         except PermanentError as exc:
             self._fail(rows, str(exc), now, report)
             return

@@ -48,6 +48,7 @@ subscribers = Table(
     Column("active", Boolean, nullable=False, default=True),
     Column("token_sha256", String(64)),
     Column("created_at", DateTime(timezone=True), nullable=False),
+    Column("is_admin", Boolean, nullable=False, default=False),
     UniqueConstraint("channel", "address", name="uq_subscribers_channel_address"),
 )
 
@@ -112,6 +113,18 @@ reminders = Table(
     Index("ix_reminders_occurrence", "occurrence_uid"),
 )
 
+# One-time codes that bind a chat to a subscriber (``main.py invite``); only the hash is kept.
+invites = Table(
+    "invites",
+    metadata,
+    Column("code_sha256", String(64), primary_key=True),
+    Column("unit", String(200)),
+    Column("admin", Boolean, nullable=False, default=False),
+    Column("created_at", DateTime(timezone=True), nullable=False),
+    Column("used_at", DateTime(timezone=True)),
+    Column("used_by", String(300)),
+)
+
 # The service's own secrets, shared by every instance on the database.
 secrets = Table(
     "secrets",
@@ -120,4 +133,13 @@ secrets = Table(
     Column("value", String(200), nullable=False),
 )
 
-__all__ = ["completions", "event_versions", "metadata", "reminders", "secrets", "subscribers", "subscriptions"]
+__all__ = [
+    "completions",
+    "event_versions",
+    "invites",
+    "metadata",
+    "reminders",
+    "secrets",
+    "subscribers",
+    "subscriptions",
+]

@@ -1,0 +1,1 @@
+"""The Telegram bot's conversation: bind a chat, subscribe by keyboard, see what is due, mark done."""
