@@ -33,10 +33,12 @@ from __future__ import annotations
 import asyncio
 import datetime as dt
 import email.utils
+import functools
 import json
 import logging
 import os
 import re
+import ssl
 import time
 from abc import abstractmethod
 from collections import deque
@@ -429,7 +431,8 @@ class RobotNotifier(Notifier):
         secrets = (*credentials.secrets, *outgoing.secrets)
         headers = {"Content-Type": "application/json; charset=utf-8", **outgoing.headers}
         try:
-            async with httpx.AsyncClient(timeout=self.config.timeout_seconds, follow_redirects=False) as client:
+            async with httpx.AsyncClient(timeout=self.config.timeout_seconds, follow_redirects=False,
+                                         verify=_tls_context()) as client:
                 response = await client.post(outgoing.url, content=outgoing.body, headers=headers)
         except httpx.TimeoutException as exc:
             maybe = " (the message may have been delivered)" if isinstance(exc, httpx.ReadTimeout) else ""
@@ -447,7 +450,7 @@ class RobotNotifier(Notifier):
 
     def outcome(self, response: httpx.Response, where: str, secrets: Sequence[str]) -> str | None:
         """Delivered (a return), or the error the reply means."""
-        error = self._error(response, where)
+        error = self._error(response, where, secrets)
         if error is None:
             return self.message_id(response)
         text = scrub(str(error), secrets)
@@ -456,14 +459,14 @@ class RobotNotifier(Notifier):
     def message_id(self, response: httpx.Response) -> str | None:
         return None
 
-    def _reply(self, response: httpx.Response) -> tuple[int | None, str]:
-        """The platform's error code (None if the reply has none) and message."""
+    def _reply(self, response: httpx.Response, secrets: Sequence[str]) -> tuple[int | None, str]:
+        """The platform's error code (None if the reply has none) and its message, scrubbed and cut short."""
         try:
             data = response.json()
         except ValueError:
-            return None, response.text[:MAX_DETAIL]
+            data = None
         if not isinstance(data, dict):
-            return None, response.text[:MAX_DETAIL]
+            return None, _short(scrub(response.text, secrets))
         code: int | None = None
         if self.code_field is not None:
             raw = data.get(self.code_field)
@@ -472,12 +475,12 @@ class RobotNotifier(Notifier):
             elif isinstance(raw, str) and re.fullmatch(r"-?\d+", raw):
                 code = int(raw)
         text = data.get(self.message_field) if self.message_field else None
-        return code, str(text if text is not None else "")[:MAX_DETAIL]
+        return code, _short(scrub(str(text if text is not None else ""), secrets))
 
-    def _error(self, response: httpx.Response, where: str) -> DeliveryError | None:
+    def _error(self, response: httpx.Response, where: str, secrets: Sequence[str]) -> DeliveryError | None:
         status = response.status_code
         retry_after = retry_after_header(response, self.clock())
-        code, text = self._reply(response)
+        code, text = self._reply(response, secrets)
         if status == 429:
             return TransientError(f"{where}: HTTP 429 too many requests {text}".rstrip(),
                                   retry_after=retry_after or self.rate_retry_after)
@@ -505,6 +508,22 @@ class RobotNotifier(Notifier):
         # Any other code is a refusal of this request as it stands (bad parameter, content, robot
         # state): retrying the same body would get the same answer, so it goes to the admins now.
         return PermanentError(detail)
+
+
+@functools.cache
+def _tls_context() -> ssl.SSLContext:
+    """httpx's default TLS settings (certificates verified), built once: building them takes ~20 ms.
+
+    A client per message keeps sends independent of each other and of the event loop they run
+    in; sharing the context keeps that cheap.
+    """
+    return httpx.create_ssl_context()
+
+
+def _short(text: str) -> str:
+    """A reply's text for an error message: one line, at most MAX_DETAIL characters (after scrubbing)."""
+    text = " ".join(text.split())
+    return text if len(text) <= MAX_DETAIL else text[: MAX_DETAIL - 1] + "…"
 
 
 def webhook_url(value: str, base_url: str, *, param: str | None) -> str:

@@ -13,6 +13,10 @@ from __future__ import annotations
 import html
 import os
 
+# python-telegram-bot 22 warns on every 429 unless told to use timedelta for retry_after;
+# we handle both forms, so opt in before any RetryAfter is built
+os.environ.setdefault("PTB_TIMEDELTA", "1")
+
 from pydantic import Field
 from telegram import InlineKeyboardButton, InlineKeyboardMarkup, InputFile
 from telegram.error import BadRequest, Forbidden, InvalidToken, NetworkError, RetryAfter, TelegramError, TimedOut

@@ -1,0 +1,337 @@
+"""Local stand-ins for the chat platforms' webhook endpoints, over real HTTP on 127.0.0.1.
+
+One Starlette app (uvicorn in a thread) answers as WeCom, DingTalk, Feishu and a generic
+webhook receiver would: it checks the credential in the URL, verifies signatures the way the
+platform does (recomputing them with the shared secret, within the platform's one-hour clock
+window), checks the body's shape and size limits, and replies with the platform's own success
+or error JSON. Tests script replies (a rate-limit code, an HTTP 500, a slow answer) and read
+what was accepted. Optionally it enforces the platforms' rate limits on a clock the test
+controls, so a test can prove a burst was spread out.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import base64
+import hashlib
+import hmac
+import json
+import socket
+import threading
+import time
+from collections import defaultdict, deque
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
+from dataclasses import dataclass, field
+from typing import Any
+
+import uvicorn
+from starlette.applications import Starlette
+from starlette.requests import Request
+from starlette.responses import JSONResponse, PlainTextResponse, Response
+from starlette.routing import Route
+
+WINDOW = 3600.0  # seconds: both DingTalk and Feishu accept a timestamp within an hour
+
+OK = {
+    "wecom": {"errcode": 0, "errmsg": "ok"},
+    "dingtalk": {"errcode": 0, "errmsg": "ok"},
+    "feishu": {"StatusCode": 0, "StatusMessage": "success", "code": 0, "data": {}, "msg": "success"},
+}
+RATE_LIMITED = {
+    "wecom": {"errcode": 45009, "errmsg": "api freq out of limit"},
+    "dingtalk": {"errcode": 130101, "errmsg": "send too fast, exceed 20 times per minute"},
+    "feishu": {"code": 11232, "msg": "frequency limited psm[lark.oapi.app_platform_runtime]appID[1]"},
+}
+
+
+@dataclass
+class Reply:
+    """A scripted answer, given instead of the normal one to the next request for a platform."""
+
+    status: int = 200
+    json: Any = None
+    text: str | None = None
+    delay: float = 0.0
+    headers: dict[str, str] = field(default_factory=dict)
+
+
+@dataclass
+class Robot:
+    name: str
+    secret: str | None = None
+    keyword: str | None = None
+
+
+@dataclass
+class Received:
+    platform: str
+    robot: str
+    body: Any
+    raw: bytes
+    query: dict[str, str]
+    headers: dict[str, str]
+
+
+class RobotReceivers:
+    """The platforms' state: known robots, scripted replies, accepted messages."""
+
+    def __init__(self, *, clock: Callable[[], float] = time.time) -> None:
+        self.clock = clock  # for signature windows: the platforms' own clock
+        self.lock = threading.Lock()
+        self.reset()
+
+    def reset(self) -> None:
+        with self.lock:
+            self.wecom: dict[str, Robot] = {}  # key → robot
+            self.dingtalk: dict[str, Robot] = {}  # access token → robot
+            self.feishu: dict[str, Robot] = {}  # hook token → robot
+            self.webhook: dict[str, Robot] = {}  # path name → robot
+            self.received: list[Received] = []
+            self.scripts: dict[str, deque[Reply]] = defaultdict(deque)
+            self.rate_limits: dict[str, list[tuple[int, float]]] = {}
+            self.rate_clock: Callable[[], float] | None = None
+            self.arrivals: dict[tuple[str, str], list[float]] = defaultdict(list)
+            self.refused_for_rate = 0
+
+    def script(self, platform: str, *replies: Reply) -> None:
+        with self.lock:
+            self.scripts[platform].extend(replies)
+
+    def enforce_rates(self, clock: Callable[[], float], **limits: list[tuple[int, float]]) -> None:
+        """Refuse, as the platform would, a message over ``limits`` as measured on ``clock``."""
+        with self.lock:
+            self.rate_clock = clock
+            self.rate_limits = dict(limits)
+
+    def of(self, platform: str) -> list[Received]:
+        with self.lock:
+            return [r for r in self.received if r.platform == platform]
+
+    # -- helpers
+
+    def _next_script(self, platform: str) -> Reply | None:
+        with self.lock:
+            queue = self.scripts.get(platform)
+            return queue.popleft() if queue else None
+
+    async def _play(self, reply: Reply) -> Response:
+        if reply.delay:
+            await asyncio.sleep(reply.delay)
+        if reply.text is not None:
+            return PlainTextResponse(reply.text, status_code=reply.status, headers=reply.headers)
+        return JSONResponse(reply.json if reply.json is not None else {}, status_code=reply.status,
+                            headers=reply.headers)
+
+    def _over_rate(self, platform: str, robot: str) -> bool:
+        with self.lock:
+            limits = self.rate_limits.get(platform)
+            if not limits or self.rate_clock is None:
+                return False
+            now = self.rate_clock()
+            seen = self.arrivals[(platform, robot)]
+            for n, period in limits:
+                if sum(1 for t in seen if t > now - period) >= n:
+                    self.refused_for_rate += 1
+                    return True
+            seen.append(now)
+            return False
+
+    def _record(self, platform: str, robot: str, body: Any, raw: bytes, request: Request) -> None:
+        with self.lock:
+            self.received.append(Received(platform, robot, body, raw, dict(request.query_params),
+                                          {k.lower(): v for k, v in request.headers.items()}))
+
+    @staticmethod
+    def _json(raw: bytes) -> Any:
+        return json.loads(raw.decode("utf-8"))  # strict UTF-8, as the platforms require
+
+    # -- WeCom: /cgi-bin/webhook/send?key=KEY
+
+    async def wecom_send(self, request: Request) -> Response:
+        raw = await request.body()
+        scripted = self._next_script("wecom")
+        if scripted is not None:
+            return await self._play(scripted)
+        robot = self.wecom.get(request.query_params.get("key", ""))
+        if robot is None:
+            return JSONResponse({"errcode": 93000, "errmsg": "invalid webhook url, hint: [1700000000000000001]"})
+        try:
+            body = self._json(raw)
+        except ValueError:
+            return JSONResponse({"errcode": 40035, "errmsg": "Warning: wrong json format."})
+        kind = body.get("msgtype")
+        part = body.get(kind) if isinstance(kind, str) else None
+        limits = {"markdown": 4096, "text": 2048}
+        if kind not in limits or not isinstance(part, dict) or not isinstance(part.get("content"), str):
+            return JSONResponse({"errcode": 40008, "errmsg": "invalid message type"})
+        if len(part["content"].encode("utf-8")) > limits[kind]:
+            return JSONResponse({"errcode": 40058, "errmsg": f"{kind}.content exceed max length {limits[kind]}"})
+        for key in ("mentioned_list", "mentioned_mobile_list"):
+            if key in part and not (isinstance(part[key], list) and all(isinstance(v, str) for v in part[key])):
+                return JSONResponse({"errcode": 40058, "errmsg": f"invalid {key}"})
+        if self._over_rate("wecom", robot.name):
+            return JSONResponse(RATE_LIMITED["wecom"])
+        self._record("wecom", robot.name, body, raw, request)
+        return JSONResponse(OK["wecom"])
+
+    # -- DingTalk: /robot/send?access_token=TOKEN&timestamp=MS&sign=SIGN
+
+    async def dingtalk_send(self, request: Request) -> Response:
+        raw = await request.body()
+        scripted = self._next_script("dingtalk")
+        if scripted is not None:
+            return await self._play(scripted)
+        query = request.query_params  # decoded, as DingTalk decodes the URL
+        robot = self.dingtalk.get(query.get("access_token", ""))
+        if robot is None:
+            return JSONResponse({"errcode": 300001, "errmsg": "token is not exist"})
+        if robot.secret is not None:
+            timestamp, sign = query.get("timestamp"), query.get("sign")
+            if not timestamp or not sign or not timestamp.isdigit():
+                return JSONResponse({"errcode": 310000, "errmsg": "sign not match"})
+            if abs(self.clock() * 1000 - int(timestamp)) > WINDOW * 1000:
+                return JSONResponse({"errcode": 310000, "errmsg": "invalid timestamp"})
+            digest = hmac.new(robot.secret.encode(), f"{timestamp}\n{robot.secret}".encode(), hashlib.sha256).digest()
+            if not hmac.compare_digest(base64.b64encode(digest).decode(), sign):
+                return JSONResponse({"errcode": 310000, "errmsg": "sign not match"})
+        if len(raw) > 20000:
+            return JSONResponse({"errcode": 460101, "errmsg": "body 大小不合法;解决方案:请保持大小在 20000bytes 以内"})
+        try:
+            body = self._json(raw)
+        except ValueError:
+            return JSONResponse({"errcode": 300005, "errmsg": "param error"})
+        markdown = body.get("markdown")
+        if (body.get("msgtype") != "markdown" or not isinstance(markdown, dict)
+                or not isinstance(markdown.get("title"), str) or not isinstance(markdown.get("text"), str)):
+            return JSONResponse({"errcode": 40035, "errmsg": "缺少参数 markdown"})
+        at = body.get("at", {})
+        if not isinstance(at, dict):
+            return JSONResponse({"errcode": 40035, "errmsg": "invalid at"})
+        if robot.keyword and robot.keyword not in markdown["title"] + markdown["text"]:
+            return JSONResponse({"errcode": 310000, "errmsg": "keywords not in content"})
+        if self._over_rate("dingtalk", robot.name):
+            return JSONResponse(RATE_LIMITED["dingtalk"])
+        self._record("dingtalk", robot.name, body, raw, request)
+        return JSONResponse(OK["dingtalk"])
+
+    # -- Feishu: /open-apis/bot/v2/hook/TOKEN, timestamp and sign in the body
+
+    async def feishu_hook(self, request: Request) -> Response:
+        raw = await request.body()
+        scripted = self._next_script("feishu")
+        if scripted is not None:
+            return await self._play(scripted)
+        robot = self.feishu.get(request.path_params["token"])
+        if robot is None:
+            return JSONResponse({"code": 19001, "msg": "param invalid: incoming webhook access token invalid",
+                                 "data": {}}, status_code=400)
+        if len(raw) > 20000:
+            return JSONResponse({"code": 9499, "msg": "Bad Request", "data": {}}, status_code=400)
+        try:
+            body = self._json(raw)
+        except ValueError:
+            return JSONResponse({"code": 9499, "msg": "Bad Request", "data": {}}, status_code=400)
+        if robot.secret is not None:
+            timestamp, sign = str(body.get("timestamp", "")), body.get("sign")
+            fail = {"code": 19021, "msg": "sign match fail or timestamp is not within one hour from current time",
+                    "data": {}}
+            if not timestamp.isdigit() or not isinstance(sign, str) or abs(self.clock() - int(timestamp)) > WINDOW:
+                return JSONResponse(fail, status_code=400)
+            digest = hmac.new(f"{timestamp}\n{robot.secret}".encode(), b"", hashlib.sha256).digest()
+            if not hmac.compare_digest(base64.b64encode(digest).decode(), sign):
+                return JSONResponse(fail, status_code=400)
+        card = body.get("card")
+        content = _lark_md(card) if body.get("msg_type") == "interactive" else None
+        if content is None:
+            return JSONResponse({"code": 9499, "msg": "Bad Request", "data": {}}, status_code=400)
+        if robot.keyword and robot.keyword not in content + card["header"]["title"]["content"]:
+            return JSONResponse({"code": 19024, "msg": "Key Words Not Found", "data": {}}, status_code=400)
+        if self._over_rate("feishu", robot.name):
+            return JSONResponse(RATE_LIMITED["feishu"], status_code=400)
+        self._record("feishu", robot.name, body, raw, request)
+        return JSONResponse(OK["feishu"])
+
+    # -- a generic webhook: /hook/NAME, HMAC of "timestamp.body" in headers
+
+    async def webhook_hook(self, request: Request) -> Response:
+        raw = await request.body()
+        scripted = self._next_script("webhook")
+        if scripted is not None:
+            return await self._play(scripted)
+        robot = self.webhook.get(request.path_params["name"])
+        if robot is None:
+            return PlainTextResponse("no such hook", status_code=404)
+        if robot.secret is not None:
+            timestamp = request.headers.get("x-webhook-timestamp", "")
+            signature = request.headers.get("x-webhook-signature", "")
+            if not timestamp.isdigit() or abs(self.clock() - int(timestamp)) > 300:
+                return PlainTextResponse("stale or missing timestamp", status_code=401)
+            mac = hmac.new(robot.secret.encode(), timestamp.encode() + b"." + raw, hashlib.sha256).hexdigest()
+            if not hmac.compare_digest(f"sha256={mac}", signature):
+                return PlainTextResponse("bad signature", status_code=401)
+        try:
+            body = self._json(raw)
+        except ValueError:
+            return PlainTextResponse("not JSON", status_code=400)
+        if not isinstance(body, dict) or body.get("version") != 1 or not isinstance(body.get("text"), str):
+            return PlainTextResponse("unexpected body", status_code=422)
+        self._record("webhook", robot.name, body, raw, request)
+        return JSONResponse({"id": f"wh-{len(self.of('webhook'))}"})
+
+    def app(self) -> Starlette:
+        return Starlette(routes=[
+            Route("/cgi-bin/webhook/send", self.wecom_send, methods=["POST"]),
+            Route("/robot/send", self.dingtalk_send, methods=["POST"]),
+            Route("/open-apis/bot/v2/hook/{token}", self.feishu_hook, methods=["POST"]),
+            Route("/hook/{name}", self.webhook_hook, methods=["POST"]),
+        ])
+
+
+def _lark_md(card: Any) -> str | None:
+    """The Markdown of a one-element card ({header: {title}, elements: [{div, lark_md}]}), or None."""
+    try:
+        title = card["header"]["title"]["content"]
+        div = card["elements"][0]
+        content = div["text"]["content"]
+        shaped = div["tag"] == "div" and div["text"]["tag"] == "lark_md"
+    except (KeyError, IndexError, TypeError):
+        return None
+    return content if shaped and isinstance(title, str) and isinstance(content, str) else None
+
+
+@dataclass
+class LiveReceivers:
+    url: str
+    receivers: RobotReceivers
+
+
+def free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return int(s.getsockname()[1])
+
+
+@contextmanager
+def running_receivers() -> Iterator[LiveReceivers]:
+    """The receivers, listening on a free loopback port until the block ends."""
+    receivers = RobotReceivers()
+    port = free_port()
+    server = uvicorn.Server(uvicorn.Config(receivers.app(), host="127.0.0.1", port=port, log_level="warning",
+                                           access_log=False, lifespan="off"))
+    thread = threading.Thread(target=server.run, daemon=True)
+    thread.start()
+    deadline = time.monotonic() + 20
+    while not server.started:
+        if not thread.is_alive() or time.monotonic() > deadline:
+            raise RuntimeError("the robot receivers did not start")
+        time.sleep(0.01)
+    try:
+        yield LiveReceivers(f"http://127.0.0.1:{port}", receivers)
+    finally:
+        server.should_exit = True
+        thread.join(timeout=20)
+
+
+__all__ = ["OK", "RATE_LIMITED", "LiveReceivers", "Received", "Reply", "Robot", "RobotReceivers", "free_port",
+           "running_receivers"]

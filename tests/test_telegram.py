@@ -1,0 +1,257 @@
+"""The bot end to end: the real python-telegram-bot against the fake Bot API over HTTP on loopback.
+
+The conversation (invite, subscribe by keyboard, upcoming, the buttons under a
+reminder, admin-only refusal) and the channel's failure modes (429 with
+retry_after, 403, a bad gateway, a timeout) are asserted on what the fake
+received.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import datetime as dt
+import json
+from collections.abc import AsyncIterator, Iterator
+from dataclasses import dataclass
+
+import pytest
+
+from bot.app import BotServices, build_application
+from notifiers.log import LogNotifier
+from notifiers.telegram import TelegramConfig, TelegramNotifier
+from obligations.live import Snapshot, load_snapshot
+from scheduler.engine import ReminderEngine
+from store import Store, open_store
+from store.reminders import ReminderStore
+from store.subscribers import SubscriberStore
+from tests.conftest import DATA
+from tests.fake_telegram import FakeTelegram, fake_bot_api
+
+TOKEN = "123456:TEST-token_abc"
+CHAT = 4242
+PLAN_AT = dt.datetime(2026, 2, 20, 0, 0, tzinfo=dt.UTC)
+FIRST_DUE = dt.datetime(2026, 2, 21, 1, 0, tzinfo=dt.UTC)  # 7d before the report due Sat 28 Feb 2026, 09:00
+
+
+@pytest.fixture
+def fake(monkeypatch: pytest.MonkeyPatch) -> Iterator[FakeTelegram]:
+    with fake_bot_api(TOKEN) as api:
+        monkeypatch.setenv("TELEGRAM_BOT_TOKEN", TOKEN)
+        monkeypatch.setenv("TELEGRAM_API_URL", api.base_url)
+        yield api
+
+
+@pytest.fixture
+def sqlite_store(tmp_path: object) -> Iterator[Store]:
+    store = open_store(f"sqlite:///{tmp_path}/bot.db")
+    yield store
+    store.close()
+
+
+@dataclass
+class Harness:
+    fake: FakeTelegram
+    services: BotServices
+    engine: ReminderEngine
+    channel: TelegramNotifier
+    clock: list[dt.datetime]
+
+    async def say(self, text: str, chat: int = CHAT, **kw: object) -> dict:
+        mark = self.fake.mark()
+        self.fake.send_text(chat, text, **kw)  # type: ignore[arg-type]
+        return await self.fake.wait_for_async(
+            "sendMessage", lambda c: str(c["params"].get("chat_id")) == str(chat), since=mark)
+
+    async def press(self, message_id: int, data: str, method: str) -> dict:
+        mark = self.fake.mark()
+        self.fake.press_button(CHAT, message_id, data)
+        return await self.fake.wait_for_async(method, since=mark)
+
+
+@contextlib.asynccontextmanager
+async def running(fake: FakeTelegram, store: Store, *, admin_chats: tuple[str, ...] = (),
+                  config: TelegramConfig | None = None) -> AsyncIterator[Harness]:
+    snapshot: Snapshot = load_snapshot(DATA / "sample-config.yaml", 1, PLAN_AT)
+    clock = [PLAN_AT]
+    channel = TelegramNotifier(config or TelegramConfig(admin_chats=list(admin_chats), timeout_seconds=5))
+    engine = ReminderEngine(lambda: snapshot, ReminderStore(store), {"telegram": channel, "log": LogNotifier()},
+                            clock=lambda: clock[0], instance="t", base_url="http://duties.test")
+    services = BotServices(snapshot=lambda: snapshot, subscribers=SubscriberStore(store), reminders=engine.store,
+                           clock=lambda: clock[0], public_url="http://duties.test", admin_chats=set(admin_chats),
+                           reload=lambda: (True, 1, []))
+    app = build_application(channel.bot, services)
+    await app.initialize()
+    await app.start()
+    assert app.updater is not None
+    await app.updater.start_polling(poll_interval=0, timeout=1)
+    try:
+        yield Harness(fake, services, engine, channel, clock)
+    finally:
+        await app.updater.stop()
+        await app.stop()
+        await app.shutdown()
+
+
+async def bind_and_subscribe_to_cty(h: Harness) -> None:
+    code = h.services.subscribers.create_invite(unit=None, admin=False, now=PLAN_AT)
+    welcome = await h.say(f"/start {code}")
+    assert "已绑定法定职责提醒" in welcome["params"]["text"]
+    menu = await h.say("/subscribe")
+    levels = [b["callback_data"] for row in menu["params"]["reply_markup"]["inline_keyboard"] for b in row]
+    assert "sl:county:0" in levels
+    edited = await h.press(menu["result"]["message_id"], "sl:county:0", "editMessageText")
+    units = [b["callback_data"] for row in edited["params"]["reply_markup"]["inline_keyboard"] for b in row]
+    assert units == ["su:cty", "sv:county"]
+    done = await h.press(menu["result"]["message_id"], "su:cty", "editMessageText")
+    assert done["params"]["text"] == "已订阅:测试县人民政府"
+
+
+def test_the_whole_conversation(fake: FakeTelegram, sqlite_store: Store) -> None:
+    async def scenario() -> None:
+        async with running(fake, sqlite_store) as h:
+            # an unknown chat learns how to start, and nothing else
+            stranger = await h.say("/upcoming", chat=999)
+            assert stranger["params"]["text"] == "本聊天尚未绑定。请发送 /start 邀请码(向管理员索取)。"
+            await bind_and_subscribe_to_cty(h)
+            coming = await h.say("/upcoming 30")
+            assert "2026-02-28 [截止] 报告上一年度法治政府建设情况 · 测试县人民政府" in coming["params"]["text"]
+            refused = await h.say("/stats")
+            assert refused["params"]["text"] == "该命令仅限管理员使用。"
+            link = await h.say("/feed")
+            assert "webcal://duties.test/feeds/t/" in link["params"]["text"]
+
+            # a reminder arrives with its three buttons
+            h.engine.sync_subscribers()
+            h.engine.plan()
+            h.clock[0] = FIRST_DUE
+            report = await h.engine.dispatch()
+            assert report.sent == 1
+            reminder = fake.sent_messages(CHAT)[-1]
+            buttons = [b for row in reminder["params"]["reply_markup"]["inline_keyboard"] for b in row]
+            assert [b["text"] for b in buttons] == ["已完成", "明天再提醒", "加入日历"]
+            assert all(len(b["callback_data"].encode()) <= 64 for b in buttons)
+            message_id = reminder["result"]["message_id"]
+            rid = buttons[0]["callback_data"].split(":")[1]
+
+            document = await h.press(message_id, f"c:{rid}", "sendDocument")
+            ics = next(iter(document["files"].values()))
+            assert ics["filename"] == "t.report.ics"
+            assert b"DTSTART;VALUE=DATE:20260228" in ics["content"]
+
+            snoozed = await h.press(message_id, f"z:{rid}", "answerCallbackQuery")
+            assert snoozed["params"]["text"] == "将于 2026-02-24 09:00 再提醒(事项日期不变)"  # after the holiday
+            assert any(r["lead_time"] == "snooze" for r in h.engine.store.listing("pending"))
+
+            marked = await h.press(message_id, f"d:{rid}", "editMessageText")
+            assert "✓ 已由 张三 于 2026-02-21 09:00 标记完成" in marked["params"]["text"]
+            assert h.engine.store.completion("t.report/cty/2026")["done_by"] == "张三"
+            assert not [r for r in h.engine.store.listing("pending") if r["occurrence_uid"] == "t.report/cty/2026"]
+
+            english = await h.say("/lang en")
+            assert english["params"]["text"] == "Switched to English."
+
+    asyncio.run(scenario())
+
+
+def test_admin_commands_for_admin_chats(fake: FakeTelegram, sqlite_store: Store) -> None:
+    async def scenario() -> None:
+        async with running(fake, sqlite_store, admin_chats=(str(CHAT),)) as h:
+            pending = await h.say("/start", chat=777, first_name="李四")
+            assert pending["params"]["text"].startswith("已收到您的申请")
+            notice = await fake.wait_for_async("sendMessage", lambda c: str(c["params"]["chat_id"]) == str(CHAT))
+            assert "/approve 777" in notice["params"]["text"]
+            listed = await h.say("/approve")
+            assert "李四(777)" in listed["params"]["text"]
+            approved = await h.say("/approve 777")
+            assert approved["params"]["text"] == "已批准 777。"
+            stats = await h.say("/stats")
+            assert stats["params"]["text"].startswith("规则版本 1:5 个单位,3 项职责")
+
+    asyncio.run(scenario())
+
+
+async def _bound_with_reminder(h: Harness) -> None:
+    await bind_and_subscribe_to_cty(h)
+    h.engine.plan()
+    h.clock[0] = FIRST_DUE
+
+
+def test_429_waits_retry_after_and_delivers_once(fake: FakeTelegram, sqlite_store: Store) -> None:
+    async def scenario() -> None:
+        async with running(fake, sqlite_store) as h:
+            await _bound_with_reminder(h)
+            mark = fake.mark()
+            fake.fail_next("sendMessage", 429, retry_after=1)
+            report = await h.engine.dispatch()
+            assert report.sent == 1
+            attempts = [c for c in fake.calls("sendMessage") if c["seq"] >= mark]
+            assert [c["status"] for c in attempts] == [429, 200]
+            assert attempts[1]["time"] - attempts[0]["time"] >= 1.0  # retry_after respected
+            assert len([c for c in fake.sent_messages(CHAT) if "【法定职责提醒】" in c["params"]["text"]]) == 1
+
+    asyncio.run(scenario())
+
+
+def test_403_deactivates_the_subscriber_and_tells_the_admins(fake: FakeTelegram, sqlite_store: Store) -> None:
+    async def scenario() -> None:
+        async with running(fake, sqlite_store) as h:
+            await _bound_with_reminder(h)
+            fake.blocked_chats.add(CHAT)
+            report = await h.engine.dispatch()
+            assert report.failed == 1
+            assert h.services.subscribers.get("telegram", str(CHAT))["active"] is False
+            failed = h.engine.store.listing("failed")
+            assert "subscriber deactivated" in failed[0]["last_error"]
+
+    asyncio.run(scenario())
+
+
+def test_network_errors_retry_through_the_engine_without_duplicates(fake: FakeTelegram,
+                                                                    sqlite_store: Store) -> None:
+    async def scenario() -> None:
+        async with running(fake, sqlite_store) as h:
+            await _bound_with_reminder(h)
+            fake.fail_next("sendMessage", 502, description="Bad Gateway")
+            first = await h.engine.dispatch()
+            assert (first.sent, first.retried) == (0, 1)
+            h.clock[0] = h.engine.store.next_due(before=h.clock[0] + dt.timedelta(hours=1))
+            second = await h.engine.dispatch()
+            assert second.sent == 1
+            delivered = [c for c in fake.calls("sendMessage") if c["status"] == 200
+                         and "【法定职责提醒】" in c["params"]["text"]]
+            assert len(delivered) == 1
+
+    asyncio.run(scenario())
+
+
+def test_a_timeout_is_retried(fake: FakeTelegram, sqlite_store: Store) -> None:
+    """A lost answer: Telegram may already have shown the message, so this is at-least-once (README)."""
+    async def scenario() -> None:
+        async with running(fake, sqlite_store, config=TelegramConfig(timeout_seconds=0.5)) as h:
+            await _bound_with_reminder(h)
+            fake.fail_next("sendMessage", delay=2)
+            first = await h.engine.dispatch()
+            assert (first.sent, first.retried) == (0, 1)
+            assert "network" in h.engine.store.listing("pending")[0]["last_error"]
+            h.clock[0] = h.engine.store.next_due(before=h.clock[0] + dt.timedelta(hours=1))
+            assert (await h.engine.dispatch()).sent == 1
+
+    asyncio.run(scenario())
+
+
+def test_callback_data_of_every_keyboard_fits_64_bytes(fake: FakeTelegram, sqlite_store: Store) -> None:
+    async def scenario() -> None:
+        async with running(fake, sqlite_store) as h:
+            await bind_and_subscribe_to_cty(h)
+            menu = await h.say("/subscribe")
+            await h.press(menu["result"]["message_id"], "so:0", "editMessageText")
+        for call in fake.calls():
+            markup = call["params"].get("reply_markup")
+            if isinstance(markup, str):
+                markup = json.loads(markup)
+            for row in (markup or {}).get("inline_keyboard", []):
+                for b in row:
+                    assert len(b["callback_data"].encode()) <= 64
+
+    asyncio.run(scenario())
