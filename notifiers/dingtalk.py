@@ -87,8 +87,8 @@ def dingtalk_sign(secret: str, timestamp_ms: str) -> str:
 
 class DingTalkNotifier(RobotNotifier):
     channel = "dingtalk"
-    code_field = "errcode"
-    message_field = "errmsg"
+    code_fields = ("errcode",)
+    message_fields = ("errmsg",)
     transient_codes: ClassVar[dict[int, float | None]] = {
         -1: None,  # 系统繁忙 (DingTalk's global error codes)
         # "send too fast, exceed 20 times per minute"; the robot is then blocked for ten minutes

@@ -82,8 +82,9 @@ def feishu_sign(secret: str, timestamp_s: str) -> str:
 
 class FeishuNotifier(RobotNotifier):
     channel = "feishu"
-    code_field = "code"
-    message_field = "msg"
+    # Replies carry "code"/"msg"; older ones only "StatusCode"/"StatusMessage" (kept for compatibility).
+    code_fields = ("code", "StatusCode")
+    message_fields = ("msg", "StatusMessage")
     transient_codes: ClassVar[dict[int, float | None]] = {
         # Over 100 a minute or 5 a second (the custom-bot guide above).
         11232: 60.0,

@@ -365,9 +365,10 @@ class RobotNotifier(Notifier):
     """
 
     channel: ClassVar[str]
-    # The JSON fields of the platform's reply holding its error code and message (None: no codes).
-    code_field: ClassVar[str | None] = None
-    message_field: ClassVar[str] = ""
+    # The JSON fields of the platform's reply holding its error code and message, first found
+    # first (no code fields: the HTTP status alone decides).
+    code_fields: ClassVar[tuple[str, ...]] = ()
+    message_fields: ClassVar[tuple[str, ...]] = ()
     # Codes worth retrying, with the wait the platform imposes (None: the engine's backoff).
     transient_codes: ClassVar[Mapping[int, float | None]] = {}
     # Codes that will not change on retry, with what to check.
@@ -441,6 +442,10 @@ class RobotNotifier(Notifier):
         except httpx.UnsupportedProtocol as exc:
             raise PermanentError(scrub(f"{where}: not an http(s) URL: {exc}", secrets)) from None
         except (httpx.TransportError, OSError) as exc:  # refused, reset, DNS, TLS
+            untrusted = _untrusted_certificate(exc)
+            if untrusted is not None:  # a retry meets the same certificate (an intercepting proxy?)
+                raise PermanentError(scrub(f"{where}: the server's TLS certificate is not trusted ({untrusted})",
+                                           secrets)) from None
             raise TransientError(scrub(f"{where}: cannot reach the robot ({type(exc).__name__}: {exc})",
                                        secrets)) from None
         except (httpx.InvalidURL, ValueError) as exc:
@@ -468,14 +473,16 @@ class RobotNotifier(Notifier):
         if not isinstance(data, dict):
             return None, _short(scrub(response.text, secrets))
         code: int | None = None
-        if self.code_field is not None:
-            raw = data.get(self.code_field)
+        for name in self.code_fields:
+            raw = data.get(name)
             if isinstance(raw, int) and not isinstance(raw, bool):
                 code = raw
             elif isinstance(raw, str) and re.fullmatch(r"-?\d+", raw):
                 code = int(raw)
-        text = data.get(self.message_field) if self.message_field else None
-        return code, _short(scrub(str(text if text is not None else ""), secrets))
+            if code is not None:
+                break
+        text = next((data[name] for name in self.message_fields if data.get(name) is not None), "")
+        return code, _short(scrub(str(text), secrets))
 
     def _error(self, response: httpx.Response, where: str, secrets: Sequence[str]) -> DeliveryError | None:
         status = response.status_code
@@ -492,9 +499,9 @@ class RobotNotifier(Notifier):
             return self.redirect_error(status, where, retry_after)
         if status >= 400:
             return PermanentError(f"{where}: HTTP {status} {text}".rstrip())
-        if self.code_field is not None and code is None:
+        if self.code_fields and code is None:
             # Not the platform's reply (a proxy's page, a gateway hiccup): try again, a few times.
-            return TransientError(f"{where}: unexpected reply (HTTP {status}, no {self.code_field}): {text}")
+            return TransientError(f"{where}: unexpected reply (HTTP {status}, no {self.code_fields[0]}): {text}")
         return None
 
     def code_error(self, code: int, text: str, where: str, retry_after: float | None) -> DeliveryError:
@@ -508,6 +515,18 @@ class RobotNotifier(Notifier):
         # Any other code is a refusal of this request as it stands (bad parameter, content, robot
         # state): retrying the same body would get the same answer, so it goes to the admins now.
         return PermanentError(detail)
+
+
+def _untrusted_certificate(exc: BaseException) -> str | None:
+    """The verification failure behind ``exc`` (httpx wraps it), if that is what it is."""
+    seen: set[int] = set()
+    current: BaseException | None = exc
+    while current is not None and id(current) not in seen:
+        seen.add(id(current))
+        if isinstance(current, ssl.SSLCertVerificationError):
+            return str(current.verify_message or current)
+        current = current.__cause__ or current.__context__
+    return None
 
 
 @functools.cache

@@ -61,8 +61,8 @@ class WeComConfig(RobotChannelSettings):
 
 class WeComNotifier(RobotNotifier):
     channel = "wecom"
-    code_field = "errcode"
-    message_field = "errmsg"
+    code_fields = ("errcode",)
+    message_fields = ("errmsg",)
     # -1 "系统繁忙": retry (global error codes, developer.work.weixin.qq.com/document/path/90455).
     # 45009 "api freq out of limit": over 20 a minute; the window is a minute
     #   (WecomTeam/wecom-openclaw-plugin#48 shows the reply).

@@ -145,6 +145,11 @@ class SubscriberConfig(Strict):
     mode: Literal["each", "digest"] = Field(default="each", description="One message per reminder, or a daily digest")
     digest_at: dt.time = Field(default=dt.time(8, 30), description="With mode digest: local time of the digest")
     subscriptions: list[SubscriptionConfig] = Field(default_factory=lambda: [SubscriptionConfig()])
+    mentions: list[str] = Field(
+        default_factory=list,
+        description="Chat robots: people to @-mention in each message (user ids, mobile numbers or "
+        "e-mail addresses, as the platform takes them)",
+    )
 
     @field_validator("quiet_hours")
     @classmethod

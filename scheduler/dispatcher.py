@@ -114,8 +114,10 @@ class Dispatcher:
             ids = [r.id for r in rows]
             if not rows:
                 return
+        mentions = next((tuple(s.mentions) for s in snapshot.loaded.config.subscribers
+                         if (s.channel, s.address) == (rows[0].channel, rows[0].address)), ())
         message = compose(rows, snapshot, base_url=self.base_url, now=now, late=late, grace=grace,
-                          done_link=self.done_link)
+                          done_link=self.done_link, mentions=mentions)
         try:
             provider_id = await notifier.send(message)
         except RecipientGone as exc:

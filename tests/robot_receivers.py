@@ -313,12 +313,12 @@ def free_port() -> int:
 
 
 @contextmanager
-def running_receivers() -> Iterator[LiveReceivers]:
-    """The receivers, listening on a free loopback port until the block ends."""
+def running_receivers(*, tls_pem: str | None = None) -> Iterator[LiveReceivers]:
+    """The receivers, listening on a free loopback port until the block ends (HTTPS with ``tls_pem``)."""
     receivers = RobotReceivers()
     port = free_port()
     server = uvicorn.Server(uvicorn.Config(receivers.app(), host="127.0.0.1", port=port, log_level="warning",
-                                           access_log=False, lifespan="off"))
+                                           access_log=False, lifespan="off", ssl_certfile=tls_pem))
     thread = threading.Thread(target=server.run, daemon=True)
     thread.start()
     deadline = time.monotonic() + 20
@@ -327,7 +327,7 @@ def running_receivers() -> Iterator[LiveReceivers]:
             raise RuntimeError("the robot receivers did not start")
         time.sleep(0.01)
     try:
-        yield LiveReceivers(f"http://127.0.0.1:{port}", receivers)
+        yield LiveReceivers(f"{'https' if tls_pem else 'http'}://127.0.0.1:{port}", receivers)
     finally:
         server.should_exit = True
         thread.join(timeout=20)

@@ -191,3 +191,13 @@ def test_a_journal_prevents_a_second_delivery(store: Store, snapshot: Snapshot, 
     assert report.sent == 1
     assert len(journal.read_text(encoding="utf-8").splitlines()) == 1  # not sent twice
     assert eng.store.listing("sent")[0]["provider_id"] == "journal"
+
+
+def test_configured_mentions_reach_the_channel(store: Store, snapshot: Snapshot) -> None:
+    clock = [dt.datetime(2026, 2, 20, 0, 0, tzinfo=dt.UTC)]
+    channel = Recorder()
+    eng = engine(store, snapshot, channel, clock=clock, subscribers=[county(["1d"], mentions=["13800000000"])])
+    eng.plan()
+    clock[0] = dt.datetime(2026, 2, 27, 1, 0, tzinfo=dt.UTC)
+    assert run(eng.dispatch()).sent == 1
+    assert channel.sent[0].mentions == ("13800000000",)

@@ -20,6 +20,7 @@ from collections.abc import Iterator
 from typing import Any
 
 import pytest
+import trustme
 
 import notifiers
 from notifiers import http_robot
@@ -376,6 +377,16 @@ def test_feishu_error_codes(rx: RobotReceivers, live: LiveReceivers, reply: Repl
         assert error.retry_after == 7  # type: ignore[attr-defined]
 
 
+def test_feishu_accepts_the_older_reply_and_doubts_a_foreign_one(rx: RobotReceivers, live: LiveReceivers) -> None:
+    notifier = make("feishu", live.url)
+    rx.script("feishu", Reply(json={"Extra": None, "StatusCode": 0, "StatusMessage": "success"}))
+    assert send(notifier, reminder("feishu")) is None
+    rx.script("feishu", Reply(text="<html>portal login</html>"))
+    error = failure(notifier, reminder("feishu"))
+    assert isinstance(error, TransientError)
+    assert "unexpected reply (HTTP 200, no code): <html>portal login</html>" in str(error)
+
+
 def test_feishu_wrong_secret_and_unknown_token_are_permanent(
         rx: RobotReceivers, live: LiveReceivers, monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.setenv("FEISHU_KORLA_SECRET", "not-the-secret")
@@ -481,6 +492,18 @@ def test_unreachable_robot_is_transient(rx: RobotReceivers, channel: str, monkey
     error = failure(make(channel, nowhere), reminder(channel))
     assert isinstance(error, TransientError)
     assert "cannot reach" in str(error)
+
+
+def test_untrusted_tls_certificate_is_permanent(rx: RobotReceivers, tmp_path: Any) -> None:
+    ca = trustme.CA()  # a private CA the notifier does not trust
+    pem = tmp_path / "server.pem"
+    ca.issue_cert("127.0.0.1").private_key_and_cert_chain_pem.write_to_path(str(pem))
+    with running_receivers(tls_pem=str(pem)) as tls:
+        tls.receivers.wecom[WECOM_KEY] = Robot("korla-group")
+        error = failure(make("wecom", tls.url), reminder())
+    assert isinstance(error, PermanentError)
+    assert "TLS certificate is not trusted (unable to get local issuer certificate)" in str(error)
+    assert tls.url.startswith("https://")
 
 
 @pytest.mark.parametrize("channel", CHANNELS)

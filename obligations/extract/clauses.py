@@ -226,24 +226,25 @@ def _deliverable_items(norm: str, start: int, end: int) -> list[tuple[int, int]]
 
 
 def _display_labels(paths: list[Path]) -> tuple[dict[Path, str], dict[Path, str]]:
-    """source.clause labels: the innermost number, or the whole path where that repeats.
+    """source.clause labels: the innermost number, or the whole path where numbers restart.
 
-    Seed 003 restarts (一)… in each section, so its clauses are shown as 一、(八).
+    Seed 003 restarts (一)… in each section, so all its clauses are shown as 一、(八).
     """
-    by_label: dict[str, set[Path]] = {}
+    parents: dict[tuple[int, str], set[Path]] = {}
     for path in paths:
         if path:
-            by_label.setdefault(path[-1].label, set()).add(path)
+            parents.setdefault((path[-1].level, path[-1].label), set()).add(path[:-1])
+    restarting = {level for (level, _), seen in parents.items() if len(seen) > 1}
     labels: dict[Path, str] = {}
     slugs: dict[Path, str] = {}
     for path in paths:
         if not path:
             labels[path], slugs[path] = "", "preamble"
-        elif len(by_label[path[-1].label]) == 1:
-            labels[path], slugs[path] = path[-1].label, path[-1].slug
-        else:
+        elif path[-1].level in restarting:
             labels[path] = "".join(n.label for n in path)
             slugs[path] = "-".join(n.slug for n in path)
+        else:
+            labels[path], slugs[path] = path[-1].label, path[-1].slug
     return labels, slugs
 
 

@@ -23,7 +23,7 @@ from typing import Any
 
 from obligations.extract.clauses import Path, Sentence, Structure, parse_structure
 from obligations.extract.patterns import Trigger, find_triggers
-from obligations.extract.text import SourceText
+from obligations.extract.text import SourceText, normalise
 from obligations.extract.units import place_of
 
 # -- the document ---------------------------------------------------------------------------------
@@ -58,7 +58,7 @@ def document_info(text: SourceText, structure: Structure) -> DocumentInfo:
     title_span = (0, 0)
     for start, end in lines[:40]:
         line = text.norm[start:end]
-        if 6 <= len(line) <= 60 and "《" not in line and _TITLE_END.search(line):
+        if 6 <= len(line) <= 60 and not re.search(r"[《》]", line) and _TITLE_END.search(line):
             title_span = (start, end)
             break
     date: dt.date | None = None
@@ -149,15 +149,21 @@ class Extraction:
     past: list[tuple[int, int]]  # sentences with time words left out as statements about the past
 
 
-# Words that say what must be done (their absence plus reported figures = a past statement).
-_MODAL = re.compile(r"要|应当|应|须|必须|力争|确保|务必|不得|严禁|禁止|推动|推进|落实|建立|健全|完善|加强|开展|组织|制定")
-_FIGURE = re.compile(r"(?<![至少于每])[0-9]+余?(?:件|个|项|人|名|户|份|家|条|台|次|场|期|篇)(?!以上)")
-_DONE = re.compile(r"已经|已(?:完成|建成|实现|办结|出台|制定|经)|累计|截至|同比|成功(?:创建|举办|申报)|取得了|完成了")
+# Words that ask for something; a sentence with none of them that reports figures or
+# completed work is a statement about the past. 应 and 要 only as modals (not 应急, 要求).
+_MODAL = re.compile(r"(?<![重主需纲])要(?![求点素件])|应当|(?<![相适反响供对])应(?![急对用])|必须|须(?!知)|"
+                    r"力争|确保|务必|不得|严禁")
+_FIGURE = re.compile(r"[0-9]+余?(?:件|个|项|人|名|户|份|家|条|台|次|场|期|篇|天)(?!以上)")
+_DONE = re.compile(r"已经|已(?:完成|建成|实现|办结|出台|制定)|累计|截至|同比|成功(?:创建|举办|申报)|取得了|完成了")
 _FUTURE_HEADING = re.compile(r"安排|打算|计划|思路|下一步|展望|要点|任务")
 
 
 def is_past_statement(sentence: str, year: int | None) -> bool:
     """True for a sentence that reports what was done rather than asking for something.
+
+    A schedule (每年…, 至少/不少于, a deadline, 年内) or a modal (要, 应当, 必须 …) makes it a
+    demand; otherwise figures ("学法18余次", "受理15件"), words of completed work (累计,
+    已经, 截至) or only years before the plan's make it a report of the past.
 
     >>> is_past_statement("全年常务会专题学法18余次", 2024)
     True
@@ -166,17 +172,17 @@ def is_past_statement(sentence: str, year: int | None) -> bool:
     >>> is_past_statement("每年至少举办2次法治专题讲座", 2024)
     False
     """
-    plain = re.sub(r"《[^》]*》", "", sentence)
-    if _DONE.search(plain):
+    plain = re.sub(r"《[^》]*》", "", normalise(sentence))
+    if _MODAL.search(plain):
+        return False
+    for t in find_triggers(plain, 0, len(plain)):
+        if t.kind in {"deadline", "window", "period"} or (t.kind == "count" and t.data["minimum"]) or (
+                t.kind == "this_year" and not t.data["weak"]):
+            return False
+    if _DONE.search(plain) or _FIGURE.search(plain):
         return True
-    figures = _FIGURE.findall(plain)
-    if figures and not re.search(r"至少|不少于|不低于|以上|每", plain):
-        return not re.search(r"要|应当|应|须|必须|力争|确保", plain) or bool(re.search(r"[0-9]+余", plain))
-    if year is not None:
-        years = [int(y) for y in _YEAR.findall(plain)]
-        if years and max(years) < year and not _MODAL.search(plain) and not re.search(r"前|底|内", plain):
-            return True
-    return False
+    years = [int(y) for y in _YEAR.findall(plain)]
+    return bool(year is not None and years and max(years) < year)
 
 
 def _past_sections(text: SourceText, structure: Structure, info: DocumentInfo) -> set[Path]:
@@ -206,7 +212,7 @@ _COMMA = re.compile(r"[,:]")
 _ANCHORS = {"deadline", "window", "period", "this_year"}
 _FILLER = re.compile(r"原则上|按照要求|应当|必须|要|应|须|并|且|均|都|的|于|在|和|及|等|到|前|内|以上")
 _ACTOR_END = re.compile(r"(?:政府|部门|机关|单位|干部|班子|成员|负责人|同志|人员|会议|机构|办公室|局|委员会|常委会|领导)$")
-_ACTOR = re.compile(r"(?P<a>[^,;。]{2,30}?)(?=要|应当|应|须|必须|于每|每|在|原则上)")
+_ACTOR_STOP = re.compile(r"(?<![重主需纲])要(?![求点素])|应当|应(?![急对用])|须|必须|于|每|在|原则上|[,;。]")
 PERIOD_ZH = {"week": "周", "month": "月", "two_months": "两个月", "quarter": "季度", "half_year": "半年", "year": "年"}
 
 
@@ -309,12 +315,12 @@ def _build(part: list[Trigger], inherited: Trigger | None, year: int | None,
                                "it now counts every year")
             else:
                 effective = _this_year(year)
-        elif inherited is not None:
-            per = inherited.data["period"]
-            reasons.append(f"the period ({inherited.data['text']}) is taken from earlier in the sentence")
         elif terms:
             return _unscheduled("任期内", f"“{c.data['text']}” over a term of office (任期内), "
                                 "not a calendar period; add a date if the office sets one")
+        elif inherited is not None:
+            per = inherited.data["period"]
+            reasons.append(f"the period ({inherited.data['text']}) is taken from earlier in the sentence")
         else:
             return _unscheduled("count without period", f"“{c.data['text']}” has no period; set one")
         if c.data["unit"] == "hours":
@@ -409,10 +415,15 @@ def schedule_words(schedule: dict[str, Any], vague: str = "") -> str:
 
 
 def _actor(text: SourceText, seg: tuple[int, int], sentence: tuple[int, int]) -> str:
+    """Who acts: the words before the first 要/应当/每… of the part or of the sentence,
+    when they end like an actor (…政府, …部门, …负责人, …领导干部)."""
     for start in (seg[0], sentence[0]):
-        m = _ACTOR.match(text.norm, start, sentence[1])
-        if m and _ACTOR_END.search(m["a"]):
-            return text.original[m.start("a"):m.end("a")].strip()
+        for m in _ACTOR_STOP.finditer(text.norm, start, min(sentence[1], start + 32)):
+            if m.group(0) in ",;。":
+                break
+            words = text.norm[start:m.start()]
+            if len(words) >= 2 and _ACTOR_END.search(words):
+                return text.original[start:m.start()].strip()
     return ""
 
 
@@ -459,6 +470,8 @@ def _sentence_duties(text: SourceText, structure: Structure, sent: Sentence, yea
                 content = _content(norm, (a, end), triggers)
             else:
                 start = owned_until
+                while start < a and norm[start] in ",:;、 ":
+                    start += 1
                 content = _content(norm, (start, b), triggers)
         vague = next((t.data["word"] for t in part if t.kind == "vague"), "")
         if vague and built.schedule["type"] != "unscheduled":
@@ -475,7 +488,8 @@ def _sentence_duties(text: SourceText, structure: Structure, sent: Sentence, yea
         ))
         if built.periodic:
             duties[-1].vague = ""
-        owned_until = end
+        if duties[-1].vague != "定期":  # a 定期 part may yet be absorbed by a quota after it
+            owned_until = end
     # 定期 made concrete by 每两个月 / 每年至少… in the same sentence is one duty, not two.
     if any(d.kind in {"quota", "window"} for d in duties):
         duties = [d for d in duties if d.vague != "定期"]

@@ -1,0 +1,143 @@
+"""Extracted duties as a rules file: the dict a :class:`~obligations.model.RulesFile` reads, and its YAML.
+
+Every obligation is checked against the model before it is written; one the model
+refuses (an impossible date the patterns let through, say) is written ``unscheduled``
+with the model's message as its review reason, so the draft always validates.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import re
+from typing import Any
+
+import yaml
+from pydantic import ValidationError
+
+from obligations.extract.clauses import Path
+from obligations.extract.duties import Duty, Extraction
+from obligations.extract.units import UnitTree
+from obligations.model import Obligation, RulesFile
+
+_ID_BAD = re.compile(r"[^a-z0-9_.-]+")
+_TRAILING_YEAR = re.compile(r"[-_.]?(?:19|20)[0-9]{2}(?:[-_](?:19|20)[0-9]{2})?$")
+
+
+def doc_id_from(name: str) -> str:
+    """A document id from --doc-name or the file name: bz-2024 stays, 大连2020 -> 2020-<hash>."""
+    lowered = name.strip().lower()
+    slug = _ID_BAD.sub("-", lowered).strip("-._")
+    if lowered.isascii() and slug:
+        return slug
+    # Chinese characters were dropped: a short hash keeps two such names apart.
+    digest = hashlib.sha1(name.encode("utf-8")).hexdigest()[:6]
+    return f"{slug}-{digest}" if slug else f"doc-{digest}"
+
+
+def jurisdiction_from(doc_id: str) -> str:
+    """The prefix of unit ids: the document id without a trailing year (bz-2024 -> bz)."""
+    return _TRAILING_YEAR.sub("", doc_id) or doc_id
+
+
+def _units_of(extraction: Extraction, path: Path) -> dict[str, list[str]]:
+    for k in range(len(path), -1, -1):
+        found = extraction.structure.units.get(path[:k])
+        if found:
+            return found
+    return {}
+
+
+def _obligation(duty: Duty, ob_id: str, extraction: Extraction, tree: UnitTree) -> dict[str, Any]:
+    text = extraction.text
+    units = _units_of(extraction, duty.path)
+    lead, lead_groups = tree.resolve(units.get("lead", []))
+    participants, part_groups = tree.resolve(units.get("participants", []))
+    sentence = text.original[duty.sentence[0]:duty.sentence[1]].strip()
+    lines = [f"原文: {sentence}"]
+    if units.get("lead"):
+        lines.append("牵头/责任单位: " + "、".join(units["lead"]))
+    if units.get("participants"):
+        lines.append("参加单位: " + "、".join(units["participants"]))
+    reasons = list(duty.reasons)
+    if lead_groups or part_groups:
+        reasons.append("the unit lists name groups (" + "、".join(lead_groups + part_groups) + "): "
+                       "set applies_to or participants selectors for them")
+    ob: dict[str, Any] = {"id": ob_id, "title": duty.title, "description": "\n".join(lines)}
+    if duty.actor:
+        ob["actor"] = duty.actor
+    if lead:
+        ob["lead"] = lead
+    if participants:
+        ob["participants"] = participants
+    source: dict[str, Any] = {"quote": duty.quote}
+    if duty.clause:
+        source = {"clause": duty.clause, **source}
+    ob["source"] = source
+    ob["schedule"] = dict(duty.schedule)
+    if duty.effective:
+        ob["effective"] = dict(duty.effective)
+    if duty.review or lead_groups or part_groups:
+        ob["review"] = True
+        ob["review_reason"] = "; ".join(reasons)
+    try:
+        Obligation.model_validate(ob)
+    except ValidationError as exc:
+        problem = exc.errors()[0]["msg"]
+        ob["schedule"] = {"type": "unscheduled", "reason": "the drafted schedule was not valid"}
+        ob.pop("effective", None)
+        ob["review"] = True
+        ob["review_reason"] = "; ".join([*reasons, f"drafted schedule refused by the model ({problem})"])
+    return ob
+
+
+def build_rules(extraction: Extraction, doc_id: str, doc_name: str) -> dict[str, Any]:
+    """The draft rules file as plain data (the shape of :class:`RulesFile`)."""
+    info = extraction.info
+    jurisdiction = jurisdiction_from(doc_id)
+    tree = UnitTree.create(jurisdiction, info.place)
+    document: dict[str, Any] = {"id": doc_id, "title": info.title or doc_name}
+    if info.issuer:
+        document["issuer"] = info.issuer
+    if info.date:
+        document["date"] = info.date
+    obligations: list[dict[str, Any]] = []
+    running: dict[str, int] = {}
+    for duty in extraction.duties:
+        running[duty.clause_slug] = running.get(duty.clause_slug, 0) + 1
+        ob_id = f"{doc_id}.{duty.clause_slug}-{running[duty.clause_slug]}"
+        obligations.append(_obligation(duty, ob_id, extraction, tree))
+    data: dict[str, Any] = {"version": 1, "document": document, "units": tree.as_dicts(), "obligations": obligations}
+    RulesFile.model_validate(data)  # a bug here must not write a file that validate refuses
+    return data
+
+
+def to_yaml(data: dict[str, Any], header: list[str]) -> str:
+    """Deterministic YAML (no timestamps, keys in model order) with a comment header."""
+    body = yaml.safe_dump(data, allow_unicode=True, sort_keys=False, width=10_000, default_flow_style=False)
+    comments = "".join(f"# {line}\n" if line else "#\n" for line in header)
+    return comments + "\n" + body
+
+
+def header_lines(extraction: Extraction, source_name: str, data: dict[str, Any]) -> list[str]:
+    obligations = data["obligations"]
+    to_review = sum(1 for ob in obligations if ob.get("review"))
+    kinds: dict[str, int] = {}
+    for ob in obligations:
+        kinds[ob["schedule"]["type"]] = kinds.get(ob["schedule"]["type"], 0) + 1
+    counts = ", ".join(f"{kind} {n}" for kind, n in sorted(kinds.items()))
+    lines = [
+        f"DRAFT drafted by `python main.py extract` from {source_name} ({extraction.text.encoding}).",
+        f"{len(obligations)} duties ({counts or 'none'}); {to_review} marked review: true.",
+        "Only sentences with a time expression or 定期/常态化/及时/适时 are drafted; directives",
+        "without one are not (see docs/extract.md). Check every review_reason, set applies_to,",
+        "then merge into the rules files. Unit ids are hashes of the names printed in the",
+        "牵头单位/参加单位/责任单位 lists; rename them to the office's ids when merging.",
+    ]
+    if extraction.structure.dropped:
+        lines.append(f"{len(extraction.structure.dropped)} paragraphs repeating earlier text were left out.")
+    if extraction.past:
+        lines.append(f"{len(extraction.past)} sentences with time words were read as statements about the past.")
+    return lines
+
+
+__all__ = ["build_rules", "doc_id_from", "header_lines", "jurisdiction_from", "to_yaml"]
