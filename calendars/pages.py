@@ -26,8 +26,9 @@ from calendars.service import FeedService
 from obligations.diagnostics import did_you_mean
 from obligations.errors import HolidayDataMissing
 from obligations.i18n import Language, t
-from obligations.model import Obligation, Selector, Unit
+from obligations.model import Obligation, Selector, Unit, parse_offset
 from scheduler.occurrence import Occurrence
+from scheduler.planner import urgency
 from store import links
 from store.reminders import ReminderStore
 
@@ -187,10 +188,21 @@ async def unit_page(request: Request) -> Response:
         request, "unit.html", lang=lang, unit=unit, level_name=t(f"level_{unit.level.value}", lang),
         parent=rules.units.get(unit.parent or ""), children=children, year=year, today=today,
         today_minus=today - dt.timedelta(days=DAYS), occurrences=occurrences, warnings=warnings,
+        colour=functools.partial(_colour, rules=rules, today=today),
         unscheduled=unscheduled, done=ReminderStore(service.store).done_uids(),
         links=feed_links(service.public_url, Selection("unit", key)),
         links_children=feed_links(service.public_url, Selection("unit", key, True)),
     )
+
+
+def _colour(occ: Occurrence, done: set[str], *, rules: Any, today: dt.date) -> str:
+    """normal, yellow (from its last reminder on), red (overdue) or done: the engine's urgency."""
+    if occ.kind != "deadline":
+        return "done" if occ.uid in done else "normal"
+    offsets = [parse_offset(o) for o in rules.reminders(occ.obligation)]
+    days = [n * (7 if unit == "w" else 1) for n, unit in offsets if unit in {"d", "w", "wd"}]
+    last_reminder = occ.date - dt.timedelta(days=min(days)) if days else None
+    return urgency(occ, done=occ.uid in done, today=today, last_reminder=last_reminder)
 
 
 def _participants(rules: Any, ob: Obligation, lang: Language) -> list[str]:

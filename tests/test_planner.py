@@ -95,3 +95,14 @@ def test_day_offsets_keep_wall_time_across_dst(rules_from: Callable[..., RuleSet
     when = reminder_time(occ, "1d", berlin, exp.calendar_for(occ).workdays_before)
     assert when.isoformat() == "2025-10-26T09:00:00+01:00"  # the day before, 09:00, after the change
     assert (occ.start - when) == dt.timedelta(days=1, hours=0)  # wall-clock day (25 real hours)
+
+
+def test_urgency_colours(rules_from: Callable[..., RuleSet]) -> None:
+    from scheduler.planner import urgency
+
+    rules, occ, _ = rules_and_occurrences(rules_from)
+    o = occ[0]  # 1 Sep 2025
+    assert urgency(o, done=False, today=d("2025-08-20"), last_reminder=d("2025-08-31")) == "normal"
+    assert urgency(o, done=False, today=d("2025-08-31"), last_reminder=d("2025-08-31")) == "yellow"
+    assert urgency(o, done=False, today=d("2025-09-02"), last_reminder=d("2025-08-31")) == "red"
+    assert urgency(o, done=True, today=d("2025-09-02"), last_reminder=d("2025-08-31")) == "done"

@@ -264,3 +264,10 @@ def test_mark_done_through_the_signed_link_in_a_reminder(live: Live) -> None:
     assert ReminderStore(service.store).get(reminder_id)["status"] == "sent"
     page = httpx.get(live.url + "/unit/cty?year=2026", timeout=10).text
     assert "✓ 已完成" in page
+
+
+def test_unit_page_colours_deadlines(live: Live) -> None:
+    """Yellow from the duty's last reminder (1d before), red once overdue and not done (clock: 15 Mar 2025)."""
+    page = get(live, "/unit/cty?year=2025").text
+    assert 'class="red" data-uid="t.report/cty/2025"' in page  # due 28 Feb, not marked done
+    assert "已逾期" in page

@@ -60,8 +60,9 @@ def _obligation(duty: Duty, ob_id: str, extraction: Extraction, tree: UnitTree) 
         lines.append("参加单位: " + "、".join(units["participants"]))
     reasons = list(duty.reasons)
     if lead_groups or part_groups:
-        reasons.append("the unit lists name groups (" + "、".join(lead_groups + part_groups) + "): "
-                       "set applies_to or participants selectors for them")
+        # Groups (各县市人民政府, 州人民政府有关部门) are not units; the administrator turns them
+        # into applies_to or participants selectors, as for every duty's applies_to.
+        lines.append("未建为单位的单位类别: " + "、".join(lead_groups + part_groups))
     ob: dict[str, Any] = {"id": ob_id, "title": duty.title, "description": "\n".join(lines)}
     if duty.actor:
         ob["actor"] = duty.actor
@@ -76,7 +77,7 @@ def _obligation(duty: Duty, ob_id: str, extraction: Extraction, tree: UnitTree) 
     ob["schedule"] = dict(duty.schedule)
     if duty.effective:
         ob["effective"] = dict(duty.effective)
-    if duty.review or lead_groups or part_groups:
+    if reasons:
         ob["review"] = True
         ob["review_reason"] = "; ".join(reasons)
     try:
@@ -111,9 +112,22 @@ def build_rules(extraction: Extraction, doc_id: str, doc_name: str) -> dict[str,
     return data
 
 
+class _Dumper(yaml.SafeDumper):
+    """Safe dumper writing multi-line text (descriptions) as literal blocks."""
+
+
+def _str(dumper: yaml.SafeDumper, value: str) -> yaml.ScalarNode:
+    style = "|" if "\n" in value else None
+    return dumper.represent_scalar("tag:yaml.org,2002:str", value, style=style)
+
+
+_Dumper.add_representer(str, _str)
+
+
 def to_yaml(data: dict[str, Any], header: list[str]) -> str:
     """Deterministic YAML (no timestamps, keys in model order) with a comment header."""
-    body = yaml.safe_dump(data, allow_unicode=True, sort_keys=False, width=10_000, default_flow_style=False)
+    body = yaml.dump(data, Dumper=_Dumper, allow_unicode=True, sort_keys=False, width=10_000,
+                     default_flow_style=False)
     comments = "".join(f"# {line}\n" if line else "#\n" for line in header)
     return comments + "\n" + body
 

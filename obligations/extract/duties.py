@@ -378,13 +378,15 @@ def _build(part: list[Trigger], inherited: Trigger | None, year: int | None,
         return _Built({"type": "once", "date": dt.date(year, 12, 31)}, [])
     if vague:
         word = vague[0].data["word"]
-        return _unscheduled(word, f"{word}: the text gives no period or date; add one if the office has it")
+        return _unscheduled(f"{word}: no period or date in the text",
+                            f"{word}: the text gives no period or date; add one if the office has it")
     return None
 
 
 def _title(content: str, schedule: dict[str, Any], vague: str) -> str:
     words = re.sub(r"\s+", "", content)
-    words = re.sub(r"^(?:原则上|要|应当|应|须|必须|并|且|同时)+", "", words).strip(",、:;")
+    words = re.sub(r"至少|不少于|不低于|不得少于|原则上", "", words)
+    words = re.sub(r"^(?:要|应当|应|须|必须|并|且|同时)+", "", words).strip(",、:;")
     if len(words) > 30:
         words = words[:30] + "…"
     return f"{words or '(见原文)'}({schedule_words(schedule, vague)})"

@@ -22,6 +22,7 @@ _CATEGORY = re.compile(r"各|有关|相关|涉及|所有|全[区市县州省]|(?
 # The place a name starts with (州 of 州司法局, 柳江区 of 柳江区编办); 市场 is not a place.
 _PREFIX = re.compile(r"^[\u4e00-\u9fff]{0,6}?(?:自治州|自治县|自治区|地区|州|市(?!场)|县|区|旗|盟)")
 _NOT_PLACE = re.compile(r"人民|银行|局|办|委|院|党")
+_HAS_PLACE = re.compile(r"自治州|自治县|自治区|地区|州|市(?!场)|县|区|旗|盟|镇|乡")
 _ROOT_WORDS = re.compile(r"^(?:[州市区县旗盟]|本级)(?:人民)?政府$")
 _PLACE = re.compile(r"^(?:[\u4e00-\u9fff]{1,12}?(?:自治州|自治县|自治区|地区|盟|州|市|县|区|旗))+")
 
@@ -42,7 +43,7 @@ def expand_names(names: list[str]) -> list[str]:
             if not _NOT_PLACE.search(m.group(0)):
                 prefix = m.group(0)  # 州人民政府办公室 -> 州; 柳江区编办 -> 柳江区
             out.append(name)  # a name with its own place (人民银行柳江区支行) keeps it
-        elif prefix and not name.startswith(prefix):
+        elif prefix and not name.startswith(prefix) and not _HAS_PLACE.search(name[:-1]):
             out.append(prefix + name)
         else:
             out.append(name)

@@ -1,0 +1,88 @@
+"""The ``extract`` command: a policy document in, a draft rules file (and a yearly diff) out.
+
+main.py registers it with one line, ``add_parser(sub, common)``. Exit codes: 0 done;
+2 when the document, the --against rules or the --out path cannot be used (one
+``error:`` line naming the file and the fix, never a traceback).
+"""
+
+from __future__ import annotations
+
+import argparse
+import sys
+from pathlib import Path
+
+from obligations.errors import ValidationFailed
+from obligations.extract.diff import compare, render
+from obligations.extract.draft import build_rules, doc_id_from, header_lines, to_yaml
+from obligations.extract.duties import extract
+from obligations.extract.text import UnreadableInput, read_document
+
+
+def _error(message: str) -> int:
+    print(f"error: {message}", file=sys.stderr)
+    return 2
+
+
+def cmd_extract(args: argparse.Namespace) -> int:
+    """Draft a rules file from a policy document (UTF-8/GB18030 text, .docx or .html).
+
+    Every duty with a time expression (每年至少…, 3月1日前, 第一季度, 年底前 …) or a vague
+    periodic word (定期, 常态化, 及时, 适时: drafted unscheduled) becomes an obligation
+    quoting its exact words; uncertain ones are marked review: true. With --against, also
+    report what is new, changed or gone compared with the rules in force.
+    """
+    path = Path(args.file)
+    try:
+        text = read_document(path, args.file)
+    except UnreadableInput as exc:
+        return _error(str(exc))
+    doc_name = args.doc_name or path.stem
+    doc_id = doc_id_from(doc_name)
+    extraction = extract(text)
+    data = build_rules(extraction, doc_id, doc_name)
+    yaml_text = to_yaml(data, header_lines(extraction, path.name, data))
+
+    report = None
+    if args.against:
+        from obligations.loader import load_rules
+
+        against = Path(args.against)
+        if not against.is_file():
+            return _error(f"{args.against}: rules file not found; give the rules YAML in force to --against")
+        try:
+            rules = load_rules([against])
+        except ValidationFailed as exc:
+            return _error(f"{args.against}: not a valid rules file ({len(exc.problems)} problem(s)); "
+                          f"run `python main.py validate {args.against}` to see them")
+        report = render(compare(data, extraction, rules), args.against)
+
+    if args.out:
+        out = Path(args.out)
+        try:
+            out.write_text(yaml_text, encoding="utf-8")
+        except OSError as exc:
+            return _error(f"{args.out}: cannot write: {exc.strerror or exc}; choose a writable file for --out")
+        print(f"wrote {args.out}: {len(data['obligations'])} duties, "
+              f"{sum(1 for ob in data['obligations'] if ob.get('review'))} to review", file=sys.stderr)
+    if report is not None:
+        sys.stdout.write(report)
+    elif not args.out:
+        sys.stdout.write(yaml_text)
+    return 0
+
+
+def add_parser(sub: argparse._SubParsersAction[argparse.ArgumentParser], common: argparse.ArgumentParser) -> None:
+    """Register ``extract`` on main.py's subcommands."""
+    p = sub.add_parser("extract", parents=[common], help="draft a rules file from a policy document",
+                       description=cmd_extract.__doc__)
+    p.add_argument("file", metavar="FILE", help="the document: .txt (UTF-8 or GB18030), .docx or .html")
+    p.add_argument("--out", metavar="PATH",
+                   help="write the draft YAML here (default: standard output, unless --against is given)")
+    p.add_argument("--doc-name", metavar="NAME",
+                   help="document id and unit-id prefix, e.g. bz-2025 (default: the file name)")
+    p.add_argument("--against", metavar="PATH",
+                   help="rules file in force: report new, changed and gone duties on standard output")
+    p.set_defaults(func=cmd_extract)
+
+
+__all__ = ["add_parser", "cmd_extract"]
