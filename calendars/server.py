@@ -14,6 +14,7 @@ import email.utils
 import hashlib
 import hmac
 import logging
+import os
 import re
 import time
 from collections.abc import AsyncIterator, Awaitable, Callable
@@ -163,6 +164,26 @@ async def feed_token(request: Request) -> Response:
     return PlainTextResponse("unknown feed link; ask your administrator for a new one\n", status_code=404)
 
 
+def telegram_webhook(bot: Any) -> Callable[[Request], Awaitable[Response]]:
+    """Telegram's webhook: updates are checked against the secret token, then handed to the bot."""
+    from telegram import Update
+
+    secret = bot.bot_data["webhook"]["secret"]
+
+    async def endpoint(request: Request) -> Response:
+        given = request.headers.get("x-telegram-bot-api-secret-token", "")
+        if not hmac.compare_digest(given, secret):
+            return PlainTextResponse("wrong secret token\n", status_code=403)
+        try:
+            data = await request.json()
+        except ValueError:
+            return PlainTextResponse("not JSON\n", status_code=400)
+        await bot.update_queue.put(Update.de_json(data, bot.bot))
+        return PlainTextResponse("ok\n")
+
+    return endpoint
+
+
 # -- health, errors, logging ------------------------------------------------------------------------
 
 
@@ -242,7 +263,11 @@ def create_app(service: FeedService, *, watch: bool = True, runner: EngineRunner
         if bot is not None:
             await bot.initialize()
             await bot.start()
-            await bot.updater.start_polling(drop_pending_updates=False)
+            webhook = bot.bot_data.get("webhook")
+            if webhook is not None:  # Telegram posts updates to /telegram/webhook
+                await bot.bot.set_webhook(url=webhook["url"], secret_token=webhook["secret"])
+            else:
+                await bot.updater.start_polling(drop_pending_updates=False)
         if watch:
             tasks.append(asyncio.create_task(_watch(service, stop)))
         tasks.append(asyncio.create_task(_daily(service, stop)))
@@ -254,7 +279,8 @@ def create_app(service: FeedService, *, watch: bool = True, runner: EngineRunner
                 task.cancel()
             await asyncio.gather(*tasks, return_exceptions=True)
             if bot is not None:
-                await bot.updater.stop()
+                if bot.updater.running:
+                    await bot.updater.stop()
                 await bot.stop()
                 await bot.shutdown()
             if runner is not None:
@@ -274,6 +300,8 @@ def create_app(service: FeedService, *, watch: bool = True, runner: EngineRunner
         Route("/done/{id}", pages.done_page, methods=["GET", "POST"]),
         Route("/healthz", healthz),
     ]
+    if bot is not None and bot.bot_data.get("webhook") is not None:
+        routes.append(Route("/telegram/webhook", telegram_webhook(bot), methods=["POST"]))
     handlers: dict[Any, Callable[[Request, Exception], Awaitable[Response]]] = {
         HTTPException: http_error, Exception: server_error,
     }
@@ -335,7 +363,16 @@ def _bot(service: FeedService, engine: ReminderEngine, clock: Clock) -> Any:
     services = BotServices(snapshot=lambda: service.feeds.snapshot, subscribers=SubscriberStore(service.store),
                            reminders=engine.store, clock=clock, public_url=service.public_url,
                            admin_chats=set(channel.config.admin_chats), reload=reload)
-    return build_application(channel.bot, services)
+    app = build_application(channel.bot, services)
+    if channel.config.webhook_url:
+        from notifiers.telegram import WEBHOOK_SECRET_ENV
+
+        secret = os.environ.get(WEBHOOK_SECRET_ENV, "")
+        if not secret:
+            raise ConfigurationError(f"notifiers.telegram.webhook_url is set: put a secret token (1-256 of "
+                                     f"A-Z a-z 0-9 _ -) in {WEBHOOK_SECRET_ENV}")
+        app.bot_data["webhook"] = {"url": channel.config.webhook_url, "secret": secret}
+    return app
 
 
 def serve(config_path: Path | None, *, host: str | None, port: int | None, lang: Language | None,

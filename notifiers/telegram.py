@@ -27,6 +27,7 @@ from obligations.model import Strict
 
 TOKEN_ENV = "TELEGRAM_BOT_TOKEN"
 API_URL_ENV = "TELEGRAM_API_URL"
+WEBHOOK_SECRET_ENV = "TELEGRAM_WEBHOOK_SECRET"
 DEFAULT_API_URL = "https://api.telegram.org/bot"
 MAX_TEXT = 4096  # Telegram's limit for one message's text, in characters
 
@@ -39,6 +40,11 @@ class TelegramConfig(Strict):
     admin_chats: list[str] = Field(default_factory=list, description="Chat ids allowed to use the admin commands")
     timeout_seconds: float = Field(default=20, gt=0, description="Read timeout for one Bot API call")
     max_retries: int = Field(default=3, ge=0, description="429 retries the rate limiter makes before giving up")
+    webhook_url: str | None = Field(
+        default=None,
+        description="Webhook mode instead of long polling: the public https URL of this service's "
+        "/telegram/webhook; the secret comes from TELEGRAM_WEBHOOK_SECRET",
+    )
 
 
 def make_bot(config: TelegramConfig) -> ExtBot[None]:
@@ -115,4 +121,13 @@ class TelegramNotifier(Notifier):
 NOTIFIER = TelegramNotifier
 SETTINGS = TelegramConfig
 
-__all__ = ["API_URL_ENV", "NOTIFIER", "SETTINGS", "TOKEN_ENV", "TelegramConfig", "TelegramNotifier", "make_bot"]
+__all__ = [
+    "API_URL_ENV",
+    "NOTIFIER",
+    "SETTINGS",
+    "TOKEN_ENV",
+    "WEBHOOK_SECRET_ENV",
+    "TelegramConfig",
+    "TelegramNotifier",
+    "make_bot",
+]

@@ -7,10 +7,11 @@ import shutil
 import socket
 import threading
 import time
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Any
 
 import uvicorn
 
@@ -66,10 +67,12 @@ def make_site(root: Path, rules: list[Path], extra_config: str = "",
 
 
 @contextmanager
-def running(config: Path, clock: FrozenClock, *, watch: bool = False) -> Iterator[Live]:
+def running(config: Path, clock: FrozenClock, *, watch: bool = False,
+            bot_factory: Callable[[FeedService], Any] | None = None) -> Iterator[Live]:
     port = free_port()
     service = FeedService(config, clock, public_url=f"http://127.0.0.1:{port}")
-    server = uvicorn.Server(uvicorn.Config(AccessLog(create_app(service, watch=watch)), host="127.0.0.1",
+    bot = bot_factory(service) if bot_factory else None
+    server = uvicorn.Server(uvicorn.Config(AccessLog(create_app(service, watch=watch, bot=bot)), host="127.0.0.1",
                                            port=port, log_level="warning", access_log=False, lifespan="on"))
     thread = threading.Thread(target=server.run, daemon=True)
     thread.start()

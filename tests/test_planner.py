@@ -100,7 +100,7 @@ def test_day_offsets_keep_wall_time_across_dst(rules_from: Callable[..., RuleSet
 def test_urgency_colours(rules_from: Callable[..., RuleSet]) -> None:
     from scheduler.planner import urgency
 
-    rules, occ, _ = rules_and_occurrences(rules_from)
+    _, occ, _ = rules_and_occurrences(rules_from)
     o = occ[0]  # 1 Sep 2025
     assert urgency(o, done=False, today=d("2025-08-20"), last_reminder=d("2025-08-31")) == "normal"
     assert urgency(o, done=False, today=d("2025-08-31"), last_reminder=d("2025-08-31")) == "yellow"

@@ -255,3 +255,37 @@ def test_callback_data_of_every_keyboard_fits_64_bytes(fake: FakeTelegram, sqlit
                     assert len(b["callback_data"].encode()) <= 64
 
     asyncio.run(scenario())
+
+
+def test_webhook_mode(fake: FakeTelegram, tmp_path: object, monkeypatch: pytest.MonkeyPatch) -> None:
+    """Webhook instead of long polling: the secret token guards /telegram/webhook."""
+    import time as _time
+    from pathlib import Path
+
+    import httpx
+
+    from calendars.server import _bot, _engine
+    from tests.liveserver import FrozenClock, make_site
+    from tests.liveserver import running as running_site
+
+    monkeypatch.setenv("TELEGRAM_WEBHOOK_SECRET", "hook-secret_1")
+    config = make_site(Path(str(tmp_path)), [DATA / "rules" / "sample.yaml"],
+                       extra_config="notifiers: {telegram: {webhook_url: 'http://duties.test/telegram/webhook'}}\n")
+    clock = FrozenClock(PLAN_AT)
+    with running_site(config, clock, bot_factory=lambda service: _bot(service, _engine(service, clock), clock)) as live:
+        hook = fake.wait_for("setWebhook")
+        assert hook["params"]["url"] == "http://duties.test/telegram/webhook"
+        assert hook["params"]["secret_token"] == "hook-secret_1"
+        update = {"update_id": 1, "message": {
+            "message_id": 1, "date": int(_time.time()), "chat": {"id": CHAT, "type": "private"},
+            "from": {"id": CHAT, "is_bot": False, "first_name": "张三"}, "text": "/help",
+            "entities": [{"type": "bot_command", "offset": 0, "length": 5}]}}
+        wrong = httpx.post(f"{live.url}/telegram/webhook", json=update, timeout=10,
+                           headers={"X-Telegram-Bot-Api-Secret-Token": "guess"})
+        assert wrong.status_code == 403
+        ok = httpx.post(f"{live.url}/telegram/webhook", json=update, timeout=10,
+                        headers={"X-Telegram-Bot-Api-Secret-Token": "hook-secret_1"})
+        assert ok.status_code == 200
+        reply = fake.wait_for("sendMessage", lambda c: str(c["params"]["chat_id"]) == str(CHAT))
+        assert reply["params"]["text"].startswith("本聊天尚未绑定")
+        assert not fake.calls("getUpdates")  # no polling in webhook mode

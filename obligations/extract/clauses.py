@@ -200,7 +200,8 @@ def _split(norm: str, start: int, end: int, pattern: re.Pattern[str]) -> list[tu
         pos = m.end()
     out.append((pos, end))
     trimmed = []
-    for a, b in out:
+    for first, last in out:
+        a, b = first, last
         while a < b and norm[a] in " ,:)":
             a += 1
         while b > a and norm[b - 1] in " ,(":
@@ -213,7 +214,7 @@ def _split(norm: str, start: int, end: int, pattern: re.Pattern[str]) -> list[tu
 def _deliverable_items(norm: str, start: int, end: int) -> list[tuple[int, int]]:
     items: list[tuple[int, int]] = []
     for a, b in _split(norm, start, end, re.compile(r"[;。]")):
-        cuts = [m for m in _ITEM_START.finditer(norm, a, b)]
+        cuts = list(_ITEM_START.finditer(norm, a, b))
         if not cuts:
             items.append((a, b))
             continue

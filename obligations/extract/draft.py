@@ -7,6 +7,7 @@ with the model's message as its review reason, so the draft always validates.
 
 from __future__ import annotations
 
+import datetime as dt
 import hashlib
 import re
 from typing import Any
@@ -47,6 +48,16 @@ def _units_of(extraction: Extraction, path: Path) -> dict[str, list[str]]:
     return {}
 
 
+def _effective(duty: Duty, issued: dt.date | None) -> dict[str, dt.date]:
+    """In force from the document's date (a one-off date needs no period: it is its own)."""
+    effective = dict(duty.effective or {})
+    if issued is not None and duty.kind != "once":
+        start = max(effective.get("from", issued), issued)
+        if "until" not in effective or start <= effective["until"]:
+            effective["from"] = start
+    return effective
+
+
 def _obligation(duty: Duty, ob_id: str, extraction: Extraction, tree: UnitTree) -> dict[str, Any]:
     text = extraction.text
     units = _units_of(extraction, duty.path)
@@ -75,8 +86,9 @@ def _obligation(duty: Duty, ob_id: str, extraction: Extraction, tree: UnitTree) 
         source = {"clause": duty.clause, **source}
     ob["source"] = source
     ob["schedule"] = dict(duty.schedule)
-    if duty.effective:
-        ob["effective"] = dict(duty.effective)
+    effective = _effective(duty, extraction.info.date)
+    if effective:
+        ob["effective"] = effective
     if reasons:
         ob["review"] = True
         ob["review_reason"] = "; ".join(reasons)
@@ -113,7 +125,10 @@ def build_rules(extraction: Extraction, doc_id: str, doc_name: str) -> dict[str,
 
 
 class _Dumper(yaml.SafeDumper):
-    """Safe dumper writing multi-line text (descriptions) as literal blocks."""
+    """Safe dumper writing multi-line text (descriptions) as literal blocks, and no aliases."""
+
+    def ignore_aliases(self, data: Any) -> bool:
+        return True
 
 
 def _str(dumper: yaml.SafeDumper, value: str) -> yaml.ScalarNode:

@@ -17,6 +17,7 @@ skipped, and anywhere a sentence that only reports figures or completed work is.
 from __future__ import annotations
 
 import datetime as dt
+import itertools
 import re
 from dataclasses import dataclass, field
 from typing import Any
@@ -211,7 +212,7 @@ def _sentence_year(text: SourceText, structure: Structure, path: Path, info: Doc
 _COMMA = re.compile(r"[,:]")
 _ANCHORS = {"deadline", "window", "period", "this_year"}
 _FILLER = re.compile(r"原则上|按照要求|应当|必须|要|应|须|并|且|均|都|的|于|在|和|及|等|到|前|内|以上")
-_ACTOR_END = re.compile(r"(?:政府|部门|机关|单位|干部|班子|成员|负责人|同志|人员|会议|机构|办公室|局|委员会|常委会|领导)$")
+_ACTOR_END = re.compile(r"(?:政府|部门|机关|单位|干部|班子|成员|负责人|同志|人员|会议|机构|办公室|局|委员会|领导)$")
 _ACTOR_STOP = re.compile(r"(?<![重主需纲])要(?![求点素])|应当|应(?![急对用])|须|必须|于|每|在|原则上|[,;。]")
 PERIOD_ZH = {"week": "周", "month": "月", "two_months": "两个月", "quarter": "季度", "half_year": "半年", "year": "年"}
 
@@ -232,7 +233,7 @@ def _split_by_anchors(norm: str, seg: tuple[int, int], triggers: list[Trigger]) 
     """'州领导干部每季度至少1天、县市领导干部每月至少1天…': one part per schedule."""
     anchors = [t for t in triggers if t.kind in _ANCHORS and seg[0] <= t.start < seg[1]]
     cuts: list[int] = []
-    for prev, cur in zip(anchors, anchors[1:], strict=False):
+    for prev, cur in itertools.pairwise(anchors):
         k = norm.rfind("、", prev.end, cur.start)
         if k >= 0:
             cuts.append(k)

@@ -58,7 +58,8 @@ def label_key(entry: dict[str, Any]) -> tuple[Any, ...]:
     kind = entry["kind"]
     if kind not in KINDS:
         raise ValueError(f"label kind {kind!r} is not one of {', '.join(KINDS)}")
-    schedule: dict[str, Any] = {"type": kind, **{k: v for k, v in entry.items() if k not in {"kind", "quote", "clause"}}}
+    fields = {k: v for k, v in entry.items() if k not in {"kind", "quote", "clause"}}
+    schedule: dict[str, Any] = {"type": kind, **fields}
     if kind == "once" and isinstance(schedule.get("date"), str):
         schedule["date"] = dt.date.fromisoformat(schedule["date"])
     return schedule_key(schedule)

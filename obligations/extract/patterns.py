@@ -225,7 +225,7 @@ PATTERNS: tuple[PatternSpec, ...] = (
                 re.compile(rf"(?P<every>每年)?(?:今|本)?(?:年底|年末){_BEFORE}"), _rel_year_end,
                 "年底前", "31 December: yearly with 每年, else of the plan's year"),
     PatternSpec("quarter", "window",
-                re.compile(rf"(?P<every>每年(?:的)?)?第?(?P<q>[一二三四1-4])季度"), _quarter,
+                re.compile(r"(?P<every>每年(?:的)?)?第?(?P<q>[一二三四1-4])季度"), _quarter,
                 "每年第一季度", "a quarter of the year: every year with 每年, else of the plan's year"),
     PatternSpec("half_year", "window",
                 re.compile(r"(?P<every>每年(?:的)?)?(?P<h>上|下)半年"), _half,

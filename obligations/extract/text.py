@@ -117,7 +117,8 @@ def _docx_text(data_path: Path, name: str) -> str:
             xml = zf.read("word/document.xml")
         root = ElementTree.fromstring(xml)
     except (zipfile.BadZipFile, KeyError, ElementTree.ParseError) as exc:
-        raise UnreadableInput(f"{name}: not a readable .docx file ({exc}); save it again from Word, or as .txt") from None
+        raise UnreadableInput(
+            f"{name}: not a readable .docx file ({exc}); save it again from Word, or as .txt") from None
     lines: list[str] = []
     for para in root.iter(f"{_W}p"):
         parts: list[str] = []

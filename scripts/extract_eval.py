@@ -1,0 +1,87 @@
+#!/usr/bin/env python3
+"""Precision and recall of ``extract`` on the seed documents, per document and overall.
+
+    .venv/bin/python scripts/extract_eval.py        # the table (docs/extract.md reports it)
+    .venv/bin/python scripts/extract_eval.py -v     # also every missed label and extra duty
+
+The labels are tests/data/labels/<seed>.yaml (what counts as a duty: docs/extract.md).
+A second table compares the extractor with the hand-encoded rules/NNN-*.yaml files: how
+many of their dated obligations (every type but unscheduled) an extracted duty quotes
+with the same schedule. Those files were written by another hand with other readings
+(年度 as a yearly window, a plan's undated tasks as due at its year's end), so the
+second table shows where the two readings part, not an error rate.
+"""
+
+from __future__ import annotations
+
+import argparse
+import sys
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parent.parent
+sys.path.insert(0, str(ROOT))
+
+from obligations.extract.duties import extract, schedule_key, schedule_words  # noqa: E402
+from obligations.extract.evaluate import Score, evaluate, overall  # noqa: E402
+from obligations.extract.text import read_document  # noqa: E402
+from obligations.loader import load_rules  # noqa: E402
+
+SEEDS = ROOT / "tests" / "data" / "seeds"
+LABELS = ROOT / "tests" / "data" / "labels"
+
+
+def _row(score: Score) -> str:
+    return (f"| {score.name:22} | {score.labels:6} | {score.extracted:7} | {score.matched:5} | "
+            f"{score.precision:9.3f} | {score.recall:6.3f} |")
+
+
+def label_table(verbose: bool) -> list[Score]:
+    scores = evaluate(SEEDS, LABELS)
+    print("| document               | labels | drafted | found | precision | recall |")
+    print("|------------------------|-------:|--------:|------:|----------:|-------:|")
+    for s in [*scores, overall(scores)]:
+        print(_row(s))
+    if verbose:
+        for s in scores:
+            for label in s.missed:
+                print(f"  {s.name} missed {label.clause} {label.key}: {label.quote}")
+            for duty in s.extra:
+                print(f"  {s.name} extra  {duty.clause} {schedule_words(duty.schedule)}: {duty.quote}")
+    return scores
+
+
+def rules_table(verbose: bool) -> None:
+    print()
+    print("| rules file                     | dated obligations | same schedule extracted |")
+    print("|--------------------------------|------------------:|------------------------:|")
+    for seed in sorted(SEEDS.glob("*.txt")):
+        rules_path = next((ROOT / "rules").glob(f"{seed.name[:3]}-*.yaml"), None)
+        if rules_path is None:
+            continue
+        text = read_document(seed)
+        duties = extract(text).duties
+        dated = [ob for ob in load_rules([rules_path]).obligations.values() if ob.schedule.type != "unscheduled"]
+        agree = 0
+        for ob in dated:
+            start = text.original.find(ob.source.quote)
+            end = start + len(ob.source.quote)
+            key = schedule_key(ob.schedule.model_dump(mode="python"))
+            if any(d.start < end and start < d.end and d.key() == key for d in duties):
+                agree += 1
+            elif verbose:
+                print(f"  {rules_path.name} {ob.source.clause} {key}: {ob.source.quote[:50]}")
+        print(f"| {rules_path.name:30} | {len(dated):17} | {agree:23} |")
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("-v", "--verbose", action="store_true", help="list misses, extras and disagreements")
+    args = parser.parse_args(argv)
+    scores = label_table(args.verbose)
+    rules_table(args.verbose)
+    total = overall(scores)
+    return 0 if min(total.precision, total.recall) >= 0.9 else 1
+
+
+if __name__ == "__main__":
+    sys.exit(main())
