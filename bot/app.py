@@ -426,6 +426,16 @@ async def _unsub(update: Update, context: ContextTypes.DEFAULT_TYPE, services: B
     await update.callback_query.edit_message_text(text)
 
 
+async def _owned(query: Any, services: BotServices, person: dict[str, Any], lang: Language,
+                 rest: str) -> dict[str, Any] | None:
+    """The reminder a button refers to, if it was sent to this chat; else an alert and None."""
+    reminder = _reminder_of(services, person, rest)
+    if isinstance(reminder, str):
+        await query.answer(say(reminder, lang), show_alert=True)
+        return None
+    return reminder
+
+
 def _reminder_of(services: BotServices, person: dict[str, Any], rest: str) -> dict[str, Any] | str:
     reminder = services.reminders.get(int(rest)) if rest.isdigit() else None
     if reminder is None:
@@ -439,9 +449,8 @@ async def _done(update: Update, context: ContextTypes.DEFAULT_TYPE, services: Bo
                 person: dict[str, Any], lang: Language, rest: str) -> None:
     query = update.callback_query
     assert query is not None
-    reminder = _reminder_of(services, person, rest)
-    if isinstance(reminder, str):
-        await query.answer(say(reminder, lang), show_alert=True)
+    reminder = await _owned(query, services, person, lang, rest)
+    if reminder is None:
         return
     who = _name(update) if update.effective_user is None else " ".join(
         p for p in (update.effective_user.first_name, update.effective_user.last_name) if p)
@@ -461,9 +470,8 @@ async def _snooze(update: Update, context: ContextTypes.DEFAULT_TYPE, services: 
                   person: dict[str, Any], lang: Language, rest: str) -> None:
     query = update.callback_query
     assert query is not None
-    reminder = _reminder_of(services, person, rest)
-    if isinstance(reminder, str):
-        await query.answer(say(reminder, lang), show_alert=True)
+    reminder = await _owned(query, services, person, lang, rest)
+    if reminder is None:
         return
     snapshot = services.snapshot()
     now = services.clock()
@@ -487,9 +495,8 @@ async def _ics(update: Update, context: ContextTypes.DEFAULT_TYPE, services: Bot
 
     query = update.callback_query
     assert query is not None
-    reminder = _reminder_of(services, person, rest)
-    if isinstance(reminder, str):
-        await query.answer(say(reminder, lang), show_alert=True)
+    reminder = await _owned(query, services, person, lang, rest)
+    if reminder is None:
         return
     row = Claimed(reminder["id"], reminder["key"], reminder["kind"], reminder["occurrence_uid"],
                   reminder["obligation"], reminder["unit"], reminder["occurrence_date"], reminder["subscriber_id"],
