@@ -486,6 +486,10 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--admin", action="store_true", help="the chat may use the admin commands")
     p.set_defaults(func=cmd_invite)
 
+    from obligations.extract.cli import add_parser as add_extract
+
+    add_extract(sub, common)
+
     p = sub.add_parser("list", parents=[common], help="list the duties, unscheduled ones included",
                        description=cmd_list.__doc__)
     p.add_argument("--type", choices=["quota", "yearly_deadline", "window", "once", "rrule", "unscheduled"],

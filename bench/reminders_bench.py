@@ -121,12 +121,12 @@ def subscribers_for(snapshot: Snapshot, channel: str = "log") -> list[Subscriber
     return subs
 
 
-def bench_snapshot(directory: Path, n_units: int) -> tuple[TimedSnapshot, dict[str, int]]:
+def bench_snapshot(directory: Path, n_units: int, horizon_days: int) -> tuple[TimedSnapshot, dict[str, int]]:
     rules_path, ratio, _kinds = write_seed_synthetic(directory, n_units)
     loaded = load_snapshot(write_config(directory, rules_path), 1, PLAN_AT)
     config = loaded.loaded.config.model_copy(update={
         "subscribers": subscribers_for(loaded),
-        "reminders": RemindersConfig(horizon_days=HORIZON_DAYS),
+        "reminders": RemindersConfig(horizon_days=horizon_days),
     })
     snapshot = dataclasses.replace(loaded, loaded=dataclasses.replace(loaded.loaded, config=config))
     return TimedSnapshot.of(snapshot), ratio
@@ -218,10 +218,10 @@ class PlanResult:
     planned: list[Planned]
 
 
-def bench_plan(tmp: Path, n_units: int, profile: bool) -> PlanResult:
+def bench_plan(tmp: Path, n_units: int, horizon_days: int, profile: bool) -> PlanResult:
     print(f"== 1. planning: the duties of {SEED.name} over {n_units} synthetic units, clock "
-          f"{PLAN_AT.astimezone(TZ).isoformat()}, horizon_days {HORIZON_DAYS}")
-    snapshot, ratio = bench_snapshot(tmp, n_units)
+          f"{PLAN_AT.astimezone(TZ).isoformat()}, horizon_days {horizon_days}")
+    snapshot, ratio = bench_snapshot(tmp, n_units, horizon_days)
     subs = snapshot.loaded.config.subscribers
     print(f"units: {len(snapshot.rules.units)} ({', '.join(f'{k} {v}' for k, v in ratio.items())}); "
           f"duties: {len(snapshot.rules.obligations)}; subscribers: {len(subs)} "
@@ -490,21 +490,22 @@ def main(argv: list[str] | None = None) -> int:
     ap.add_argument("--smtp-reminders", type=int, default=SMTP_DEFAULT,
                     help="due reminders of each e-mail run (0 skips e-mail); lower than --reminders by default, "
                     "since one SMTP conversation per message to an in-process sink costs ~15 ms")
+    ap.add_argument("--horizon-days", type=int, default=HORIZON_DAYS, help="reminders.horizon_days (1..400)")
     ap.add_argument("--batch-size", type=int, default=RemindersConfig().batch_size, help="reminders.batch_size")
     ap.add_argument("--timeout", type=float, default=600, help="limit of each dispatch run, seconds")
     ap.add_argument("--skip-dispatch", action="store_true")
     ap.add_argument("--profile", action="store_true",
                     help="cProfile of a third (idempotent) plan and of the log- and email-singles dispatch")
     args = ap.parse_args(argv)
-    if args.units < 10 or args.reminders < 1 or args.batch_size < 1:
-        ap.error("--units >= 10, --reminders >= 1, --batch-size >= 1")
+    if args.units < 10 or args.reminders < 1 or args.batch_size < 1 or not 1 <= args.horizon_days <= 400:
+        ap.error("--units >= 10, --reminders >= 1, --batch-size >= 1, --horizon-days 1..400")
     n_smtp = min(args.smtp_reminders, args.reminders)
     logging.basicConfig(level=logging.WARNING)
     started = time.perf_counter()
     ok = True
     with tempfile.TemporaryDirectory(prefix="reminders-bench-") as name:
         tmp = Path(name)
-        result = bench_plan(tmp, args.units, args.profile)
+        result = bench_plan(tmp, args.units, args.horizon_days, args.profile)
         if not args.skip_dispatch:
             ok = bench_dispatch(tmp, result.planned, result.snapshot, args.reminders, n_smtp, args.batch_size,
                                 args.timeout, args.profile)

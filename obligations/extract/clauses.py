@@ -53,7 +53,9 @@ _UNIT_LINE = re.compile(rf"\s*(?P<role>{_ROLE_WORDS})\s*[::]")
 _UNIT_PAREN = re.compile(rf"\(\s*(?P<role>{_ROLE_WORDS})\s*[::]")
 _DELIVERABLES = re.compile(r"可检验(?:成果)?形式\s*[::]")
 _SENTENCE_END = re.compile(r"[。;!?]")
-_ITEM_START = re.compile(r"(?:(?<=^)|(?<=[\u4e00-\u9fff)》”;。 ]))[0-9]{1,2}\s*[.、](?![0-9])")
+# A deliverable's number: "1." after a colon, a full stop or the end of the previous item's
+# words ("…两单融合2.公布…" lost its separator on the page).
+_ITEM_START = re.compile(r"(?<=[\u4e00-\u9fff)》”;。: ])[0-9]{1,2}\s*[.、](?![0-9])")
 
 
 @dataclass(frozen=True)
@@ -167,8 +169,15 @@ def numbering_at(norm: str, start: int, end: int) -> tuple[Numbering | None, int
     return None, start
 
 
-def _is_heading(norm: str, body_start: int, end: int) -> bool:
-    body = norm[body_start:end].rstrip("。 ")
+def _is_heading(numbering: Numbering, norm: str, body_start: int, end: int) -> bool:
+    """A title line: a short section title, or a short clause title without a full stop.
+
+    "(五)及时调整完善权责清单。严格落实…" is a clause whose first sentence asks for
+    something; "(一)健全政府机构职能体系" alone on its line is only a title.
+    """
+    body = norm[body_start:end]
+    if numbering.kind == "section":
+        return len(body) <= 40 and not _SENTENCE_END.search(body.rstrip("。 "))
     return len(body) <= 40 and not _SENTENCE_END.search(body)
 
 
@@ -272,7 +281,7 @@ def parse_structure(text: SourceText) -> Structure:
         heading = False
         if numbering is not None:
             path = (*(n for n in path if n.level < numbering.level), numbering)
-            heading = _is_heading(norm, body_start, end)
+            heading = _is_heading(numbering, norm, body_start, end)
         paragraphs.append(Paragraph(start, end, body_start, path, numbering is not None, heading, "text"))
         if heading:
             continue

@@ -70,6 +70,10 @@ def _obligation(duty: Duty, ob_id: str, extraction: Extraction, tree: UnitTree) 
     if units.get("participants"):
         lines.append("参加单位: " + "、".join(units["participants"]))
     reasons = list(duty.reasons)
+    issued = extraction.info.date
+    if duty.kind == "once" and issued is not None and duty.schedule["date"] < issued:
+        reasons.append(f"the deadline is before the document's date ({issued.isoformat()}): "
+                       "check whether it still applies")
     if lead_groups or part_groups:
         # Groups (各县市人民政府, 州人民政府有关部门) are not units; the administrator turns them
         # into applies_to or participants selectors, as for every duty's applies_to.
@@ -155,7 +159,7 @@ def header_lines(extraction: Extraction, source_name: str, data: dict[str, Any])
         kinds[ob["schedule"]["type"]] = kinds.get(ob["schedule"]["type"], 0) + 1
     counts = ", ".join(f"{kind} {n}" for kind, n in sorted(kinds.items()))
     lines = [
-        f"DRAFT drafted by `python main.py extract` from {source_name} ({extraction.text.encoding}).",
+        f"DRAFT rules written by `python main.py extract` from {source_name} ({extraction.text.encoding}).",
         f"{len(obligations)} duties ({counts or 'none'}); {to_review} marked review: true.",
         "Only sentences with a time expression or 定期/常态化/及时/适时 are drafted; directives",
         "without one are not (see docs/extract.md). Check every review_reason, set applies_to,",

@@ -290,6 +290,17 @@ def _window(period: str, index: int | None, reasons: list[str]) -> _Built:
     return _Built(schedule, reasons, periodic=index is None)
 
 
+def _monthly(d: dict[str, Any], year: int | None, holiday: str | None) -> _Built:
+    """每月10日前: an RRULE deadline, from the plan's year on."""
+    if year is None:
+        return _unscheduled("year unknown", f"“{d['text']}”: the plan's year is unknown, so the rule has no start")
+    reasons = []
+    if d["day"] > 28:
+        reasons.append(f"day {d['day']} does not exist in every month; those months have no occurrence")
+    return _Built({"type": "rrule", "rrule": f"FREQ=MONTHLY;BYMONTHDAY={d['day']}", "start": dt.date(year, 1, 1),
+                   "kind": "deadline", "holiday_policy": holiday or "keep"}, reasons, periodic=True)
+
+
 def _build(part: list[Trigger], inherited: Trigger | None, year: int | None,
            holiday: str | None) -> _Built | None:
     """The schedule of one part of a sentence, from its triggers (None: no duty here)."""
@@ -300,8 +311,9 @@ def _build(part: list[Trigger], inherited: Trigger | None, year: int | None,
     this_year = [t for t in part if t.kind == "this_year"]
     terms = [t for t in part if t.kind == "term"]
     vague = [t for t in part if t.kind == "vague"]
-    # A bare count (2次) counts only right after its period (每年2次); else it is a figure.
-    counts = [c for c in counts if c.data["minimum"] or any(0 <= c.start - p.end <= 2 for p in periods)]
+    # A bare count (2次) counts only shortly after its period (每年2次, 每季度召开一次); else it
+    # is a figure ("开展法治讲座2次").
+    counts = [c for c in counts if c.data["minimum"] or any(0 <= c.start - p.end <= 8 for p in periods)]
     if counts:
         c = counts[0]
         before = [p for p in periods if p.end <= c.start] or periods
@@ -335,6 +347,8 @@ def _build(part: list[Trigger], inherited: Trigger | None, year: int | None,
     if deadlines:
         d = deadlines[0].data
         reasons = [d["note"]] if "note" in d else []
+        if d.get("monthly"):
+            return _monthly(d, year, holiday)
         if d["yearly"]:
             if _date_or_none(2024, d["month"], d["day"]) is None:
                 return _unscheduled("bad date", f"“{d['text']}” is not a real date; check it")
@@ -399,8 +413,9 @@ def schedule_words(schedule: dict[str, Any], vague: str = "") -> str:
     if kind == "quota":
         unit = "天" if schedule.get("unit") == "day" else "次"
         return f"每{PERIOD_ZH[schedule['per']]}至少{schedule['count']}{unit}"
+    strictly = "(不含当日)" if schedule.get("exclusive") else ""
     if kind == "yearly_deadline":
-        return f"每年{schedule['month']}月{schedule['day']}日前"
+        return f"每年{schedule['month']}月{schedule['day']}日前{strictly}"
     if kind == "window":
         index = schedule.get("index")
         period = schedule["period"]
@@ -411,10 +426,15 @@ def schedule_words(schedule: dict[str, Any], vague: str = "") -> str:
         return f"{part}内"
     if kind == "once":
         d = schedule["date"]
-        return f"{d.year}年{d.month}月{d.day}日前"
+        return f"{d.year}年{d.month}月{d.day}日前{strictly}"
     if kind == "rrule":
-        return str(schedule.get("rrule", "rrule"))
-    return f"{vague or '无'}·未定时间"
+        rule = str(schedule.get("rrule", ""))
+        m = re.fullmatch(r"FREQ=MONTHLY;BYMONTHDAY=(\d+)", rule)
+        return f"每月{m.group(1)}日前" if m else rule
+    if not vague:
+        reason = str(schedule.get("reason", ""))
+        vague = next((w for w in ("定期", "常态化", "及时", "适时") if w in reason), "")
+    return f"{vague}·未定时间" if vague else "未定时间"
 
 
 def _actor(text: SourceText, seg: tuple[int, int], sentence: tuple[int, int]) -> str:
@@ -455,6 +475,7 @@ def _sentence_duties(text: SourceText, structure: Structure, sent: Sentence, yea
     duties: list[Duty] = []
     inherited: Trigger | None = None
     owned_until = sent.start
+    periodic = False
     for index, (a, b) in enumerate(parts):
         part = [t for t in triggers if a <= t.start < b]
         built = _build(part, inherited, year, holiday)
@@ -489,12 +510,11 @@ def _sentence_duties(text: SourceText, structure: Structure, sent: Sentence, yea
             vague=vague if built.schedule["type"] == "unscheduled" else "",
             content=re.sub(r"\s+", "", content),
         ))
-        if built.periodic:
-            duties[-1].vague = ""
+        periodic = periodic or built.periodic
         if duties[-1].vague != "定期":  # a 定期 part may yet be absorbed by a quota after it
             owned_until = end
     # 定期 made concrete by 每两个月 / 每年至少… in the same sentence is one duty, not two.
-    if any(d.kind in {"quota", "window"} for d in duties):
+    if periodic:
         duties = [d for d in duties if d.vague != "定期"]
     return duties
 

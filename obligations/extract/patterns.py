@@ -93,6 +93,13 @@ def _month_day(m: re.Match[str]) -> dict[str, Any] | None:
     return {"year": None, "month": month, "day": day, "yearly": bool(m.group("every"))}
 
 
+def _monthly_day(m: re.Match[str]) -> dict[str, Any] | None:
+    day = to_int(m.group("d"))
+    if day is None or not 1 <= day <= 31:
+        return None
+    return {"year": None, "month": None, "day": day, "yearly": False, "monthly": True}
+
+
 def _month_end(m: re.Match[str]) -> dict[str, Any] | None:
     month = to_int(m.group("m"))
     if month is None or not 1 <= month <= 12:
@@ -218,6 +225,9 @@ PATTERNS: tuple[PatternSpec, ...] = (
     PatternSpec("month_day", "deadline",
                 re.compile(rf"{_EVERY_YEAR}(?P<m>{NUM})月(?P<d>{NUM})日{_BEFORE}"), _month_day,
                 "每年3月1日前", "yearly deadline with 每年; else a deadline in the plan's year (review)"),
+    PatternSpec("monthly_day", "deadline",
+                re.compile(rf"每月(?:的)?(?P<d>{NUM})(?:日|号){_BEFORE}"), _monthly_day,
+                "每月10日前", "a deadline on that day of every month (an RRULE)"),
     PatternSpec("month_end", "deadline",
                 re.compile(rf"{_EVERY_YEAR}(?P<m>{NUM})月(?:底|末){_BEFORE}?"), _month_end,
                 "每年6月底前", "the last day of that month, yearly with 每年"),

@@ -91,7 +91,11 @@ def _decode(data: bytes, name: str) -> tuple[str, str]:
     if data.startswith(b"\xef\xbb\xbf"):
         return data[3:].decode("utf-8", errors="strict"), "utf-8"
     if data.startswith((b"\xff\xfe", b"\xfe\xff")):
-        return data.decode("utf-16"), "utf-16"
+        try:
+            return data.decode("utf-16"), "utf-16"
+        except UnicodeDecodeError as exc:
+            raise UnreadableInput(f"{name}: broken UTF-16 text ({exc.reason} at byte {exc.start}); "
+                                  "save it as UTF-8 text") from None
     if b"\x00" in data[:4096]:
         raise UnreadableInput(f"{name}: binary data, not text; save the document as UTF-8 text, .docx or .html")
     try:
