@@ -32,6 +32,7 @@ class RuleSet:
     obligations: dict[str, Obligation] = field(default_factory=dict)
     obligation_file: dict[str, int] = field(default_factory=dict)
     documents: dict[str, Document] = field(default_factory=dict)
+    _applies: dict[str, list[str | None]] = field(default_factory=dict, repr=False)  # the rules never change
 
     @classmethod
     def build(cls, files: list[LoadedFile]) -> RuleSet:
@@ -99,6 +100,12 @@ class RuleSet:
 
     def applies_to(self, ob: Obligation) -> list[str | None]:
         """The units that each get their own occurrences; ``[None]`` for a unit-less duty."""
+        cached = self._applies.get(ob.id)
+        if cached is None:
+            cached = self._applies[ob.id] = self._resolve(ob)
+        return list(cached)
+
+    def _resolve(self, ob: Obligation) -> list[str | None]:
         target = ob.applies_to
         if target is None:
             return [None]

@@ -26,6 +26,7 @@ from store.reminders import Claimed, ReminderStore
 from store.subscribers import SubscriberStore
 
 log = logging.getLogger(__name__)
+CONCURRENCY = 16  # messages in flight at once per dispatch round
 
 
 @dataclass
@@ -89,7 +90,14 @@ class Dispatcher:
                 self._tell_admins(row, "missed", now)
                 continue
             groups.setdefault((row.channel, row.address), []).append(row)
-        await asyncio.gather(*(self._deliver(rows, now, report, snapshot) for rows in groups.values()))
+        # a few messages at a time: a mail relay typically allows only tens of connections per client
+        gate = asyncio.Semaphore(CONCURRENCY)
+
+        async def deliver(rows: list[Claimed]) -> None:
+            async with gate:
+                await self._deliver(rows, now, report, snapshot)
+
+        await asyncio.gather(*(deliver(rows) for rows in groups.values()))
         return report
 
     def _passed(self, row: Claimed, now: dt.datetime, snapshot: Snapshot) -> bool:

@@ -96,6 +96,43 @@ def matches(sub: Subscription, occ: Occurrence, rules: RuleSet) -> bool:
     return True
 
 
+class SubscriptionIndex:
+    """Subscriptions by what they select, so an occurrence meets only those that want it.
+
+    Equivalent to testing :func:`matches` against every subscription, which for 2,000 units
+    and a few hundred subscribers is tens of millions of calls per plan.
+    """
+
+    def __init__(self, subs: list[Subscription], rules: RuleSet) -> None:
+        self.by_unit: dict[str, list[Subscription]] = {}
+        self.by_obligation: dict[str, list[Subscription]] = {}
+        self.by_tag: dict[str, list[Subscription]] = {}
+        self.everything: list[Subscription] = []
+        for sub in subs:
+            if sub.obligation is not None:
+                self.by_obligation.setdefault(sub.obligation, []).append(sub)
+            elif sub.tag is not None:
+                self.by_tag.setdefault(sub.tag, []).append(sub)
+            elif sub.unit is not None:
+                units = [sub.unit, *(rules.descendants(sub.unit) if sub.children else [])]
+                for uid in units:
+                    self.by_unit.setdefault(uid, []).append(sub)
+            elif sub.level is not None:
+                for uid in rules.units_of_level(Level(sub.level)):
+                    self.by_unit.setdefault(uid, []).append(sub)
+            else:
+                self.everything.append(sub)
+
+    def for_occurrence(self, occ: Occurrence) -> list[Subscription]:
+        found = list(self.everything)
+        if occ.unit is not None:
+            found += self.by_unit.get(occ.unit, [])
+        found += self.by_obligation.get(occ.obligation.id, [])
+        for tag in occ.obligation.tags:
+            found += self.by_tag.get(tag, [])
+        return found
+
+
 def reminder_key(occ_uid: str, subscriber_id: int, lead_time: str, date: dt.date) -> str:
     # the date is part of the key: a moved occurrence is a new reminder (and a "changed" notice)
     return f"{occ_uid}|s{subscriber_id}|{lead_time}|{date.isoformat()}"
@@ -113,14 +150,12 @@ def plan(
     until: dt.datetime,
 ) -> list[Planned]:
     """Reminders due from ``now`` to ``until`` for occurrences not yet done, sorted by time."""
-    subs = list(subscriptions)
+    index = SubscriptionIndex(list(subscriptions), rules)
     out: dict[str, Planned] = {}
     for occ in occurrences:
         if occ.uid in done:
             continue
-        for sub in subs:
-            if not matches(sub, occ, rules):
-                continue
+        for sub in index.for_occurrence(occ):
             lead_times = sub.lead_times if sub.lead_times is not None else tuple(rules.reminders(occ.obligation))
             for lead in lead_times:
                 due = reminder_time(occ, lead, tz, workdays_before(occ))
@@ -228,5 +263,18 @@ def subscription_from(row: Mapping[str, object]) -> Subscription:
     )
 
 
-__all__ = ["Contact", "Planned", "Subscription", "escalations", "in_quiet_hours", "matches", "parse_quiet_hours",
-           "plan", "release_time", "reminder_key", "subscription_from", "urgency"]
+__all__ = [
+    "Contact",
+    "Planned",
+    "Subscription",
+    "SubscriptionIndex",
+    "escalations",
+    "in_quiet_hours",
+    "matches",
+    "parse_quiet_hours",
+    "plan",
+    "release_time",
+    "reminder_key",
+    "subscription_from",
+    "urgency",
+]

@@ -163,7 +163,9 @@ class ReminderStore:
                           reminders.c.due_at >= now, reminders.c.due_at <= until)
             pending = {r.key: r for r in conn.execute(select(reminders.c.id, reminders.c.key).where(window))}
             # the dates subscribers knew, read before the stale reminders of a moved date are cancelled
-            known_dates = self._known_dates(conn, {p.occurrence_uid for p in planned if p.kind == "reminder"})
+            # only a new key can reveal a moved date: a pending key already carries its date
+            known_dates = self._known_dates(
+                conn, {p.occurrence_uid for p in planned if p.kind == "reminder" and p.key not in pending})
             stale = [r.id for k, r in pending.items() if k not in keys]
             for i in range(0, len(stale), _CHUNK):
                 cancelled += conn.execute(update(reminders).where(reminders.c.id.in_(stale[i:i + _CHUNK]))
@@ -171,7 +173,7 @@ class ReminderStore:
             rows = [self._row(p, now) for p in planned if p.key not in pending]
             notices = []
             for p in planned:
-                if p.kind != "reminder" or p.subscriber_id is None:
+                if p.kind != "reminder" or p.subscriber_id is None or p.key in pending:
                     continue
                 before = known_dates.get((p.occurrence_uid, p.subscriber_id))
                 if before and p.occurrence_date not in before:

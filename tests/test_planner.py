@@ -106,3 +106,17 @@ def test_urgency_colours(rules_from: Callable[..., RuleSet]) -> None:
     assert urgency(o, done=False, today=d("2025-08-31"), last_reminder=d("2025-08-31")) == "yellow"
     assert urgency(o, done=False, today=d("2025-09-02"), last_reminder=d("2025-08-31")) == "red"
     assert urgency(o, done=True, today=d("2025-09-02"), last_reminder=d("2025-08-31")) == "done"
+
+
+def test_the_index_selects_exactly_what_matches_does(rules_from: Callable[..., RuleSet]) -> None:
+    from scheduler.planner import SubscriptionIndex, matches
+
+    rules, occ, _ = rules_and_occurrences(rules_from)
+    subs = [Subscription(1, "log", "a", unit="cty"), Subscription(2, "log", "b", unit="cty", children=True),
+            Subscription(3, "log", "c", level="township"), Subscription(4, "log", "d", tag="信访"),
+            Subscription(5, "log", "e", obligation="t.m"), Subscription(6, "log", "f"),
+            Subscription(7, "log", "g", tag="报告"), Subscription(8, "log", "h", unit="pref", children=True)]
+    index = SubscriptionIndex(subs, rules)
+    for o in occ:
+        assert sorted(s.subscriber_id for s in index.for_occurrence(o)) == sorted(
+            s.subscriber_id for s in subs if matches(s, o, rules))
