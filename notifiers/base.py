@@ -66,6 +66,7 @@ class Notifier(ABC):
     """A delivery channel."""
 
     channel: ClassVar[str]
+    attaches_calendar: ClassVar[bool] = False  # True: give this channel the occurrence as an .ics file
 
     @abstractmethod
     async def send(self, message: Message) -> str | None:

@@ -121,6 +121,7 @@ def build_email(message: Message, config: EmailConfig) -> EmailMessage:
 
 class EmailNotifier(Notifier):
     channel = "email"
+    attaches_calendar = True
 
     def __init__(self, config: EmailConfig) -> None:
         self.config = config

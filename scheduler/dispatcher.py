@@ -125,7 +125,8 @@ class Dispatcher:
         mentions = next((tuple(s.mentions) for s in snapshot.loaded.config.subscribers
                          if (s.channel, s.address) == (rows[0].channel, rows[0].address)), ())
         message = compose(rows, snapshot, base_url=self.base_url, now=now, late=late, grace=grace,
-                          done_link=self.done_link, mentions=mentions)
+                          done_link=self.done_link, mentions=mentions,
+                          attach_calendar=type(notifier).attaches_calendar)
         try:
             provider_id = await notifier.send(message)
         except RecipientGone as exc:

@@ -88,7 +88,8 @@ def item_of(row: Claimed, snapshot: Snapshot, base_url: str, today: dt.date, lan
 
 def compose(rows: Sequence[Claimed], snapshot: Snapshot, *, base_url: str, now: dt.datetime, late: bool,
             grace: dt.timedelta, ics: bytes | None = None,
-            done_link: Callable[[Claimed], str] | None = None, mentions: tuple[str, ...] = ()) -> Message:
+            done_link: Callable[[Claimed], str] | None = None, mentions: tuple[str, ...] = (),
+            attach_calendar: bool = False) -> Message:
     """One message for ``rows`` (all to the same recipient): a single reminder or a digest."""
     first = rows[0]
     lang = _lang(first.language)
@@ -124,7 +125,7 @@ def compose(rows: Sequence[Claimed], snapshot: Snapshot, *, base_url: str, now: 
                    Button(w("add_calendar", lang), f"c:{first.id}"))
     key = first.key if len(rows) == 1 else "digest:" + hashlib.sha256(
         "\n".join(r.key for r in rows).encode()).hexdigest()[:32]
-    if ics is None and len(rows) == 1 and first.kind in {"reminder", "changed", "escalation"}:
+    if attach_calendar and ics is None and len(rows) == 1 and first.kind in {"reminder", "changed", "escalation"}:
         ics = occurrence_ics(first, snapshot, base_url=base_url, lang=lang)
     return Message(key=key, recipient=first.address, subject=subject, text=text, html=html_body, markdown=markdown,
                    ics=ics, ics_name=f"{first.obligation}.ics", buttons=buttons, covers=tuple(r.key for r in rows),
