@@ -35,14 +35,18 @@ last), its ratio to the 30/s ceiling (target >= 0.90), 429s provoked (target 0),
 (a reminder id, taken from the signed ``/done/<id>?s=`` link in the text, delivered more than
 once; target 0) and losses (reminders never delivered, or rows not ``sent``; target 0).
 ``--check`` exits 1 when a target is missed. Per round: the seconds from ``run_once`` to its
-first delivered message (the claim and composing every message: no send completes before all of
-them are composed) and the 429s.
+first sendMessage and to its first delivered message, and the 429s.
 
-``--limiter RATE/PERIOD`` replaces the notifier's rate limiter by
-``AIORateLimiter(overall_max_rate=RATE, overall_time_period=PERIOD)`` (same retries) to measure
-another setting; the default is the notifier's own (30 per 1 s: a leaky bucket that admits a
-burst of 30 on top of 30/s once it has drained). ``--profile`` adds a cProfile of the main
-thread (the dispatcher and PTB).
+By default the code runs as shipped. ``--limiter RATE/PERIOD`` models another rate-limiter
+setting, inside this process only: ``AIORateLimiter(overall_max_rate=RATE,
+overall_time_period=PERIOD)`` (same retries) instead of the notifier's own 30 per 1 s, a leaky
+bucket that admits a burst of 30 on top of 30/s once it has drained (so up to ~60 in a sliding
+second); e.g. ``1/0.0345``: a bucket of one, 29/s, no burst.
+
+The dispatcher's synchronous steps (they block the event loop, and so every send in flight) are
+timed: the claim, ``compose`` and the outcome writes.
+
+``--profile`` adds a cProfile of the main thread (the dispatcher and PTB).
 """
 
 from __future__ import annotations
@@ -78,13 +82,16 @@ sys.path.insert(0, str(ROOT))
 from telegram.ext import AIORateLimiter, ExtBot  # noqa: E402
 from telegram.request import HTTPXRequest  # noqa: E402
 
+import scheduler.dispatcher  # noqa: E402
+from notifiers.base import Message  # noqa: E402
 from notifiers.telegram import API_URL_ENV, TOKEN_ENV, TelegramConfig, TelegramNotifier  # noqa: E402
 from obligations.config import RemindersConfig  # noqa: E402
 from obligations.live import Snapshot, load_snapshot  # noqa: E402
 from scheduler.dispatcher import Dispatcher, DispatchReport  # noqa: E402
+from scheduler.messages import compose  # noqa: E402
 from scheduler.planner import Planned  # noqa: E402
 from store import Store, links, open_store  # noqa: E402
-from store.reminders import ReminderStore  # noqa: E402
+from store.reminders import Claimed, ReminderStore  # noqa: E402
 from tests.fake_telegram import ApiError, FakeTelegram, fake_bot_api  # noqa: E402
 
 TOKEN = "123456:BENCH-token_abc"
@@ -284,23 +291,72 @@ def seed_rows(n: int, chats: int) -> list[Planned]:
 # -- the notifier -----------------------------------------------------------------------------------------
 
 
-class LimiterNotifier(TelegramNotifier):
-    """The real notifier with another AIORateLimiter setting (``--limiter``); otherwise as make_bot."""
+class BenchNotifier(TelegramNotifier):
+    """The real notifier, optionally with another AIORateLimiter (``--limiter``; else as make_bot builds it)."""
 
-    def __init__(self, config: TelegramConfig, rate: float, period: float) -> None:
+    def __init__(self, config: TelegramConfig, limiter: tuple[float, float] | None) -> None:
         super().__init__(config)
-        self.rate, self.period = rate, period
+        self.limiter = limiter
 
     @property
     def bot(self) -> ExtBot[None]:
-        if self._bot is None:
+        if self._bot is None and self.limiter is not None:
+            rate, period = self.limiter
             request = HTTPXRequest(read_timeout=self.config.timeout_seconds,
                                    connect_timeout=self.config.timeout_seconds)
             self._bot = ExtBot(os.environ[TOKEN_ENV], base_url=os.environ[API_URL_ENV], request=request,
-                               rate_limiter=AIORateLimiter(overall_max_rate=self.rate,
-                                                           overall_time_period=self.period,
+                               rate_limiter=AIORateLimiter(overall_max_rate=rate, overall_time_period=period,
                                                            max_retries=self.config.max_retries))
-        return self._bot
+        return super().bot
+
+
+class Stopwatch:
+    """Seconds the main thread spent in the dispatcher's synchronous steps (they block the event loop)."""
+
+    def __init__(self) -> None:
+        self.seconds: Counter[str] = Counter()
+        self.calls: Counter[str] = Counter()
+
+    @contextlib.contextmanager
+    def timing(self, what: str) -> Iterator[None]:
+        started = time.perf_counter()
+        try:
+            yield
+        finally:
+            self.seconds[what] += time.perf_counter() - started
+            self.calls[what] += 1
+
+
+class TimedReminderStore(ReminderStore):
+    """ReminderStore whose claims and outcome writes (one transaction each) are timed."""
+
+    def __init__(self, store: Store, watch: Stopwatch) -> None:
+        super().__init__(store)
+        self.watch = watch
+
+    def claim(self, instance: str, now: dt.datetime, *, limit: int, lease: dt.timedelta) -> list[Claimed]:
+        with self.watch.timing("claim (one transaction a round)"):
+            return super().claim(instance, now, limit=limit, lease=lease)
+
+    def _settle(self, ids: Sequence[int], instance: str, **values: Any) -> int:
+        with self.watch.timing("outcome writes (mark_sent..., a commit each)"):
+            return super()._settle(ids, instance, **values)
+
+
+@contextlib.contextmanager
+def timed_compose(watch: Stopwatch) -> Iterator[None]:
+    """Time every compose() of the dispatcher."""
+
+    def timed(rows: Sequence[Claimed], snapshot: Snapshot, **kwargs: Any) -> Message:
+        with watch.timing("compose"):
+            return compose(rows, snapshot, **kwargs)
+
+    saved = scheduler.dispatcher.compose
+    scheduler.dispatcher.compose = timed
+    try:
+        yield
+    finally:
+        scheduler.dispatcher.compose = saved
 
 
 # -- the run ------------------------------------------------------------------------------------------------
@@ -353,6 +409,7 @@ class RoundStats:
     claimed: int
     messages: int
     seconds: float
+    first_call: float | None  # seconds from run_once to its first sendMessage (any answer)
     first_after: float | None  # seconds from run_once to its first 200
     refused: int
     gap_before: float  # seconds between the previous round's end and this one's start
@@ -363,8 +420,7 @@ class Result:
     reminders: int
     chats: int
     waves: int
-    limiter: str
-    fake_where: str
+    setup: str
     seconds: float
     delivered: int
     refused_429: int
@@ -382,6 +438,7 @@ class Result:
     retried: int
     failed: int
     stopped: str
+    main_thread: dict[str, tuple[int, float]]  # what -> (calls, seconds)
 
     @property
     def rate(self) -> float:
@@ -410,24 +467,37 @@ class Result:
         return out
 
 
-def run(tmp: Path, n: int, chats: int, seconds_limit: float, limiter: tuple[float, float] | None,
-        in_process: bool, profile: cProfile.Profile | None) -> Result:
+@dataclasses.dataclass(frozen=True)
+class Setup:
+    """What runs: the real code by default; ``limiter`` models another rate-limiter setting."""
+
+    limiter: tuple[float, float] | None = None
+    in_process: bool = False
+
+    def describe(self) -> str:
+        parts = ["rate limiter: " + ("the notifier's own (30 per 1 s)" if self.limiter is None
+                                     else f"{self.limiter[0]:g} per {self.limiter[1]:g} s")]
+        parts.append("the fake " + ("in this process" if self.in_process else "in a child process"))
+        return "; ".join(parts)
+
+
+def run(tmp: Path, n: int, chats: int, seconds_limit: float, setup: Setup,
+        profile: cProfile.Profile | None) -> Result:
     snapshot: Snapshot = load_snapshot(SAMPLE_CONFIG, 1, PLAN_AT)
     rows = seed_rows(n, chats)
     store: Store = open_store(f"sqlite:///{tmp / 'telegram-bench.db'}")
     try:
-        rstore = ReminderStore(store)
+        watch = Stopwatch()
+        rstore = TimedReminderStore(store, watch)
         added = rstore.add(rows, PLAN_AT)
         if added != n:
             raise RuntimeError(f"added {added} of {n} reminders")
         key = links.signing_key(store)
         config = RemindersConfig(batch_size=chats, lease_seconds=3600)
-        with enforcing_fake(in_process) as (base_url, finish):
+        with enforcing_fake(setup.in_process) as (base_url, finish), timed_compose(watch):
             os.environ[TOKEN_ENV] = TOKEN
             os.environ[API_URL_ENV] = base_url
-            tg_config = TelegramConfig()
-            channel = (TelegramNotifier(tg_config) if limiter is None
-                       else LimiterNotifier(tg_config, limiter[0], limiter[1]))
+            channel = BenchNotifier(TelegramConfig(), setup.limiter)
             dispatcher = Dispatcher(rstore, {"telegram": channel}, config, instance=INSTANCE,
                                     snapshot=lambda: snapshot, base_url=BASE_URL)
             drained = Drained()
@@ -437,6 +507,8 @@ def run(tmp: Path, n: int, chats: int, seconds_limit: float, limiter: tuple[floa
                 gc.collect()
                 if profile is not None:
                     profile.enable()
+                watch.seconds.clear()
+                watch.calls.clear()
                 start = time.monotonic()
                 try:
                     await asyncio.wait_for(drain(dispatcher, rstore, drained, start + seconds_limit),
@@ -454,13 +526,13 @@ def run(tmp: Path, n: int, chats: int, seconds_limit: float, limiter: tuple[floa
         statuses = rstore.counts()
     finally:
         store.close()
-    return tally(rows, chats, seconds, seen, statuses, drained, key,
-                 "notifier's own (30 per 1 s)" if limiter is None else f"{limiter[0]:g} per {limiter[1]:g} s",
-                 "in this process" if in_process else "in a child process")
+    result = tally(rows, chats, seconds, seen, statuses, drained, key, setup.describe())
+    result.main_thread = {what: (watch.calls[what], watch.seconds[what]) for what in watch.seconds}
+    return result
 
 
 def tally(rows: Sequence[Planned], chats: int, seconds: float, seen: FakeOutcome, statuses: dict[str, int],
-          drained: Drained, key: bytes, limiter: str, fake_where: str) -> Result:
+          drained: Drained, key: bytes, setup: str) -> Result:
     n = len(rows)
     ok = [c for c in seen.calls if c.status == 200]
     ids: Counter[int] = Counter()
@@ -482,13 +554,15 @@ def tally(rows: Sequence[Planned], chats: int, seconds: float, seen: FakeOutcome
     for number, r in enumerate(drained.rounds, 1):
         inside = [c for c in seen.calls if r.started <= c.time <= r.ended]
         first = min((c.time for c in inside if c.status == 200), default=None)
+        first_call = min((c.time for c in inside), default=None)
         rounds.append(RoundStats(number, r.virtual, r.report.claimed, len(r.report.messages), r.ended - r.started,
+                                 None if first_call is None else first_call - r.started,
                                  None if first is None else first - r.started,
                                  sum(1 for c in inside if c.status == 429),
                                  0.0 if previous_end is None else r.started - previous_end))
         previous_end = r.ended
     return Result(
-        reminders=n, chats=chats, waves=math.ceil(n / chats), limiter=limiter, fake_where=fake_where,
+        reminders=n, chats=chats, waves=math.ceil(n / chats), setup=setup,
         seconds=seconds, delivered=len(ok), refused_429=sum(1 for c in seen.calls if c.status == 429),
         refused_overall=seen.refused_overall, refused_group=seen.refused_group,
         other_errors=sum(1 for c in seen.calls if c.status not in (200, 429)),
@@ -497,7 +571,7 @@ def tally(rows: Sequence[Planned], chats: int, seconds: float, seen: FakeOutcome
         rows_not_sent=n - statuses.get("sent", 0), statuses=statuses, wrong_chat=wrong_chat, bad_links=bad_links,
         max_per_second=max_in_window(sorted(seen.accepted), OVERALL_WINDOW), rounds=rounds,
         retried=sum(r.report.retried for r in drained.rounds), failed=sum(r.report.failed for r in drained.rounds),
-        stopped=drained.stopped)
+        stopped=drained.stopped, main_thread={})
 
 
 def max_in_window(times: Sequence[float], seconds: float) -> int:
@@ -523,23 +597,27 @@ def report(r: Result) -> None:
     def mark(good: bool) -> str:
         return "  ok" if good else "  MISSED"
 
+    def opt(value: float | None) -> str:
+        return "-" if value is None else f"{value:.2f}"
+
     print()
-    columns(("round", "virtual", "claimed", "messages", "wall s", "1st msg s", "429s", "msg/s", "gap s"), [
+    columns(("round", "virtual", "claimed", "messages", "wall s", "1st call", "1st 200", "429s", "msg/s", "gap s"), [
         (str(s.number), f"{s.virtual:%H:%M}", f"{s.claimed:,}", f"{s.messages:,}", f"{s.seconds:.1f}",
-         "-" if s.first_after is None else f"{s.first_after:.2f}", str(s.refused),
+         opt(s.first_call), opt(s.first_after), str(s.refused),
          f"{s.messages / s.seconds:.1f}" if s.seconds else "-", f"{s.gap_before:.2f}")
-        for s in r.rounds], first=6, width=10)
-    print("(1st msg s = from run_once to its first delivered message: the claim and composing every message "
-          "of the round; gap s = between rounds)")
+        for s in r.rounds], first=6, width=9)
+    print("(1st call / 1st 200 = seconds from run_once to the round's first sendMessage / to the first one "
+          "answered 200; gap s = between rounds)")
     print()
     print(f"{r.reminders:,} reminders to {r.chats:,} private chats in {r.waves} waves ({len(r.rounds)} dispatch "
-          f"rounds); rate limiter: {r.limiter}; the fake {r.fake_where}")
-    setup = sum(s.first_after or 0.0 for s in r.rounds) + sum(s.gap_before for s in r.rounds)
+          f"rounds)")
+    print(f"setup: {r.setup}")
+    before = sum(s.first_after or 0.0 for s in r.rounds) + sum(s.gap_before for s in r.rounds)
     rows = [
         ("messages delivered (sendMessage 200)", f"{r.delivered:,}", f"{r.reminders:,}",
          mark(r.delivered == r.reminders)),
         ("sending phase, wall seconds", f"{r.seconds:.1f}", "", ""),
-        ("  of which before each round's 1st message", f"{setup:.1f}", "", ""),
+        ("  of which before each round's 1st 200", f"{before:.1f}", "", ""),
         ("achieved messages/s (delivered / wall s)", f"{r.rate:.2f}", "", ""),
         ("  ratio to the 30/s ceiling", f"{r.ratio:.3f}", f">= {RATIO_TARGET:.2f}", mark(r.ratio >= RATIO_TARGET)),
         ("  most accepted in any 1 s window", str(r.max_per_second), f"<= {OVERALL_LIMIT}",
@@ -559,6 +637,9 @@ def report(r: Result) -> None:
     ideal = max((r.reminders - OVERALL_LIMIT) / OVERALL_LIMIT, 0.0)  # a burst of 30, then 30/s
     print(f"(the fastest legal schedule for {r.reminders:,} messages takes {ideal:.1f} s: this run took "
           f"{r.seconds - ideal:.1f} s more)")
+    print("main thread, synchronous steps of the dispatcher (each blocks the event loop):")
+    for what, (calls, seconds) in sorted(r.main_thread.items(), key=lambda kv: -kv[1][1]):
+        print(f"  {what:<50}{calls:>8,} calls{seconds:>8.2f} s{1000 * seconds / max(calls, 1):>8.2f} ms each")
     misses = r.misses()
     print("targets: " + ("all met" if not misses else "MISSED: " + "; ".join(misses)))
 
@@ -609,8 +690,8 @@ def main(argv: list[str] | None = None) -> int:
           f"and {GROUP_LIMIT} per {GROUP_WINDOW:g} s per group (429, retry_after 1)", flush=True)
     prof = cProfile.Profile() if args.profile else None
     with tempfile.TemporaryDirectory(prefix="telegram-bench-") as name:
-        result = run(Path(name), args.reminders, args.chats, args.seconds_limit, args.limiter, args.in_process,
-                     prof)
+        setup = Setup(args.limiter, args.in_process)
+        result = run(Path(name), args.reminders, args.chats, args.seconds_limit, setup, prof)
     report(result)
     if prof is not None:
         print_profile(prof)
