@@ -13,9 +13,12 @@ runs), or more than 20 in the sliding minute to one group chat (a negative chat 
 is wrapped in place (``FloodLimits.install``); tests/fake_telegram.py is not changed.
 
 The fake runs in a child process by default (``fake_bot_api`` there, the calls sent back over a
-pipe; ``time.monotonic`` is the same clock in both), so that its arrival times are not skewed by
-sharing the GIL with the dispatcher, as Telegram's would not be. ``--in-process`` serves it from a
-thread of this process instead (``fake_bot_api`` as the tests use it).
+pipe; ``time.monotonic`` is the same clock in both), with its cyclic garbage collector off, so that
+its clock is not skewed by sharing the GIL with the dispatcher or by its own collections, as
+Telegram's would not be. ``--in-process`` serves it from a thread of this process instead
+(``fake_bot_api`` as the tests use it). The dispatcher's own pauses are real and are reported:
+event-loop stalls and garbage collections (a pause holds back the requests the rate limiter has
+let go, which then arrive together).
 
 Seeding (scratch SQLite store, ``ReminderStore.add``): ``--reminders`` reminders to ``--chats``
 private chats (positive ids), in waves: reminder i goes to chat ``i % chats`` in wave
@@ -188,29 +191,88 @@ class Sent:
 
 
 @dataclasses.dataclass(frozen=True)
+class Pauses:
+    """Stop-the-world pauses of one process or loop: how many, the longest, how many over 35 ms (the
+    slack of a 29/s pace against a 30-per-second window)."""
+
+    count: int = 0
+    longest_ms: float = 0.0
+    over_35ms: int = 0
+    total_s: float = 0.0
+
+    def describe(self) -> str:
+        return (f"{self.count:,}, longest {self.longest_ms:.1f} ms, {self.over_35ms} over 35 ms, "
+                f"{self.total_s:.2f} s in all")
+
+
+class GcWatch:
+    """Times this process's garbage collections (gc.callbacks)."""
+
+    def __init__(self) -> None:
+        self._started = 0.0
+        self._times: list[float] = []
+
+    def __enter__(self) -> GcWatch:
+        gc.callbacks.append(self._callback)
+        return self
+
+    def __exit__(self, *_exc: object) -> None:
+        with contextlib.suppress(ValueError):
+            gc.callbacks.remove(self._callback)
+
+    def _callback(self, phase: str, _info: dict[str, int]) -> None:
+        if phase == "start":
+            self._started = time.perf_counter()
+        elif self._started:
+            self._times.append(time.perf_counter() - self._started)
+
+    def reset(self) -> None:
+        self._times.clear()
+
+    def pauses(self) -> Pauses:
+        return pauses_of(list(self._times))
+
+
+def pauses_of(seconds: Sequence[float]) -> Pauses:
+    return Pauses(len(seconds), 1000 * max(seconds, default=0.0), sum(1 for x in seconds if x > 0.035), sum(seconds))
+
+
+async def watch_loop(lags: list[float], tick: float = 0.005) -> None:
+    """Record how late the event loop wakes a ``tick`` sleep (its stalls), until cancelled."""
+    while True:
+        started = time.perf_counter()
+        await asyncio.sleep(tick)
+        lags.append(max(time.perf_counter() - started - tick, 0.0))
+
+
+@dataclasses.dataclass(frozen=True)
 class FakeOutcome:
     calls: list[Sent]
     accepted: list[float]
     refused_overall: int
     refused_group: int
+    gc: Pauses | None  # the child process's collections (None: the fake ran in this process)
 
 
-def outcome(fake: FakeTelegram, limits: FloodLimits) -> FakeOutcome:
+def outcome(fake: FakeTelegram, limits: FloodLimits, gc_pauses: Pauses | None) -> FakeOutcome:
     calls = [Sent(c["time"], c["status"], str(c["params"].get("chat_id")), str(c["params"].get("text", "")))
              for c in fake.calls("sendMessage")]
     with limits._lock:
-        return FakeOutcome(calls, list(limits.accepted), limits.refused_overall, limits.refused_group)
+        return FakeOutcome(calls, list(limits.accepted), limits.refused_overall, limits.refused_group, gc_pauses)
 
 
 def serve_fake(conn: Connection) -> None:
     """The child process: the enforcing fake until told to stop, then what it saw."""
+    # Telegram's clock has no pauses of ours: the fake's records are acyclic, and a collection over
+    # 10,000 of them (up to ~80 ms) would hold requests back and let them in bunched
+    gc.disable()
     try:
-        with fake_bot_api(TOKEN) as fake:
+        with GcWatch() as gc_watch, fake_bot_api(TOKEN) as fake:
             limits = FloodLimits()
             limits.install(fake)
             conn.send(fake.base_url)
             conn.recv()  # stop
-            result = outcome(fake, limits)
+            result = outcome(fake, limits, gc_watch.pauses())
         conn.send(result)
     except BaseException as exc:
         conn.send(f"the fake failed: {exc!r}")
@@ -228,7 +290,7 @@ def enforcing_fake(in_process: bool) -> Iterator[tuple[str, Callable[[], FakeOut
 
             def finish_here() -> FakeOutcome:
                 if not done:
-                    done.append(outcome(fake, limits))
+                    done.append(outcome(fake, limits, None))
                 return done[0]
 
             yield fake.base_url, finish_here
@@ -335,7 +397,7 @@ class TimedReminderStore(ReminderStore):
         self.watch = watch
 
     def claim(self, instance: str, now: dt.datetime, *, limit: int, lease: dt.timedelta) -> list[Claimed]:
-        with self.watch.timing("claim (one transaction a round)"):
+        with self.watch.timing("claim (a transaction per run_once)"):
             return super().claim(instance, now, limit=limit, lease=lease)
 
     def _settle(self, ids: Sequence[int], instance: str, **values: Any) -> int:
@@ -364,10 +426,21 @@ def timed_compose(watch: Stopwatch) -> Iterator[None]:
 
 @dataclasses.dataclass(frozen=True)
 class Round:
+    """One run_once that claimed something (counts only: a service drops its reports, and 10,000 kept
+    messages would lengthen this process's garbage collections)."""
+
     virtual: dt.datetime
     started: float  # time.monotonic()
     ended: float
-    report: DispatchReport
+    claimed: int
+    messages: int
+    retried: int
+    failed: int
+
+    @classmethod
+    def of(cls, virtual: dt.datetime, started: float, report: DispatchReport) -> Round:
+        return cls(virtual, started, time.monotonic(), report.claimed, len(report.messages), report.retried,
+                   report.failed)
 
 
 @dataclasses.dataclass
@@ -382,15 +455,19 @@ async def drain(dispatcher: Dispatcher, rstore: ReminderStore, drained: Drained,
     far = wave_due(100_000)
     while True:
         if time.monotonic() >= deadline:
-            drained.stopped = "stopped at --seconds-limit"
+            counts = rstore.counts()
+            left = counts.get("pending", 0) + counts.get("claimed", 0)
+            if left:
+                drained.stopped = f"stopped at --seconds-limit with {left:,} rows pending or claimed"
             return
         started = time.monotonic()
         report = await dispatcher.run_once(now)
         if report.claimed:
-            r = Round(now, started, time.monotonic(), report)
+            r = Round.of(now, started, report)
+            del report
             drained.rounds.append(r)
-            print(f"  round {len(drained.rounds)} at {now:%H:%M:%S} (virtual): claimed {report.claimed:,}, "
-                  f"messages {len(report.messages):,}, retried {report.retried}, failed {report.failed}, "
+            print(f"  round {len(drained.rounds)} at {now:%H:%M:%S} (virtual): claimed {r.claimed:,}, "
+                  f"messages {r.messages:,}, retried {r.retried}, failed {r.failed}, "
                   f"{r.ended - r.started:.1f} s", flush=True)
             continue
         due = rstore.next_due(far)
@@ -439,6 +516,7 @@ class Result:
     failed: int
     stopped: str
     main_thread: dict[str, tuple[int, float]]  # what -> (calls, seconds)
+    stalls: dict[str, Pauses] = dataclasses.field(default_factory=dict)
 
     @property
     def rate(self) -> float:
@@ -484,14 +562,19 @@ class Setup:
 def run(tmp: Path, n: int, chats: int, seconds_limit: float, setup: Setup,
         profile: cProfile.Profile | None) -> Result:
     snapshot: Snapshot = load_snapshot(SAMPLE_CONFIG, 1, PLAN_AT)
-    rows = seed_rows(n, chats)
     store: Store = open_store(f"sqlite:///{tmp / 'telegram-bench.db'}")
     try:
         watch = Stopwatch()
         rstore = TimedReminderStore(store, watch)
+        rows = seed_rows(n, chats)
         added = rstore.add(rows, PLAN_AT)
         if added != n:
             raise RuntimeError(f"added {added} of {n} reminders")
+        # ids are 1..n in insertion order (a fresh store): the chat of id i is addresses[i - 1]. Only the
+        # strings are kept, which the garbage collector does not track: the bench's own 10,000 objects would
+        # lengthen the dispatcher's collections
+        addresses = [p.address for p in rows]
+        del rows
         key = links.signing_key(store)
         config = RemindersConfig(batch_size=chats, lease_seconds=3600)
         with enforcing_fake(setup.in_process) as (base_url, finish), timed_compose(watch):
@@ -502,6 +585,8 @@ def run(tmp: Path, n: int, chats: int, seconds_limit: float, setup: Setup,
                                     snapshot=lambda: snapshot, base_url=BASE_URL)
             drained = Drained()
 
+            lags: list[float] = []
+
             async def main() -> float:
                 await channel.bot.initialize()  # getMe once, outside the timed phase (as a running service has)
                 gc.collect()
@@ -509,6 +594,8 @@ def run(tmp: Path, n: int, chats: int, seconds_limit: float, setup: Setup,
                     profile.enable()
                 watch.seconds.clear()
                 watch.calls.clear()
+                gc_watch.reset()
+                ticker = asyncio.create_task(watch_loop(lags))
                 start = time.monotonic()
                 try:
                     await asyncio.wait_for(drain(dispatcher, rstore, drained, start + seconds_limit),
@@ -518,26 +605,34 @@ def run(tmp: Path, n: int, chats: int, seconds_limit: float, setup: Setup,
                 seconds = time.monotonic() - start
                 if profile is not None:
                     profile.disable()
+                ticker.cancel()
+                with contextlib.suppress(asyncio.CancelledError):
+                    await ticker
                 await channel.close()
                 return seconds
 
-            seconds = asyncio.run(main())
+            with GcWatch() as gc_watch:
+                seconds = asyncio.run(main())
+                client_gc = gc_watch.pauses()
             seen = finish()
         statuses = rstore.counts()
     finally:
         store.close()
-    result = tally(rows, chats, seconds, seen, statuses, drained, key, setup.describe())
+    result = tally(addresses, chats, seconds, seen, statuses, drained, key, setup.describe())
     result.main_thread = {what: (watch.calls[what], watch.seconds[what]) for what in watch.seconds}
+    result.stalls = {"event-loop stalls (a 5 ms sleep woken late)": pauses_of([x for x in lags if x > 0.002]),
+                     "garbage collections, dispatcher process": client_gc}
+    if seen.gc is not None:
+        result.stalls["garbage collections, the fake's process"] = seen.gc
     return result
 
 
-def tally(rows: Sequence[Planned], chats: int, seconds: float, seen: FakeOutcome, statuses: dict[str, int],
+def tally(addresses: Sequence[str], chats: int, seconds: float, seen: FakeOutcome, statuses: dict[str, int],
           drained: Drained, key: bytes, setup: str) -> Result:
-    n = len(rows)
+    n = len(addresses)
     ok = [c for c in seen.calls if c.status == 200]
     ids: Counter[int] = Counter()
     wrong_chat = bad_links = 0
-    # ids are 1..n in insertion order (a fresh store), so the row of id i is rows[i - 1]
     for c in ok:
         found = DONE_LINK.findall(c.text)
         if len(found) != 1:
@@ -545,7 +640,7 @@ def tally(rows: Sequence[Planned], chats: int, seconds: float, seen: FakeOutcome
             continue
         rid, signature = int(found[0][0]), found[0][1]
         ids[rid] += 1
-        if not 1 <= rid <= n or rows[rid - 1].address != c.chat_id:
+        if not 1 <= rid <= n or addresses[rid - 1] != c.chat_id:
             wrong_chat += 1
         if not links.verify(key, rid, c.chat_id, signature):
             bad_links += 1
@@ -555,7 +650,7 @@ def tally(rows: Sequence[Planned], chats: int, seconds: float, seen: FakeOutcome
         inside = [c for c in seen.calls if r.started <= c.time <= r.ended]
         first = min((c.time for c in inside if c.status == 200), default=None)
         first_call = min((c.time for c in inside), default=None)
-        rounds.append(RoundStats(number, r.virtual, r.report.claimed, len(r.report.messages), r.ended - r.started,
+        rounds.append(RoundStats(number, r.virtual, r.claimed, r.messages, r.ended - r.started,
                                  None if first_call is None else first_call - r.started,
                                  None if first is None else first - r.started,
                                  sum(1 for c in inside if c.status == 429),
@@ -570,7 +665,7 @@ def tally(rows: Sequence[Planned], chats: int, seconds: float, seen: FakeOutcome
         never_delivered=sum(1 for i in range(1, n + 1) if i not in ids),
         rows_not_sent=n - statuses.get("sent", 0), statuses=statuses, wrong_chat=wrong_chat, bad_links=bad_links,
         max_per_second=max_in_window(sorted(seen.accepted), OVERALL_WINDOW), rounds=rounds,
-        retried=sum(r.report.retried for r in drained.rounds), failed=sum(r.report.failed for r in drained.rounds),
+        retried=sum(r.retried for r in drained.rounds), failed=sum(r.failed for r in drained.rounds),
         stopped=drained.stopped, main_thread={})
 
 
@@ -640,6 +735,9 @@ def report(r: Result) -> None:
     print("main thread, synchronous steps of the dispatcher (each blocks the event loop):")
     for what, (calls, seconds) in sorted(r.main_thread.items(), key=lambda kv: -kv[1][1]):
         print(f"  {what:<50}{calls:>8,} calls{seconds:>8.2f} s{1000 * seconds / max(calls, 1):>8.2f} ms each")
+    print("pauses while sending (a stall delays the requests behind it, which then reach the fake bunched):")
+    for what, p in r.stalls.items():
+        print(f"  {what:<50}{p.describe()}")
     misses = r.misses()
     print("targets: " + ("all met" if not misses else "MISSED: " + "; ".join(misses)))
 
