@@ -491,17 +491,14 @@ async def _snooze(update: Update, context: ContextTypes.DEFAULT_TYPE, services: 
 async def _ics(update: Update, context: ContextTypes.DEFAULT_TYPE, services: BotServices,
                person: dict[str, Any], lang: Language, rest: str) -> None:
     from scheduler.messages import occurrence_ics
-    from store.reminders import Claimed
 
     query = update.callback_query
     assert query is not None
     reminder = await _owned(query, services, person, lang, rest)
     if reminder is None:
         return
-    row = Claimed(reminder["id"], reminder["key"], reminder["kind"], reminder["occurrence_uid"],
-                  reminder["obligation"], reminder["unit"], reminder["occurrence_date"], reminder["subscriber_id"],
-                  reminder["channel"], reminder["address"], reminder["language"], reminder["lead_time"],
-                  reminder["due_at"], reminder["send_after"], reminder["attempts"])
+    row = services.reminders.as_claimed(reminder["id"])
+    assert row is not None
     data = occurrence_ics(row, services.snapshot(), base_url=services.public_url, lang=lang)
     await query.answer()
     if data is None:

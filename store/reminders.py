@@ -289,6 +289,12 @@ class ReminderStore:
             row = conn.execute(select(reminders).where(reminders.c.id == reminder_id)).first()
         return dict(row._mapping) if row else None
 
+    def as_claimed(self, reminder_id: int) -> Claimed | None:
+        """A reminder in the dispatcher's shape (for building its message or calendar file again)."""
+        with self.engine.connect() as conn:
+            row = conn.execute(select(reminders).where(reminders.c.id == reminder_id)).first()
+        return Claimed.of(row) if row else None
+
     def subscriber_name(self, subscriber_id: int | None) -> str | None:
         if subscriber_id is None:
             return None
