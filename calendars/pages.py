@@ -2,10 +2,14 @@
 
 Plain server-rendered HTML (Jinja2, autoescaped) with a little CSS that reads
 on a phone. Text is Chinese by default; ``?lang=en`` switches to English.
+
+Every query parameter and path segment goes through :mod:`calendars.params` first:
+a bad one is a 4xx page in the reader's language, never an exception.
 """
 
 from __future__ import annotations
 
+import contextlib
 import datetime as dt
 import functools
 import io
@@ -13,20 +17,23 @@ from collections.abc import Iterable
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
+from urllib.parse import parse_qsl, urlsplit
 
 import segno
 from jinja2 import Environment, FileSystemLoader, select_autoescape
+from sqlalchemy.exc import IntegrityError
 from starlette.exceptions import HTTPException
 from starlette.requests import Request
 from starlette.responses import HTMLResponse, Response
 
+from calendars import params
 from calendars.describe import describe
 from calendars.feeds import FeedSet, Selection
 from calendars.service import FeedService
 from obligations.diagnostics import did_you_mean
 from obligations.errors import HolidayDataMissing
 from obligations.i18n import Language, t
-from obligations.model import Obligation, Selector, Unit, parse_offset
+from obligations.model import Level, Obligation, Selector, Unit, parse_offset
 from scheduler.occurrence import Occurrence
 from scheduler.planner import urgency
 from store import links
@@ -146,10 +153,14 @@ async def index(request: Request) -> Response:
 
 
 def _year(request: Request, today: dt.date) -> int:
-    raw = request.query_params.get("year", str(today.year))
-    if not raw.isdigit() or not 2000 <= int(raw) <= 2100:
-        raise HTTPException(400, f"year must be a year such as {today.year}, not {raw!r}")
-    return int(raw)
+    """``?year=``: four ASCII digits, 2000-2100 (never '２０２５', '²' or 5,000 digits); default this year."""
+    raw = request.query_params.get("year")
+    if raw is None:
+        return today.year
+    year = params.ascii_int(raw, 2000, 2100)
+    if year is None:
+        raise HTTPException(400, f"year must be a year such as {today.year}, not {params.shown(raw)!r}")
+    return year
 
 
 def _expand_year(service: FeedService, year: int, *, units: set[str] | None = None,
@@ -165,10 +176,18 @@ def _expand_year(service: FeedService, year: int, *, units: set[str] | None = No
 def _key_in(request: Request, known: Iterable[str], what: str) -> str:
     """The path's id when ``known`` has it; else a 404 naming the closest id."""
     service: FeedService = request.app.state.service
-    key: str = request.path_params["key"]
-    if key not in known:
-        raise HTTPException(404, f"{t('not_found', service.lang)}: {what} {key!r}{did_you_mean(key, known)}")
+    raw: str = request.path_params["key"]
+    key = params.key(raw)
+    if key is None or key not in known:
+        hint = did_you_mean(key, known) if key is not None else ""
+        lang = _error_lang(request, service)
+        raise HTTPException(404, f"{t('not_found', lang)}: {what} {params.shown(raw)!r}{hint}")
     return key
+
+
+def _error_lang(request: Request, service: FeedService) -> Language:
+    """The language of an error: ?lang=en when asked for (even among bad parameters), else the service's."""
+    return "en" if request.query_params.get("lang") == "en" else service.lang
 
 
 async def unit_page(request: Request) -> Response:
@@ -239,10 +258,12 @@ async def qr_code(request: Request) -> Response:
     service: FeedService = request.app.state.service
     rules = service.feeds.snapshot.rules
     kind, key = request.path_params["kind"], request.path_params["key"]
-    known = {"unit": rules.units, "obligation": rules.obligations, "level": {}, "all": {"all": None}}
-    if kind not in known or (kind in {"unit", "obligation", "all"} and key not in known[kind]):
-        raise HTTPException(404, f"no feed {kind}/{key}")
-    children = request.query_params.get("children") == "1"
+    known: dict[str, Iterable[str]] = {"unit": rules.units, "obligation": rules.obligations,
+                                       "level": [level.value for level in Level], "all": ["all"]}
+    if kind not in known or key not in known[kind]:  # only the codes of real feeds: never of any text
+        lang = _error_lang(request, service)
+        raise HTTPException(404, f"{t('not_found', lang)}: {params.shown(kind)}/{params.shown(key)}")
+    children = kind == "unit" and request.query_params.get("children") == "1"
     selection = Selection("all") if kind == "all" else Selection(kind, key, children)  # type: ignore[arg-type]
     return Response(_qr_svg(feed_links(service.public_url, selection).webcal), media_type="image/svg+xml",
                     headers={"Cache-Control": "public, max-age=86400"})
@@ -255,48 +276,164 @@ def _qr_svg(text: str) -> bytes:
     return buffer.getvalue()
 
 
-def _reminder_for(request: Request, signature: str) -> tuple[dict[str, Any], ReminderStore]:
+# -- "mark done" links ------------------------------------------------------------------------------
+
+MAX_REMINDER_ID = 2**31 - 1  # the store's ids are 32-bit integers on PostgreSQL
+MAX_EVIDENCE = 500  # the store's column
+_DONE_TEXTS: dict[str, dict[str, str]] = {
+    "expired": {
+        "zh-CN": "此链接已于 {date} 过期(职责日期后 {days} 天)。如该事项已办结,请联系管理员标记完成。",
+        "en": "This link expired on {date} ({days} days after the duty's date). If the duty was done, "
+              "ask an administrator to mark it done.",
+    },
+    "cross_site": {
+        "zh-CN": "此表单只能从本站的页面提交,未作任何记录。请重新打开提醒消息中的链接后再提交。",
+        "en": "This form can only be sent from this site's own page; nothing was recorded. "
+              "Open the link from the reminder again and send the form from there.",
+    },
+    "stale_form": {
+        "zh-CN": "此表单已失效,未作任何记录。请重新打开提醒消息中的链接后再提交。",
+        "en": "This form has expired; nothing was recorded. Open the link from the reminder again and send "
+              "the form from there.",
+    },
+    "form_type": {
+        "zh-CN": "请通过页面上的表单提交。",
+        "en": "Send the form on the page.",
+    },
+    "too_large": {
+        "zh-CN": "提交的内容过长,未作任何记录。",
+        "en": "What was sent is too long; nothing was recorded.",
+    },
+    "evidence": {
+        "zh-CN": "佐证材料链接须以 http:// 或 https:// 开头,且不超过 500 个字符,未作任何记录。",
+        "en": "The link to evidence must start with http:// or https:// and be at most 500 characters; "
+              "nothing was recorded.",
+    },
+}
+
+
+def _done_text(key: str, lang: Language, **values: object) -> str:
+    return _DONE_TEXTS[key][lang].format(**values)
+
+
+def _reminder_for(request: Request, signature: str, lang: Language) -> dict[str, Any]:
+    """The reminder of a signed link; 404 for an id that is no number, 403 for a wrong or unknown link."""
     service: FeedService = request.app.state.service
-    raw = request.path_params["id"]
-    store = ReminderStore(service.store)
-    reminder = store.get(int(raw)) if raw.isdigit() else None
-    lang = _lang(request, service)
+    reminder_id = params.ascii_int(request.path_params["id"], 1, MAX_REMINDER_ID)
+    if reminder_id is None:
+        raise HTTPException(404, f"{t('not_found', lang)}: {t('bad_link', lang)}")
+    reminder = ReminderStore(service.store).get(reminder_id)
     if reminder is None or not links.verify(links.signing_key(service.store), reminder["id"], reminder["address"],
                                             signature):
         raise HTTPException(403, t("bad_link", lang))
-    return reminder, store
+    return reminder
+
+
+def link_expires(service: FeedService, reminder: dict[str, Any]) -> dt.date:
+    """The last day a reminder's done link works: ``reminders.done_link_days`` after the duty's date."""
+    days = service.feeds.snapshot.loaded.config.reminders.done_link_days
+    occurred: dt.date = reminder["occurrence_date"]
+    return occurred + dt.timedelta(days=days)
+
+
+def _origin(value: str) -> str | None:
+    """``scheme://host[:port]`` of an Origin or Referer header, lower case, default ports dropped."""
+    try:
+        parts = urlsplit(value.strip())
+        scheme, host, port = parts.scheme.lower(), (parts.hostname or ""), parts.port
+    except ValueError:
+        return None
+    if scheme not in {"http", "https"} or not host:
+        return None
+    if port is None or (scheme, port) in {("http", 80), ("https", 443)}:
+        return f"{scheme}://{host}"
+    return f"{scheme}://{host}:{port}"
+
+
+def same_origin(request: Request, public_url: str) -> bool:
+    """True when the POST names this service as where it came from: its Origin header (or, without one,
+    its Referer) is the public URL's origin or the host the request was sent to. Neither header, or
+    ``Origin: null``, is refused: browsers send Origin with every form POST."""
+    given = request.headers.get("origin")
+    if given is None:
+        given = request.headers.get("referer")
+    origin = _origin(given) if given else None
+    if origin is None:
+        return False
+    allowed = {_origin(public_url)}
+    host = request.headers.get("host")
+    if host:
+        allowed |= {_origin(f"http://{host}"), _origin(f"https://{host}")}
+    return origin in allowed - {None}
+
+
+async def _form(request: Request, lang: Language) -> dict[str, str]:
+    """The POSTed form (URL-encoded, as the page sends it), read up to :data:`params.MAX_BODY` bytes."""
+    kind = request.headers.get("content-type", "").split(";")[0].strip().lower()
+    if kind != "application/x-www-form-urlencoded":
+        raise HTTPException(415, _done_text("form_type", lang))
+    body = bytearray()
+    async for chunk in request.stream():
+        body += chunk
+        if len(body) > params.MAX_BODY:
+            raise HTTPException(413, _done_text("too_large", lang))
+    try:
+        pairs = parse_qsl(body.decode("utf-8", "replace"), keep_blank_values=True, max_num_fields=20)
+    except ValueError:
+        raise HTTPException(400, _done_text("form_type", lang)) from None
+    form: dict[str, str] = {}
+    for name, value in pairs:
+        form.setdefault(name, value)  # the first of repeated fields, as the page has each once
+    return form
 
 
 async def done_page(request: Request) -> Response:
-    """GET: the occurrence and a form; POST: mark it done (a signed link from a reminder)."""
+    """GET: the occurrence and a form; POST: mark it done (a signed link from a reminder).
+
+    The link works until :func:`link_expires` (410 after). The POST must come from this service's
+    page (Origin/Referer) and carry the page's CSRF token for this reminder; otherwise 403 and
+    nothing is recorded.
+    """
     service: FeedService = request.app.state.service
     lang = _lang(request, service)
-    if request.method == "POST":
-        form = await request.form()
-        signature = str(form.get("s", ""))
-    else:
-        form = None
-        signature = request.query_params.get("s", "")
-    reminder, store = _reminder_for(request, signature)
+    form = await _form(request, lang) if request.method == "POST" else None
+    signature = form.get("s", "") if form is not None else request.query_params.get("s", "")
+    reminder = _reminder_for(request, signature, lang)
+    expires = link_expires(service, reminder)
+    if service.today() > expires:
+        days = service.feeds.snapshot.loaded.config.reminders.done_link_days
+        return error_page(request, 410, _done_text("expired", lang, date=expires.isoformat(), days=days))
+    store = ReminderStore(service.store)
+    key = links.signing_key(service.store)
     who = store.subscriber_name(reminder["subscriber_id"]) or reminder["address"]
     rules = service.feeds.snapshot.rules
     ob = rules.obligations.get(reminder["obligation"])
     if form is not None:
-        evidence = str(form.get("evidence", "")).strip() or None
-        if evidence and not evidence.startswith(("http://", "https://")):
-            raise HTTPException(400, "evidence must be an http:// or https:// link")
-        store.mark_done(uid=reminder["occurrence_uid"], obligation=reminder["obligation"], unit=reminder["unit"],
-                        date=reminder["occurrence_date"], by=who, at=service.clock(),
-                        note=str(form.get("note", ""))[:2000], evidence_url=evidence)
+        if not same_origin(request, service.public_url):
+            return error_page(request, 403, _done_text("cross_site", lang))
+        if not links.verify_csrf(key, reminder["id"], reminder["address"], form.get("csrf", ""), service.clock()):
+            return error_page(request, 403, _done_text("stale_form", lang))
+        evidence = form.get("evidence", "").strip() or None
+        if evidence and (not evidence.startswith(("http://", "https://")) or len(evidence) > MAX_EVIDENCE
+                         or not evidence.isprintable()):
+            return error_page(request, 400, _done_text("evidence", lang))
+        with contextlib.suppress(IntegrityError):  # marked done by someone else meanwhile: theirs stands
+            store.mark_done(uid=reminder["occurrence_uid"], obligation=reminder["obligation"],
+                            unit=reminder["unit"], date=reminder["occurrence_date"], by=who[:200],
+                            at=service.clock(), note=form.get("note", "")[:2000], evidence_url=evidence)
     completion = store.completion(reminder["occurrence_uid"])
     if completion:
         completion["done_at_text"] = completion["done_at"].strftime("%Y-%m-%d %H:%M")
-    return _render(
+    response = _render(
         request, "done.html", lang=lang, reminder=reminder, signature=signature, who=who, completion=completion,
+        csrf=links.csrf_token(key, reminder["id"], reminder["address"], service.clock()),
+        expires=expires.isoformat(),
         title=ob.title if ob else reminder["obligation"],
         unit_name=rules.units[reminder["unit"]].name if reminder["unit"] in rules.units else "",
         quote=ob.source.quote if ob else "",
     )
+    response.headers["Cache-Control"] = "no-store"  # it carries the link's signature and a CSRF token
+    return response
 
 
 def error_page(request: Request, status: int, message: str) -> Response:

@@ -28,7 +28,7 @@ from starlette.responses import JSONResponse, PlainTextResponse, Response
 from starlette.routing import Route
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
-from calendars import pages
+from calendars import pages, params
 from calendars.feeds import Feed, FeedKind, Selection
 from calendars.service import FeedService
 from obligations.diagnostics import did_you_mean
@@ -54,9 +54,9 @@ def _system_clock() -> dt.datetime:
 
 
 def _not_found(what: str, key: str, known: list[str]) -> PlainTextResponse:
-    hint = did_you_mean(key, known)
-    return PlainTextResponse(f"unknown {what} {key!r}{hint}. The list of feeds is on the home page: /\n",
-                             status_code=404)
+    hint = did_you_mean(key, known) if params.key(key) is not None else ""
+    return PlainTextResponse(f"unknown {what} {params.shown(key)!r}{hint}. The list of feeds is on the home "
+                             "page: /\n", status_code=404)
 
 
 def _feed_response(request: Request, feed: Feed, name: str, *, private: bool) -> Response:
@@ -122,8 +122,9 @@ def public_feed(kind: FeedKind) -> Callable[[Request], Awaitable[Response]]:
         else:
             key = request.path_params["key"]
             rules = feeds.snapshot.rules
-            known = {"unit": rules.units, "level": Level.__members__, "obligation": rules.obligations}[kind]
-            if key not in known:
+            known = {"unit": rules.units, "level": [level.value for level in Level],
+                     "obligation": rules.obligations}[kind]
+            if params.key(key) is None or key not in known:
                 return _not_found("duty" if kind == "obligation" else kind, key, list(known))
             selection = Selection(kind, key, _children(request) if kind == "unit" else False)
         name = "all" if kind == "all" else f"{kind}-{selection.key}"
@@ -134,7 +135,10 @@ def public_feed(kind: FeedKind) -> Callable[[Request], Awaitable[Response]]:
 
 async def feed_token(request: Request) -> Response:
     service = _service(request)
-    digest = hashlib.sha256(request.path_params["token"].encode()).hexdigest()
+    token = params.key(request.path_params["token"])
+    if token is None or not token.isascii():  # every token we make is ASCII and short
+        return PlainTextResponse("unknown feed link; ask your administrator for a new one\n", status_code=404)
+    digest = hashlib.sha256(token.encode()).hexdigest()
     for private in service.live.current.loaded.config.feeds.private:
         if hmac.compare_digest(private.token_sha256, digest):
             if private.unit:
@@ -151,7 +155,7 @@ async def feed_token(request: Request) -> Response:
                 return PlainTextResponse("this feed's unit or duty no longer exists; ask your administrator\n",
                                          status_code=404)
             return _feed_response(request, service.feeds.feed(selection), "private", private=True)
-    person = SubscriberStore(service.store).by_feed_token(request.path_params["token"])
+    person = SubscriberStore(service.store).by_feed_token(token)
     if person is not None:  # a personal link made by the bot's /feed: the person's subscriptions
         subs = [subscription_from({**s, "channel": person["channel"], "address": person["address"],
                                    "language": person["language"], "quiet_hours": None, "mode": "each",
@@ -165,20 +169,38 @@ async def feed_token(request: Request) -> Response:
 
 
 def telegram_webhook(bot: Any) -> Callable[[Request], Awaitable[Response]]:
-    """Telegram's webhook: updates are checked against the secret token, then handed to the bot."""
+    """Telegram's webhook: updates are checked against the secret token, then handed to the bot.
+
+    The secret header is compared as bytes (absent, wrong or non-ASCII: 403); the body must be a
+    JSON object of at most :data:`params.MAX_BODY` bytes that parses as an Update (else 400 or 413).
+    """
+    import json
+
     from telegram import Update
 
-    secret = bot.bot_data["webhook"]["secret"]
+    secret = bot.bot_data["webhook"]["secret"].encode()
 
     async def endpoint(request: Request) -> Response:
-        given = request.headers.get("x-telegram-bot-api-secret-token", "")
+        given = dict(request.scope["headers"]).get(b"x-telegram-bot-api-secret-token", b"")
         if not hmac.compare_digest(given, secret):
             return PlainTextResponse("wrong secret token\n", status_code=403)
+        body = bytearray()
+        async for chunk in request.stream():
+            body += chunk
+            if len(body) > params.MAX_BODY:
+                return PlainTextResponse("update too large\n", status_code=413)
         try:
-            data = await request.json()
-        except ValueError:
+            data = json.loads(bytes(body))
+        except (ValueError, RecursionError):  # not UTF-8, not JSON, or nested past the parser's depth
             return PlainTextResponse("not JSON\n", status_code=400)
-        await bot.update_queue.put(Update.de_json(data, bot.bot))
+        if not isinstance(data, dict) or not isinstance(data.get("update_id"), int):
+            return PlainTextResponse("not a Telegram update: a JSON object with an update_id\n", status_code=400)
+        try:
+            update = Update.de_json(data, bot.bot)
+        except Exception as exc:  # the library's parse of foreign data fails in many ways
+            log.warning("webhook: an update that does not parse (%s)", type(exc).__name__)
+            return PlainTextResponse("not a Telegram update\n", status_code=400)
+        await bot.update_queue.put(update)
         return PlainTextResponse("ok\n")
 
     return endpoint
@@ -202,9 +224,13 @@ async def healthz(request: Request) -> Response:
 
 async def http_error(request: Request, exc: Exception) -> Response:
     assert isinstance(exc, HTTPException)
-    if request.url.path.startswith("/feeds/") or request.url.path == "/healthz":
-        return PlainTextResponse(f"{exc.detail}\n", status_code=exc.status_code)
-    return pages.error_page(request, exc.status_code, str(exc.detail))
+    path = request.scope["path"]
+    if path.startswith(("/feeds/", "/telegram/")) or path == "/healthz":
+        response: Response = PlainTextResponse(f"{exc.detail}\n", status_code=exc.status_code)
+    else:
+        response = pages.error_page(request, exc.status_code, str(exc.detail))
+    response.headers.update(exc.headers or {})  # Allow on a 405
+    return response
 
 
 async def server_error(request: Request, exc: Exception) -> Response:

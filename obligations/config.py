@@ -192,6 +192,10 @@ class RemindersConfig(Strict):
     backoff_seconds: float = Field(default=30, gt=0, description="First retry delay; doubles, with jitter")
     admins: list[Recipient] = Field(default_factory=list, description="Told about failures and escalations")
     escalation: list[EscalationTier] = Field(default_factory=lambda: [EscalationTier()])
+    done_link_days: int = Field(
+        default=30, ge=0, le=3650,
+        description="A reminder's \"mark done\" link works until this many days after the duty's date",
+    )
 
 
 class Config(Strict):

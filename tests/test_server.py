@@ -254,8 +254,10 @@ def test_mark_done_through_the_signed_link_in_a_reminder(live: Live) -> None:
     assert "将记录为:县政府办公室" in form.text
     assert httpx.get(link[:-4] + "0000", timeout=10).status_code == 403  # a forged signature
     reminder_id = int(link.split("/done/")[1].split("?")[0])
-    done = httpx.post(link.split("?")[0], data={"s": link.split("s=")[1], "note": "已报送", "evidence":
-                                                "https://example.org/report.pdf"}, timeout=10)
+    csrf = re.search(r'name="csrf" value="([^"]+)"', form.text).group(1)  # what a browser sends: the form's
+    done = httpx.post(link.split("?")[0], data={"s": link.split("s=")[1], "csrf": csrf, "note": "已报送",
+                                                "evidence": "https://example.org/report.pdf"},
+                      headers={"Origin": live.url}, timeout=10)  # fields, and the page's origin
     assert done.status_code == 200
     assert "已由 县政府办公室 于" in done.text
     completion = ReminderStore(service.store).completion("t.report/cty/2026")
@@ -271,3 +273,138 @@ def test_unit_page_colours_deadlines(live: Live) -> None:
     page = get(live, "/unit/cty?year=2025").text
     assert 'class="red" data-uid="t.report/cty/2025"' in page  # due 28 Feb, not marked done
     assert "已逾期" in page
+
+
+# -- "mark done" links: expiry, origin and CSRF checks (issue 9, item 7) ---------------------------------
+
+
+def _sent_done_link(live: Live, extra_config: str = "") -> tuple[str, int]:
+    """A reminder for 县政府办公室 sent through a recording channel; its done link and the reminder id.
+
+    The duty is t.report for cty, due 28 Feb 2026; the clock is left on 27 Feb 2026, 09:00 local.
+    """
+    import asyncio
+    import re
+
+    from obligations.config import SubscriberConfig, SubscriptionConfig
+    from scheduler.engine import ReminderEngine
+    from store.reminders import ReminderStore
+    from tests.test_dispatch import Recorder
+
+    service = live.service
+    if extra_config:
+        config = live.root / "config.yaml"
+        config.write_text(config.read_text(encoding="utf-8") + extra_config, encoding="utf-8")
+        assert service.reload()
+    snapshot = service.feeds.snapshot
+    config = snapshot.loaded.config.model_copy(update={"subscribers": [SubscriberConfig(
+        name="县政府办公室", channel="test", address="cty-office",
+        subscriptions=[SubscriptionConfig(unit="cty", lead_times=["1d"])])]})
+    snap = snapshot.__class__(snapshot.version, snapshot.loaded.__class__(config, snapshot.loaded.path),
+                              snapshot.rules, snapshot.calendar, snapshot.tz, snapshot.loaded_at)
+    live.clock.now = dt.datetime(2026, 2, 20, 0, 0, tzinfo=dt.UTC)
+    channel = Recorder()
+    engine = ReminderEngine(lambda: snap, ReminderStore(service.store), {"test": channel}, clock=live.clock,
+                            instance="t", base_url=live.url)
+    engine.sync_subscribers()
+    engine.plan()
+    live.clock.now = dt.datetime(2026, 2, 27, 1, 0, tzinfo=dt.UTC)
+    asyncio.run(engine.dispatch())
+    link = re.search(r"(http://\S+/done/\d+\?s=[0-9a-f]+)", channel.sent[0].text).group(1)
+    return link, int(link.split("/done/")[1].split("?")[0])
+
+
+def _form_fields(live: Live, link: str) -> dict[str, str]:
+    import re
+
+    page = httpx.get(link, timeout=10)
+    assert page.status_code == 200, page.text
+    assert page.headers["cache-control"] == "no-store"
+    return {"s": link.split("s=")[1], "csrf": re.search(r'name="csrf" value="([^"]+)"', page.text).group(1),
+            "note": "已报送"}
+
+
+def _completion(live: Live) -> object:
+    from store.reminders import ReminderStore
+
+    return ReminderStore(live.service.store).completion("t.report/cty/2026")
+
+
+def test_done_link_expires_30_days_after_the_duty(live: Live) -> None:
+    """Done links used to work forever; now until reminders.done_link_days (default 30) after the duty's date."""
+    link, _ = _sent_done_link(live)
+    fields = _form_fields(live, link)
+    assert "此链接有效期至 2026-03-30" in httpx.get(link, timeout=10).text  # due 28 Feb + 30 days
+    live.clock.now = dt.datetime(2026, 3, 30, 15, 59, tzinfo=dt.UTC)  # 23:59 on the last day, local time
+    assert httpx.get(link, timeout=10).status_code == 200
+    live.clock.now = dt.datetime(2026, 3, 30, 16, 0, tzinfo=dt.UTC)  # the next day
+    expired = httpx.get(link, timeout=10)
+    assert expired.status_code == 410
+    assert "此链接已于 2026-03-30 过期" in expired.text
+    assert "expired on 2026-03-30" in httpx.get(link + "&lang=en", timeout=10).text
+    posted = httpx.post(link.split("?")[0], data=fields, headers={"Origin": live.url}, timeout=10)
+    assert posted.status_code == 410
+    assert _completion(live) is None  # nothing recorded
+
+
+def test_done_link_days_is_configurable(live: Live) -> None:
+    """reminders.done_link_days: 0 ends the link with the duty's own date, read at each request."""
+    link, _ = _sent_done_link(live, "reminders: {done_link_days: 0}\n")
+    live.clock.now = dt.datetime(2026, 2, 28, 15, 59, tzinfo=dt.UTC)  # 23:59 on 28 Feb, the duty's date
+    assert httpx.get(link, timeout=10).status_code == 200
+    live.clock.now = dt.datetime(2026, 2, 28, 16, 0, tzinfo=dt.UTC)  # 1 March, local time
+    assert httpx.get(link, timeout=10).status_code == 410
+
+
+@pytest.mark.parametrize(("headers", "why"), [
+    ({"Origin": "http://evil.example"}, "another site's page"),
+    ({"Origin": "null"}, "an opaque origin (a sandboxed frame, a data: URL)"),
+    ({}, "no Origin and no Referer"),
+    ({"Referer": "http://evil.example/done/1"}, "another site's Referer"),
+    ({"Origin": "http://duties.test.evil.example"}, "a host that only starts like ours"),
+])
+def test_done_post_from_elsewhere_is_refused(live: Live, headers: dict[str, str], why: str) -> None:
+    """The done POST had no origin check: a page elsewhere could post the form. Now 403, nothing recorded."""
+    link, _ = _sent_done_link(live)
+    fields = _form_fields(live, link)
+    refused = httpx.post(link.split("?")[0], data=fields, headers=headers, timeout=10)
+    assert refused.status_code == 403, why
+    assert "此表单只能从本站的页面提交,未作任何记录" in refused.text
+    assert _completion(live) is None
+
+
+def test_done_post_needs_this_reminders_fresh_csrf_token(live: Live) -> None:
+    """The done POST had no CSRF token: now the form's token, for this reminder, at most a day old."""
+    import re
+
+    from store import links
+
+    link, reminder_id = _sent_done_link(live)
+    fields = _form_fields(live, link)
+    origin = {"Origin": live.url}
+    url = link.split("?")[0]
+    key = links.signing_key(live.service.store)
+    other = links.csrf_token(key, reminder_id + 1, "cty-office", live.clock())
+    spoiled = fields["csrf"][:-1] + ("1" if fields["csrf"].endswith("0") else "0")
+    for token in ["", "x", "²", "1.abc", other, spoiled, "9" * 5000 + "." + "0" * 32]:
+        refused = httpx.post(url, data={**fields, "csrf": token}, headers=origin, timeout=10)
+        assert refused.status_code == 403, token
+        assert "此表单已失效" in refused.text
+    live.clock.advance(hours=25)  # a form left open for more than a day
+    assert httpx.post(url, data=fields, headers=origin, timeout=10).status_code == 403
+    assert _completion(live) is None
+    fresh = _form_fields(live, link)  # reloading the page gives a new token
+    same_site = {"Referer": live.url + "/done/1"}  # a browser that sends only the Referer
+    done = httpx.post(url, data=fresh, headers=same_site, timeout=10)
+    assert done.status_code == 200, done.text
+    assert re.search("已由 县政府办公室 于", done.text)
+    assert _completion(live)["note"] == "已报送"
+
+
+def test_done_post_from_the_public_url_is_accepted(live: Live) -> None:
+    """Behind a proxy the Origin is server.public_url, not the host the request reached."""
+    link, _ = _sent_done_link(live)
+    done = httpx.post(link.split("?")[0], data=_form_fields(live, link), headers={"Origin": "http://duties.test"},
+                      timeout=10)
+    assert done.status_code == 200
+    assert _completion(live) is not None
