@@ -18,6 +18,15 @@ parts that do not depend on the platform:
 - **Outcome mapping.** :meth:`RobotNotifier.outcome` turns the HTTP status and the platform's
   JSON error code into a return (delivered), :class:`TransientError` (retry) or
   :class:`PermanentError` (report to the admins).
+- **A far side that misbehaves.** One request per ``send`` (the engine does the retrying), the
+  whole exchange (connecting, sending, the reply to its last byte) within ``timeout_seconds``
+  however slowly the reply trickles, a reply read to at most :data:`MAX_REPLY` bytes, and any
+  reply (garbage, not UTF-8, JSON of the wrong shape, a false ``Content-Encoding``, absurd
+  ``Retry-After``) or broken connection ends as one of those three outcomes with a one-line
+  reason, never as another exception. Where the request went out but its answer did not come
+  back, the reason says the message may have been delivered: the retry makes delivery
+  at-least-once in that one case (the generic webhook's ``Idempotency-Key`` lets a receiver
+  drop the copy; the platforms cannot).
 
 Why not Apprise: it covers WeCom, DingTalk and JSON webhooks, but not the Feishu/Lark signature
 (the ``timestamp`` and ``sign`` fields of the body), and its ``notify()`` answers True or False:
@@ -31,11 +40,13 @@ POST, so these modules use httpx directly.
 from __future__ import annotations
 
 import asyncio
+import codecs
 import datetime as dt
 import email.utils
 import functools
 import json
 import logging
+import math
 import os
 import re
 import ssl
@@ -63,6 +74,10 @@ Sleep = Callable[[float], Awaitable[object]]
 WINDOW_SLACK = 0.02
 # A reply text longer than this is cut in error messages (they are stored and shown to admins).
 MAX_DETAIL = 300
+# At most this much of a reply is read: the platforms answer in a few dozen bytes.
+MAX_REPLY = 64 * 1024
+# A wait the far side asks for (Retry-After) is capped at this many seconds.
+MAX_RETRY_AFTER = 86400.0
 # Words platforms use when they refuse a message for its rate rather than its content.
 RATE_WORDS = re.compile(r"too (fast|many|frequent)|frequen|rate.?limit|freq out|over limit|限流|频率|频繁", re.I)
 
@@ -104,7 +119,10 @@ class ChatRobotSettings(RobotSettings):
 class RobotChannelSettings(Strict):
     """Settings every robot channel has."""
 
-    timeout_seconds: float = Field(default=10, gt=0, description="Limit for connecting and for the reply")
+    timeout_seconds: float = Field(
+        default=10, gt=0,
+        description="Limit for one request: connecting, sending and the whole reply (however slowly it comes)",
+    )
     rate_max_wait_seconds: float = Field(
         default=90,
         ge=0,
@@ -280,8 +298,8 @@ class RateLimiter:
         self.max_wait = max_wait
         self.slots: deque[float] = deque()
 
-    def next_slot(self) -> float:
-        now = self.clock()
+    def next_slot(self, now: float | None = None) -> float:
+        now = self.clock() if now is None else now
         while self.slots and self.slots[0] <= now - self.horizon:
             self.slots.popleft()
         at = max(now, self.slots[-1]) if self.slots else now
@@ -295,7 +313,7 @@ class RateLimiter:
         if not self.limits:
             return 0.0
         now = self.clock()
-        at = self.next_slot()
+        at = self.next_slot(now)
         wait = at - now
         if wait > self.max_wait:
             rates = ", ".join(f"{n} per {period / (1 + WINDOW_SLACK):g}s" for n, period in self.limits)
@@ -337,24 +355,76 @@ def env_value(name: str, what: str, where: str) -> str:
     return value.strip()
 
 
-def retry_after_header(response: httpx.Response, now: float) -> float | None:
-    """Seconds to wait from ``Retry-After`` (seconds or an HTTP date) or Feishu's ``x-ogw-ratelimit-reset``."""
+_SECONDS = re.compile(r"[0-9]{1,12}(\.[0-9]{1,6})?")
+
+
+def retry_after_header(response: httpx.Response | Mapping[str, str], now: float) -> float | None:
+    """Seconds to wait from ``Retry-After`` (seconds or an HTTP date) or Feishu's ``x-ogw-ratelimit-reset``.
+
+    Takes a response or its headers. A value that is neither (``inf``, ``-5``, ``soon``, a date
+    that does not exist) is ignored; a wait is at most :data:`MAX_RETRY_AFTER`.
+    """
+    headers = response.headers if isinstance(response, httpx.Response) else response
     for header in ("retry-after", "x-ogw-ratelimit-reset"):
-        value = response.headers.get(header)
+        value = (headers.get(header) or "").strip()
         if not value:
             continue
-        try:
-            return max(float(value), 0.0)
-        except ValueError:
-            pass
-        try:
-            when = email.utils.parsedate_to_datetime(value)
-        except (TypeError, ValueError):
-            continue
-        if when.tzinfo is None:
-            when = when.replace(tzinfo=dt.UTC)
-        return max(when.timestamp() - now, 0.0)
+        if _SECONDS.fullmatch(value):
+            seconds = float(value)
+        else:
+            try:
+                when = email.utils.parsedate_to_datetime(value)
+            except (TypeError, ValueError, IndexError, OverflowError):
+                continue
+            if when.tzinfo is None:
+                when = when.replace(tzinfo=dt.UTC)
+            try:
+                seconds = when.timestamp() - now
+            except (OverflowError, ValueError):
+                continue
+        if math.isfinite(seconds):
+            return min(max(seconds, 0.0), MAX_RETRY_AFTER)
     return None
+
+
+@dataclass(frozen=True)
+class RobotReply:
+    """What came back: the status, the headers and at most :data:`MAX_REPLY` bytes of the body.
+
+    ``cut`` says why the body is incomplete (it did not finish in time, was too long, could not
+    be decoded, or the connection broke in the middle); an incomplete body is never taken for JSON.
+    """
+
+    status: int
+    headers: httpx.Headers
+    body: bytes = b""
+    charset: str | None = None
+    cut: str = ""
+
+    @property
+    def complete(self) -> bool:
+        return not self.cut
+
+    def _encoding(self) -> str:
+        charset = self.charset or "utf-8"
+        try:
+            name = codecs.lookup(charset).name
+        except (LookupError, ValueError):
+            name = "utf-8"
+        return "utf-8-sig" if name == "utf-8" else name
+
+    @property
+    def text(self) -> str:
+        return self.body.decode(self._encoding(), errors="replace")
+
+    def json(self) -> Any:
+        """The body as JSON; None if it is incomplete or not JSON (of any depth, in any encoding)."""
+        if self.cut:
+            return None
+        try:
+            return json.loads(self.body.decode(self._encoding()))
+        except (ValueError, RecursionError):  # JSONDecodeError, UnicodeDecodeError, nesting past the stack
+            return None
 
 
 class RobotNotifier(Notifier):
@@ -425,69 +495,131 @@ class RobotNotifier(Notifier):
             raise PermanentError(f"{self.channel}: no robot named {name!r} under notifiers.{self.channel}.robots "
                                  f"(configured: {known})")
         where = self._where(name)
-        credentials = self.credentials(robot, where)
-        where = f"{where} ({redact_url(credentials.url)})"
+        try:
+            credentials = self.credentials(robot, where)
+            shown = redact_url(credentials.url)
+        except ValueError:  # a URL urlsplit cannot take ("Invalid IPv6 URL"); its text would show the token
+            raise PermanentError(f"{where}: the webhook URL in {robot.webhook_env} is not usable") from None
+        where = f"{where} ({shown})"
         await self._limiter(name).acquire(self._where(name))
         outgoing = self.build(message, robot, credentials)
         secrets = (*credentials.secrets, *outgoing.secrets)
+        self._check_url(outgoing.url, where, secrets)
         headers = {"Content-Type": "application/json; charset=utf-8", **outgoing.headers}
+        reply = await self._exchange(outgoing, headers, where, secrets)
+        return self.outcome(reply, where, secrets)
+
+    @staticmethod
+    def _check_url(url: str, where: str, secrets: Sequence[str]) -> None:
+        """PermanentError unless ``url`` is an http(s) URL with a host and a possible port."""
         try:
-            async with httpx.AsyncClient(timeout=self.config.timeout_seconds, follow_redirects=False,
-                                         verify=_tls_context()) as client:
-                response = await client.post(outgoing.url, content=outgoing.body, headers=headers)
-        except httpx.TimeoutException as exc:
-            maybe = " (the message may have been delivered)" if isinstance(exc, httpx.ReadTimeout) else ""
-            raise TransientError(scrub(f"{where}: timed out after {self.config.timeout_seconds:g}s "
-                                       f"({type(exc).__name__}){maybe}", secrets)) from None
-        except httpx.UnsupportedProtocol as exc:
-            raise PermanentError(scrub(f"{where}: not an http(s) URL: {exc}", secrets)) from None
-        except (httpx.TransportError, OSError) as exc:  # refused, reset, DNS, TLS
-            untrusted = _untrusted_certificate(exc)
-            if untrusted is not None:  # a retry meets the same certificate (an intercepting proxy?)
-                raise PermanentError(scrub(f"{where}: the server's TLS certificate is not trusted ({untrusted})",
-                                           secrets)) from None
-            raise TransientError(scrub(f"{where}: cannot reach the robot ({type(exc).__name__}: {exc})",
-                                       secrets)) from None
-        except (httpx.InvalidURL, ValueError) as exc:
+            parsed = httpx.URL(url)
+            port = parsed.port
+        except (httpx.InvalidURL, ValueError, TypeError) as exc:
             raise PermanentError(scrub(f"{where}: the webhook URL is not usable ({type(exc).__name__})",
                                        secrets)) from None
-        return self.outcome(response, where, secrets)
+        if parsed.scheme not in ("http", "https"):
+            raise PermanentError(scrub(f"{where}: not an http(s) URL", secrets))
+        if not parsed.host:
+            raise PermanentError(scrub(f"{where}: the webhook URL has no host", secrets))
+        if port is not None and not 0 < port < 65536:
+            raise PermanentError(scrub(f"{where}: the webhook URL's port {port} does not exist", secrets))
 
-    def outcome(self, response: httpx.Response, where: str, secrets: Sequence[str]) -> str | None:
+    async def _exchange(self, outgoing: Outgoing, headers: dict[str, str], where: str,
+                        secrets: Sequence[str]) -> RobotReply:
+        """One POST and its reply, all within ``timeout_seconds``; an error only if no status came back."""
+        limit = self.config.timeout_seconds
+        phase = ["connecting"]  # how far the request got, from httpcore's trace events
+
+        async def trace(event: str, info: Mapping[str, Any]) -> None:
+            if event.endswith("send_request_headers.started"):
+                phase[0] = "sending"
+            elif event.endswith("receive_response_headers.started"):
+                phase[0] = "waiting"
+
+        head: httpx.Response | None = None
+        chunks: list[bytes] = []
+        cut = ""
+        try:
+            async with asyncio.timeout(limit):
+                async with httpx.AsyncClient(timeout=limit, follow_redirects=False, verify=_tls_context()) as client, \
+                        client.stream("POST", outgoing.url, content=outgoing.body, headers=headers,
+                                      extensions={"trace": trace}) as response:
+                    head = response
+                    size = 0
+                    async for chunk in response.aiter_bytes():
+                        chunks.append(chunk)
+                        size += len(chunk)
+                        if size > MAX_REPLY:
+                            cut = f"is longer than {MAX_REPLY} bytes"
+                            break
+        except (TimeoutError, httpx.TimeoutException) as exc:
+            if head is None:
+                raise self._no_reply(exc, phase[0], where, secrets, timed_out=True) from None
+            cut = f"did not finish within {limit:g}s"
+        except httpx.DecodingError:
+            if head is None:  # not raised before the headers; kept for completeness
+                raise TransientError(scrub(f"{where}: the reply could not be decoded", secrets)) from None
+            cut = "could not be decoded (its Content-Encoding is false)"
+        except Exception as exc:  # every failure becomes a delivery error (an ExceptionGroup from anyio too)
+            if head is None:
+                raise self._no_reply(exc, phase[0], where, secrets) from None
+            cut = f"broke off ({type(exc).__name__})"
+        assert head is not None
+        body = b"".join(chunks)[:MAX_REPLY]
+        return RobotReply(head.status_code, head.headers, body, head.charset_encoding, cut)
+
+    def _no_reply(self, exc: BaseException, phase: str, where: str, secrets: Sequence[str], *,
+                  timed_out: bool = False) -> DeliveryError:
+        """The error for a request that got no HTTP status back (``phase``: how far it got)."""
+        maybe = "; the message may have been delivered" if phase == "waiting" else ""
+        kind = type(exc).__name__
+        if timed_out:
+            doing = {"connecting": "connecting", "sending": "sending the request"}.get(phase, "waiting for the reply")
+            return TransientError(scrub(f"{where}: timed out after {self.config.timeout_seconds:g}s {doing} "
+                                        f"({kind}){maybe}", secrets))
+        if isinstance(exc, httpx.UnsupportedProtocol):
+            return PermanentError(scrub(f"{where}: not an http(s) URL: {exc}", secrets))
+        if isinstance(exc, httpx.InvalidURL):
+            return PermanentError(scrub(f"{where}: the webhook URL is not usable ({kind})", secrets))
+        untrusted = _untrusted_certificate(exc)
+        if untrusted is not None:  # a retry meets the same certificate (an intercepting proxy?)
+            return PermanentError(scrub(f"{where}: the server's TLS certificate is not trusted ({untrusted})", secrets))
+        detail = _short(scrub(f"{kind}: {exc}" if str(exc) else kind, secrets))
+        if phase == "connecting":  # refused, reset, DNS, TLS: nothing was sent
+            return TransientError(f"{where}: cannot reach the robot ({detail})")
+        if phase == "sending":
+            return TransientError(f"{where}: the connection broke while sending the request ({detail})")
+        return TransientError(f"{where}: no usable reply ({detail}){maybe}")
+
+    def outcome(self, reply: RobotReply, where: str, secrets: Sequence[str]) -> str | None:
         """Delivered (a return), or the error the reply means."""
-        error = self._error(response, where, secrets)
+        error = self._error(reply, where, secrets)
         if error is None:
-            return self.message_id(response)
+            return self.message_id(reply)
         text = scrub(str(error), secrets)
         raise type(error)(text, retry_after=error.retry_after)
 
-    def message_id(self, response: httpx.Response) -> str | None:
+    def message_id(self, reply: RobotReply) -> str | None:
         return None
 
-    def _reply(self, response: httpx.Response, secrets: Sequence[str]) -> tuple[int | None, str]:
+    def _reply(self, reply: RobotReply, secrets: Sequence[str]) -> tuple[int | None, str]:
         """The platform's error code (None if the reply has none) and its message, scrubbed and cut short."""
-        try:
-            data = response.json()
-        except ValueError:
-            data = None
+        data = reply.json()
         if not isinstance(data, dict):
-            return None, _short(scrub(response.text, secrets))
+            return None, _short(scrub(reply.text, secrets))
         code: int | None = None
         for name in self.code_fields:
-            raw = data.get(name)
-            if isinstance(raw, int) and not isinstance(raw, bool):
-                code = raw
-            elif isinstance(raw, str) and re.fullmatch(r"-?\d+", raw):
-                code = int(raw)
+            code = _code(data.get(name))
             if code is not None:
                 break
         text = next((data[name] for name in self.message_fields if data.get(name) is not None), "")
-        return code, _short(scrub(str(text), secrets))
+        return code, _short(scrub(text if isinstance(text, str) else json.dumps(text, ensure_ascii=False), secrets))
 
-    def _error(self, response: httpx.Response, where: str, secrets: Sequence[str]) -> DeliveryError | None:
-        status = response.status_code
-        retry_after = retry_after_header(response, self.clock())
-        code, text = self._reply(response, secrets)
+    def _error(self, reply: RobotReply, where: str, secrets: Sequence[str]) -> DeliveryError | None:
+        status = reply.status
+        retry_after = retry_after_header(reply.headers, self.clock())
+        code, text = self._reply(reply, secrets)
         if status == 429:
             return TransientError(f"{where}: HTTP 429 too many requests {text}".rstrip(),
                                   retry_after=retry_after or self.rate_retry_after)
@@ -497,9 +629,12 @@ class RobotNotifier(Notifier):
             return TransientError(f"{where}: HTTP {status} {text}".rstrip(), retry_after=retry_after)
         if 300 <= status < 400:
             return self.redirect_error(status, where, retry_after)
-        if status >= 400:
+        if status >= 400 or status < 200:
             return PermanentError(f"{where}: HTTP {status} {text}".rstrip())
         if self.code_fields and code is None:
+            if reply.cut:  # the platform's yes or no was still on its way
+                return TransientError(f"{where}: HTTP {status}, but the reply {reply.cut}: the message may have "
+                                      "been delivered")
             # Not the platform's reply (a proxy's page, a gateway hiccup): try again, a few times.
             return TransientError(f"{where}: unexpected reply (HTTP {status}, no {self.code_fields[0]}): {text}")
         return None
@@ -539,6 +674,15 @@ def _tls_context() -> ssl.SSLContext:
     return httpx.create_ssl_context()
 
 
+def _code(raw: Any) -> int | None:
+    """A platform error code: an integer, or a string of ASCII digits, of a sane size; else None."""
+    if isinstance(raw, int) and not isinstance(raw, bool):
+        return raw if -(2**63) <= raw < 2**63 else None
+    if isinstance(raw, str) and re.fullmatch(r"-?[0-9]{1,18}", raw.strip()):
+        return int(raw.strip())
+    return None
+
+
 def _short(text: str) -> str:
     """A reply's text for an error message: one line, at most MAX_DETAIL characters (after scrubbing)."""
     text = " ".join(text.split())
@@ -573,6 +717,7 @@ __all__ = [
     "RateLimiter",
     "RobotChannelSettings",
     "RobotNotifier",
+    "RobotReply",
     "RobotSettings",
     "env_value",
     "first_link",

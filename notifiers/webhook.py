@@ -16,8 +16,11 @@ same reminder resent has the same key, so the receiver can drop the duplicate). 
 where ``HEX`` is the hex HMAC-SHA256, keyed with the secret, of ``timestamp + "." + body`` (the
 raw body bytes): the receiver recomputes it and rejects a stale timestamp.
 
-Replies: any 2xx is delivered (a JSON reply's ``id`` is kept as the provider id); 429, 408 and
-5xx are retried (after ``Retry-After`` if given); a redirect or another 4xx is permanent.
+Replies: any 2xx is delivered (a JSON reply's ``id`` is kept as the provider id), whatever its
+body and even if the body is slow to finish; 429, 408 and 5xx are retried (after
+``Retry-After`` if given); a redirect or another 4xx is permanent. No answer at all (a timeout,
+a reset) is retried with the same ``Idempotency-Key``: at-least-once, and a receiver that keeps
+the keys it has seen gets each reminder exactly once.
 """
 
 from __future__ import annotations
@@ -28,7 +31,6 @@ import hmac
 from typing import Any
 from urllib.parse import quote
 
-import httpx
 from pydantic import Field
 
 from notifiers.base import Message
@@ -38,6 +40,7 @@ from notifiers.http_robot import (
     Outgoing,
     RobotChannelSettings,
     RobotNotifier,
+    RobotReply,
     RobotSettings,
     env_value,
     json_body,
@@ -110,13 +113,12 @@ class WebhookNotifier(RobotNotifier):
             headers["X-Webhook-Signature"] = webhook_signature(credentials.secret, str(timestamp), body)
         return Outgoing(credentials.url, body, headers)
 
-    def message_id(self, response: httpx.Response) -> str | None:
-        try:
-            data = response.json()
-        except ValueError:
-            return None
+    def message_id(self, reply: RobotReply) -> str | None:
+        data = reply.json()
         found = data.get("id") if isinstance(data, dict) else None
-        return str(found) if isinstance(found, str | int) and not isinstance(found, bool) else None
+        if isinstance(found, int) and not isinstance(found, bool) and abs(found) < 10**30:
+            return str(found)
+        return found[:200] if isinstance(found, str) and found else None
 
 
 NOTIFIER = WebhookNotifier

@@ -7,6 +7,14 @@ window), checks the body's shape and size limits, and replies with the platform'
 or error JSON. Tests script replies (a rate-limit code, an HTTP 500, a slow answer) and read
 what was accepted. Optionally it enforces the platforms' rate limits on a clock the test
 controls, so a test can prove a burst was spread out.
+
+Fault mode: a scripted :class:`Reply` can also be raw bytes (garbage, not UTF-8, a false
+``Content-Encoding``), an answer that never comes (``hang``: held until the client gives up
+and disconnects, so no test sleeps for it), or a body that trickles out a byte at a time after
+the headers (``trickle``). Scripted replies never count as accepted: only a message the normal
+path checked and answered with the platform's success JSON is in ``received``. Faults below
+HTTP (a reset, a close without an answer, a reply that is not HTTP) come from
+:func:`raw_receiver`, a bare TCP listener.
 """
 
 from __future__ import annotations
@@ -17,6 +25,8 @@ import hashlib
 import hmac
 import json
 import socket
+import socketserver
+import struct
 import threading
 import time
 from collections import defaultdict, deque
@@ -28,7 +38,7 @@ from typing import Any
 import uvicorn
 from starlette.applications import Starlette
 from starlette.requests import Request
-from starlette.responses import JSONResponse, PlainTextResponse, Response
+from starlette.responses import JSONResponse, PlainTextResponse, Response, StreamingResponse
 from starlette.routing import Route
 
 WINDOW = 3600.0  # seconds: both DingTalk and Feishu accept a timestamp within an hour
@@ -54,6 +64,9 @@ class Reply:
     text: str | None = None
     delay: float = 0.0
     headers: dict[str, str] = field(default_factory=dict)
+    raw: bytes | None = None  # the body as these bytes, sent as they are (``headers`` set its type)
+    hang: bool = False  # never answer: wait until the client disconnects
+    trickle: float = 0.0  # send the headers and first byte, then one more byte every ``trickle`` seconds
 
 
 @dataclass
@@ -61,6 +74,14 @@ class Robot:
     name: str
     secret: str | None = None
     keyword: str | None = None
+
+
+@dataclass
+class Attempt:
+    """A request answered by a scripted reply (not accepted)."""
+
+    platform: str
+    headers: dict[str, str]
 
 
 @dataclass
@@ -89,6 +110,8 @@ class RobotReceivers:
             self.webhook: dict[str, Robot] = {}  # path name → robot
             self.received: list[Received] = []
             self.scripts: dict[str, deque[Reply]] = defaultdict(deque)
+            self.requests: dict[str, int] = defaultdict(int)  # every request that arrived, answered or not
+            self.attempts: list[Attempt] = []  # the requests answered by a scripted reply
             self.rate_limits: dict[str, list[tuple[int, float]]] = {}
             self.rate_clock: Callable[[], float] | None = None
             self.arrivals: dict[tuple[str, str], list[float]] = defaultdict(list)
@@ -110,14 +133,35 @@ class RobotReceivers:
 
     # -- helpers
 
-    def _next_script(self, platform: str) -> Reply | None:
+    def _next_script(self, platform: str, request: Request) -> Reply | None:
         with self.lock:
+            self.requests[platform] += 1
             queue = self.scripts.get(platform)
-            return queue.popleft() if queue else None
+            if not queue:
+                return None
+            self.attempts.append(Attempt(platform, {k.lower(): v for k, v in request.headers.items()}))
+            return queue.popleft()
 
-    async def _play(self, reply: Reply) -> Response:
+    async def _play(self, reply: Reply, request: Request) -> Response:
+        if reply.hang:
+            while (await request.receive())["type"] != "http.disconnect":
+                pass
+            return Response(status_code=499)  # nobody is listening any more
         if reply.delay:
             await asyncio.sleep(reply.delay)
+        if reply.trickle:
+            body = reply.raw if reply.raw is not None else json.dumps(reply.json).encode()
+
+            async def drip() -> Any:
+                yield body[:1]
+                for i in range(1, len(body)):
+                    await asyncio.sleep(reply.trickle)
+                    yield body[i:i + 1]
+
+            return StreamingResponse(drip(), status_code=reply.status,
+                                     headers={"content-type": "application/json", **reply.headers})
+        if reply.raw is not None:
+            return Response(reply.raw, status_code=reply.status, headers=reply.headers)
         if reply.text is not None:
             return PlainTextResponse(reply.text, status_code=reply.status, headers=reply.headers)
         return JSONResponse(reply.json if reply.json is not None else {}, status_code=reply.status,
@@ -150,9 +194,9 @@ class RobotReceivers:
 
     async def wecom_send(self, request: Request) -> Response:
         raw = await request.body()
-        scripted = self._next_script("wecom")
+        scripted = self._next_script("wecom", request)
         if scripted is not None:
-            return await self._play(scripted)
+            return await self._play(scripted, request)
         robot = self.wecom.get(request.query_params.get("key", ""))
         if robot is None:
             return JSONResponse({"errcode": 93000, "errmsg": "invalid webhook url, hint: [1700000000000000001]"})
@@ -179,9 +223,9 @@ class RobotReceivers:
 
     async def dingtalk_send(self, request: Request) -> Response:
         raw = await request.body()
-        scripted = self._next_script("dingtalk")
+        scripted = self._next_script("dingtalk", request)
         if scripted is not None:
-            return await self._play(scripted)
+            return await self._play(scripted, request)
         query = request.query_params  # decoded, as DingTalk decodes the URL
         robot = self.dingtalk.get(query.get("access_token", ""))
         if robot is None:
@@ -219,9 +263,9 @@ class RobotReceivers:
 
     async def feishu_hook(self, request: Request) -> Response:
         raw = await request.body()
-        scripted = self._next_script("feishu")
+        scripted = self._next_script("feishu", request)
         if scripted is not None:
-            return await self._play(scripted)
+            return await self._play(scripted, request)
         robot = self.feishu.get(request.path_params["token"])
         if robot is None:
             return JSONResponse({"code": 19001, "msg": "param invalid: incoming webhook access token invalid",
@@ -256,9 +300,9 @@ class RobotReceivers:
 
     async def webhook_hook(self, request: Request) -> Response:
         raw = await request.body()
-        scripted = self._next_script("webhook")
+        scripted = self._next_script("webhook", request)
         if scripted is not None:
-            return await self._play(scripted)
+            return await self._play(scripted, request)
         robot = self.webhook.get(request.path_params["name"])
         if robot is None:
             return PlainTextResponse("no such hook", status_code=404)
@@ -333,5 +377,78 @@ def running_receivers(*, tls_pem: str | None = None) -> Iterator[LiveReceivers]:
         thread.join(timeout=20)
 
 
-__all__ = ["OK", "RATE_LIMITED", "LiveReceivers", "Received", "Reply", "Robot", "RobotReceivers", "free_port",
-           "running_receivers"]
+# ----------------------------------------------------------------------------- below HTTP
+
+
+class _RawHandler(socketserver.BaseRequestHandler):
+    server: _RawServer
+
+    def handle(self) -> None:
+        sock: socket.socket = self.request
+        sock.settimeout(10)
+        data = b""
+        while b"\r\n\r\n" not in data:  # the request's head
+            chunk = sock.recv(65536)
+            if not chunk:
+                return
+            data += chunk
+        head, _, body = data.partition(b"\r\n\r\n")
+        length = next((int(line.split(b":", 1)[1]) for line in head.split(b"\r\n")
+                       if line.lower().startswith(b"content-length:")), 0)
+        while len(body) < length:
+            chunk = sock.recv(65536)
+            if not chunk:
+                return
+            body += chunk
+        with self.server.lock:
+            self.server.requests += 1
+        mode = self.server.mode
+        if mode == "reset":  # RST instead of FIN: the client's read fails with "connection reset"
+            sock.setsockopt(socket.SOL_SOCKET, socket.SO_LINGER, struct.pack("ii", 1, 0))
+        elif mode == "garbage":
+            sock.sendall(b"THIS IS NOT HTTP\r\n\r\n")
+        elif mode == "half":  # a status line and part of the headers, then nothing more
+            sock.sendall(b"HTTP/1.1 200 OK\r\nContent-Type: appl")
+        # "close" (and the rest): the connection ends without an answer
+
+
+class _RawServer(socketserver.ThreadingTCPServer):
+    daemon_threads = True
+    allow_reuse_address = True
+
+    def __init__(self, mode: str) -> None:
+        super().__init__(("127.0.0.1", 0), _RawHandler)
+        self.mode = mode
+        self.requests = 0
+        self.lock = threading.Lock()
+
+
+@dataclass
+class RawReceiver:
+    url: str
+    server: _RawServer
+
+    @property
+    def requests(self) -> int:
+        with self.server.lock:
+            return self.server.requests
+
+
+@contextmanager
+def raw_receiver(mode: str) -> Iterator[RawReceiver]:
+    """A TCP listener that reads one HTTP request per connection and then, by ``mode``: ``reset``s the
+    connection, ``close``s it without an answer, answers ``garbage`` that is not HTTP, or sends ``half``
+    a head and closes. Any path on it is the robot's; ``requests`` counts what arrived."""
+    server = _RawServer(mode)
+    thread = threading.Thread(target=server.serve_forever, kwargs={"poll_interval": 0.05}, daemon=True)
+    thread.start()
+    try:
+        yield RawReceiver(f"http://127.0.0.1:{server.server_address[1]}", server)
+    finally:
+        server.shutdown()
+        server.server_close()
+        thread.join(timeout=10)
+
+
+__all__ = ["OK", "RATE_LIMITED", "Attempt", "LiveReceivers", "RawReceiver", "Received", "Reply", "Robot",
+           "RobotReceivers", "free_port", "raw_receiver", "running_receivers"]
