@@ -20,7 +20,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING
 from zoneinfo import ZoneInfo
 
-from obligations.errors import FatalError, HolidayDataMissing, UnknownReference, ValidationFailed
+from obligations.errors import FatalError, HolidayDataMissing, Problem, UnknownReference, ValidationFailed
 from obligations.i18n import Language, t
 from obligations.live import Snapshot, load_snapshot
 from obligations.loader import LoadedConfig, load_config, load_rules
@@ -113,9 +113,35 @@ def _check_ids(ctx: Context, unit: str | None, obligation: str | None) -> None:
 def cmd_validate(args: argparse.Namespace) -> int:
     """Check rules files; print one line per problem, exit 2 if any."""
     ctx = load_context(args, args.paths)
+    problems = _channel_problems(ctx.loaded)
+    if problems:
+        raise ValidationFailed(problems)
     n_ob = len(ctx.rules.obligations)
     print(f"ok: {len(ctx.rules.files)} file(s), {len(ctx.rules.units)} units, {n_ob} obligations")
     return 0
+
+
+def _channel_problems(loaded: LoadedConfig) -> list[Problem]:
+    """Channel settings ``serve`` would refuse, and a Bot API URL in the environment it could not use."""
+    import os
+
+    import notifiers
+    from notifiers.base import PermanentError
+
+    where = str(loaded.path or "config")
+    try:
+        notifiers.load(loaded.config.notifiers)
+    except ValueError as exc:
+        return [Problem(where, 0, 0, str(exc))]
+    url = os.environ.get("TELEGRAM_API_URL")
+    if url:
+        from notifiers.telegram import api_urls
+
+        try:
+            api_urls(url)
+        except PermanentError as exc:
+            return [Problem("environment", 0, 0, str(exc))]
+    return []
 
 
 def _warn(expansion: Expansion) -> None:
@@ -251,7 +277,7 @@ def cmd_serve(args: argparse.Namespace) -> int:
     """Run the HTTP service: feeds, the page, health check; rules reload when their files change."""
     from calendars.server import serve
 
-    return serve(_config_path(args.config), host=args.host, port=args.port, lang=args.lang)
+    return serve(_config_path(args.config), host=args.host, port=args.port, lang=args.lang, debug=args.debug)
 
 
 def cmd_token(args: argparse.Namespace) -> int:
@@ -505,14 +531,35 @@ def build_parser() -> argparse.ArgumentParser:
     return parser
 
 
+def _silence_stdout() -> None:
+    """Point stdout at /dev/null so that Python's final flush cannot fail again on the closed pipe."""
+    import os
+
+    try:
+        devnull = os.open(os.devnull, os.O_WRONLY)
+        os.dup2(devnull, sys.stdout.fileno())
+        os.close(devnull)
+    except (OSError, ValueError, io.UnsupportedOperation):  # not a real file (a test's buffer)
+        pass
+
+
 def run(argv: Sequence[str] | None = None) -> int:
     parser = build_parser()
     args = parser.parse_args(argv)
     logging.basicConfig(level=logging.DEBUG if args.debug else logging.WARNING,
                         format="%(levelname)s %(name)s: %(message)s")
+    from service.redaction import install
+
+    install()  # no secret in any log line, whatever the command (service/redaction.py)
     func: Callable[[argparse.Namespace], int] = args.func
     try:
-        return func(args)
+        code = func(args)
+        sys.stdout.flush()  # a closed pipe shows up here, not as a warning at exit
+        return code
+    except BrokenPipeError:
+        # the reader went away (`expand | head -1`): it has what it wanted; exit 0 without a word
+        _silence_stdout()
+        return 0
     except ValidationFailed as exc:
         for problem in exc.problems:
             print(problem, file=sys.stderr)

@@ -11,13 +11,15 @@ import asyncio
 import contextlib
 import datetime as dt
 import email.utils
+import errno
 import hashlib
 import hmac
 import logging
 import os
-import re
+import socket
 import time
 from collections.abc import AsyncIterator, Awaitable, Callable
+from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
@@ -32,7 +34,7 @@ from calendars import pages, params
 from calendars.feeds import Feed, FeedKind, Selection
 from calendars.service import FeedService
 from obligations.diagnostics import did_you_mean
-from obligations.errors import ConfigurationError
+from obligations.errors import ConfigurationError, FatalError
 from obligations.i18n import Language
 from obligations.live import Clock
 from obligations.loader import load_config
@@ -40,10 +42,10 @@ from obligations.model import Level
 from scheduler.engine import ReminderEngine
 from scheduler.planner import matches, subscription_from
 from scheduler.runner import EngineRunner
+from service.redaction import redact_path
 from store.subscribers import SubscriberStore
 
 log = logging.getLogger(__name__)
-_TOKEN_PATH = re.compile(r"^/feeds/t/[^/]+")
 
 
 def _system_clock() -> dt.datetime:
@@ -209,16 +211,80 @@ def telegram_webhook(bot: Any) -> Callable[[Request], Awaitable[Response]]:
 # -- health, errors, logging ------------------------------------------------------------------------
 
 
+@dataclass
+class Health:
+    """What /healthz reports besides the rules: each channel's state and the engine's last failures.
+
+    A channel is ``ready`` (built; it connects when it sends), ``starting``, ``running`` (the
+    Telegram bot polls or has its webhook set) or ``failed`` (with the reason; the bot retries).
+    """
+
+    channels: dict[str, dict[str, Any]] = field(default_factory=dict)
+    engine: dict[str, str | None] = field(default_factory=dict)  # "plan"/"dispatch" -> last error, None once ok
+
+    def channel(self, name: str, state: str, error: str | None = None) -> None:
+        entry: dict[str, Any] = {"state": state, "since": dt.datetime.now(dt.UTC).isoformat(timespec="seconds")}
+        if error:
+            entry["error"] = redact_path(error)
+        self.channels[name] = entry
+
+    def reasons(self, service: FeedService) -> list[str]:
+        out = []
+        problems = service.live.problems
+        if problems:
+            out.append(f"rules: {len(problems)} problem(s) in the files on disk, still serving version "
+                       f"{service.feeds.snapshot.version}; first: {redact_path(str(problems[0]))}")
+        for name, entry in sorted(self.channels.items()):
+            if entry["state"] == "failed":
+                out.append(f"channel {name}: {entry.get('error', 'failed')}")
+        for job, error in sorted(self.engine.items()):
+            if error:
+                out.append(f"reminders: the last {job} run failed: {error}")
+        return out
+
+    def watch(self, engine: ReminderEngine) -> None:
+        """Record the outcome of every planning and dispatch run of ``engine``."""
+        plan, dispatch = engine.plan, engine.dispatch
+
+        def watched_plan() -> Any:
+            try:
+                report = plan()
+            except Exception as exc:
+                self.engine["plan"] = redact_path(f"{type(exc).__name__}: {exc}")
+                raise
+            self.engine["plan"] = None
+            return report
+
+        async def watched_dispatch() -> Any:
+            try:
+                report = await dispatch()
+            except Exception as exc:
+                self.engine["dispatch"] = redact_path(f"{type(exc).__name__}: {exc}")
+                raise
+            self.engine["dispatch"] = None
+            return report
+
+        engine.plan = watched_plan  # type: ignore[method-assign]
+        engine.dispatch = watched_dispatch  # type: ignore[method-assign]
+
+
 async def healthz(request: Request) -> Response:
+    """Always 200 while the service answers: ``status`` is ``ok``, or ``degraded`` with ``reasons``."""
     service = _service(request)
+    health: Health = request.app.state.health
     served = service.feeds.snapshot  # the version requests see, swapped in only once its feeds are built
+    reasons = health.reasons(service)
     return JSONResponse({
-        "status": "ok",
+        "status": "degraded" if reasons else "ok",
+        "reasons": reasons,
         "rules_version": served.version,
         "rules_loaded_at": served.loaded_at.isoformat(),
         "rules_problems": len(service.live.problems),
+        "rules_failed_at": service.live.failed_at.isoformat() if service.live.failed_at else None,
         "feeds_built_at": service.feeds.built_at.isoformat(),
         "events": len(service.feeds.events),
+        "channels": health.channels,
+        "reminders": {job: {"ok": error is None, "error": error} for job, error in sorted(health.engine.items())},
     })
 
 
@@ -239,8 +305,8 @@ async def server_error(request: Request, exc: Exception) -> Response:
 
 
 def redact(path: str) -> str:
-    """A path fit for logs: private feed tokens are secrets."""
-    return _TOKEN_PATH.sub("/feeds/t/<token>", path)
+    """A path fit for logs: private feed tokens are secrets, in any spelling (service.redaction)."""
+    return redact_path(path)
 
 
 class AccessLog:
@@ -274,10 +340,12 @@ class AccessLog:
 
 
 def create_app(service: FeedService, *, watch: bool = True, runner: EngineRunner | None = None,
-               bot: Any = None) -> Starlette:
+               bot: Any = None, health: Health | None = None) -> Starlette:
     """The ASGI app around ``service``; ``watch`` reloads rules when their files change;
     ``runner`` (the reminder engine on APScheduler) and ``bot`` (the Telegram conversation,
-    long polling) start and stop with the app."""
+    long polling or webhook) start and stop with the app. A bot that cannot start does not stop
+    the app: /healthz says ``degraded`` with the reason (``health``) and the bot tries again."""
+    health = health or Health()
 
     @contextlib.asynccontextmanager
     async def lifespan(app: Starlette) -> AsyncIterator[None]:
@@ -287,13 +355,7 @@ def create_app(service: FeedService, *, watch: bool = True, runner: EngineRunner
             runner.start()
             service.on_reload.append(runner.rules_changed)
         if bot is not None:
-            await bot.initialize()
-            await bot.start()
-            webhook = bot.bot_data.get("webhook")
-            if webhook is not None:  # Telegram posts updates to /telegram/webhook
-                await bot.bot.set_webhook(url=webhook["url"], secret_token=webhook["secret"])
-            else:
-                await bot.updater.start_polling(drop_pending_updates=False)
+            tasks.append(asyncio.create_task(_keep_bot_started(bot, health, stop)))
         if watch:
             tasks.append(asyncio.create_task(_watch(service, stop)))
         tasks.append(asyncio.create_task(_daily(service, stop)))
@@ -305,10 +367,7 @@ def create_app(service: FeedService, *, watch: bool = True, runner: EngineRunner
                 task.cancel()
             await asyncio.gather(*tasks, return_exceptions=True)
             if bot is not None:
-                if bot.updater.running:
-                    await bot.updater.stop()
-                await bot.stop()
-                await bot.shutdown()
+                await _stop_bot(bot)
             if runner is not None:
                 await runner.stop()
 
@@ -333,7 +392,59 @@ def create_app(service: FeedService, *, watch: bool = True, runner: EngineRunner
     }
     app = Starlette(routes=routes, exception_handlers=handlers, lifespan=lifespan)
     app.state.service = service
+    app.state.health = health
     return app
+
+
+BOT_RETRY_FIRST = 5.0  # seconds before a bot that failed to start tries again; doubles up to BOT_RETRY_MAX
+BOT_RETRY_MAX = 300.0
+
+
+async def _start_bot(bot: Any) -> None:
+    await bot.initialize()  # getMe: a wrong token or an unreachable Bot API fails here
+    webhook = bot.bot_data.get("webhook")
+    if webhook is not None:  # Telegram posts updates to /telegram/webhook
+        await bot.bot.set_webhook(url=webhook["url"], secret_token=webhook["secret"])
+    elif not bot.updater.running:
+        await bot.updater.start_polling(drop_pending_updates=False)
+    if not bot.running:
+        await bot.start()
+
+
+async def _stop_bot(bot: Any) -> None:
+    with contextlib.suppress(Exception):
+        if bot.updater is not None and bot.updater.running:
+            await bot.updater.stop()
+    with contextlib.suppress(Exception):
+        if bot.running:
+            await bot.stop()
+    with contextlib.suppress(Exception):
+        await bot.shutdown()
+
+
+async def _keep_bot_started(bot: Any, health: Health, stop: asyncio.Event) -> None:
+    """Start the Telegram bot; on failure, report it in /healthz and try again with a growing pause."""
+    delay = BOT_RETRY_FIRST
+    health.channel("telegram", "starting")
+    while not stop.is_set():
+        try:
+            await _start_bot(bot)
+        except asyncio.CancelledError:
+            raise
+        except Exception as exc:
+            reason = f"could not start ({type(exc).__name__}: {exc}); next try in {delay:g}s"
+            health.channel("telegram", "failed", reason)
+            log.error("telegram bot %s", reason)  # redacted by service.redaction like every log line
+            await _stop_bot(bot)
+            with contextlib.suppress(TimeoutError):
+                await asyncio.wait_for(stop.wait(), timeout=delay)
+            delay = min(delay * 2, BOT_RETRY_MAX)
+            continue
+        mode = "webhook" if bot.bot_data.get("webhook") is not None else "polling"
+        health.channel("telegram", "running")
+        health.channels["telegram"]["mode"] = mode
+        log.info("telegram bot running (%s)", mode)
+        return
 
 
 async def _watch(service: FeedService, stop: asyncio.Event) -> None:
@@ -372,11 +483,25 @@ def _engine(service: FeedService, clock: Clock) -> ReminderEngine:
                           instance=f"{socket.gethostname()}:{os.getpid()}", base_url=service.public_url)
 
 
-def _bot(service: FeedService, engine: ReminderEngine, clock: Clock) -> Any:
-    """The Telegram conversation when the telegram channel is on (a token is set), else None."""
+def _bot(service: FeedService, engine: ReminderEngine, clock: Clock, *, health: Health | None = None) -> Any:
+    """The Telegram conversation when the telegram channel is on (a token is set), else None.
+
+    With ``health``, a bot that cannot be built (no webhook secret, an unusable Bot API URL) is
+    reported there as a failed channel and the service runs without it; without, it raises."""
     channel = engine.notifiers.get("telegram")
     if channel is None:
         return None
+    if health is None:
+        return _build_bot(service, engine, clock, channel)
+    try:
+        return _build_bot(service, engine, clock, channel)
+    except Exception as exc:  # the feeds must not go down with the bot
+        health.channel("telegram", "failed", f"cannot start: {exc}")
+        log.error("telegram bot not started: %s", exc)
+        return None
+
+
+def _build_bot(service: FeedService, engine: ReminderEngine, clock: Clock, channel: Any) -> Any:
     from bot.app import BotServices, build_application
     from notifiers.telegram import TelegramNotifier
 
@@ -401,25 +526,60 @@ def _bot(service: FeedService, engine: ReminderEngine, clock: Clock) -> Any:
     return app
 
 
+def listen(host: str, port: int, where: str = "config.yaml") -> socket.socket:
+    """A socket bound to ``host:port`` before anything else starts, or one sentence saying why not."""
+    family = socket.AF_INET6 if ":" in host else socket.AF_INET
+    sock = socket.socket(family)
+    sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)  # as uvicorn does: TIME_WAIT is no conflict
+    try:
+        sock.bind((host, port))
+    except OSError as exc:
+        sock.close()
+        if exc.errno == errno.EADDRINUSE:
+            raise FatalError(f"port {port} on {host} is already in use (another server is listening there); "
+                             f"stop it, or choose another port with --port N or server.port in {where}") from None
+        if exc.errno == errno.EACCES:
+            raise FatalError(f"port {port} on {host} needs more privileges than this user has; choose a port "
+                             f"above 1023 with --port N or server.port in {where}") from None
+        raise FatalError(f"cannot listen on {host}:{port}: {exc.strerror or exc}; check --host or server.host "
+                         f"in {where}") from None
+    sock.set_inheritable(True)
+    return sock
+
+
 def serve(config_path: Path | None, *, host: str | None, port: int | None, lang: Language | None,
-          clock: Clock = _system_clock) -> int:
+          clock: Clock = _system_clock, debug: bool = False) -> int:
     import uvicorn
 
-    logging.basicConfig(level=logging.INFO, format="%(asctime)s %(levelname)s %(name)s: %(message)s",
-                        force=True)
-    logging.getLogger("apscheduler").setLevel(logging.WARNING)  # it logs every run of every job at INFO
+    from service import logsetup
+
+    logsetup.configure(debug=debug)  # redaction on every handler before the first line is logged
     loaded = load_config(config_path)  # fail early, before the store is opened
+    logsetup.register(notifiers=loaded.config.notifiers, database_url=loaded.database_url)
     host = host or loaded.config.server.host
     port = port or loaded.config.server.port
-    service = FeedService(config_path, clock, lang=lang, public_url=f"http://{host}:{port}")
-    engine = _engine(service, clock)
-    runner = EngineRunner(engine)
-    app = AccessLog(create_app(service, runner=runner, bot=_bot(service, engine, clock)))
-    log.info("serving on http://%s:%d (public URL %s)", host, port, service.public_url)
+    sock = listen(host, port, str(config_path or "config.yaml"))  # a port in use: one line, before any work
     try:
-        uvicorn.run(app, host=host, port=port, access_log=False, log_level="info", lifespan="on")
+        service = FeedService(config_path, clock, lang=lang, public_url=f"http://{host}:{port}")
+        health = Health()
+        engine = _engine(service, clock)
+        health.watch(engine)
+        for name in engine.notifiers:
+            health.channel(name, "ready")
+        runner = EngineRunner(engine)
+        app = AccessLog(create_app(service, runner=runner, bot=_bot(service, engine, clock, health=health),
+                                   health=health))
+        log.info("serving on http://%s:%d (public URL %s)", host, port, service.public_url)
+        server = uvicorn.Server(uvicorn.Config(app, access_log=False, log_config=None, lifespan="on",
+                                               log_level="debug" if debug else "info"))
+        try:
+            server.run(sockets=[sock])
+        finally:
+            service.close()
     finally:
-        service.close()
+        sock.close()
+    if not server.started:
+        raise FatalError("the service did not start; the reason is in the log above")
     return 0
 
 

@@ -14,7 +14,6 @@ environment variable that holds it, read at each send.
 from __future__ import annotations
 
 import asyncio
-import base64
 import contextlib
 import email.utils
 import hashlib
@@ -32,6 +31,7 @@ from pydantic import Field, field_validator, model_validator
 
 from notifiers.base import DeliveryError, Message, Notifier, PermanentError, TransientError
 from obligations.model import Strict
+from service import redaction
 
 MESSAGE_ID_DOMAIN = "obligation-calendar"
 # A bare addr-spec: one '@', nothing that would end it on an SMTP command line or split a
@@ -273,14 +273,7 @@ def _chain(exc: BaseException) -> Iterator[BaseException]:
 
 def _scrub(text: str, username: str | None, password: str | None) -> str:
     """``text`` without the password, raw or in the base64 forms AUTH LOGIN and PLAIN send."""
-    if not password:
-        return text
-    secrets = [password, base64.b64encode(password.encode()).decode()]
-    if username is not None:
-        secrets.append(base64.b64encode(f"\0{username}\0{password}".encode()).decode())
-    for secret in secrets:
-        text = text.replace(secret, "***")
-    return text
+    return redaction.scrub(text, redaction.login_forms(username, password) if password else ())
 
 
 NOTIFIER = EmailNotifier

@@ -56,13 +56,14 @@ from collections import deque
 from collections.abc import Awaitable, Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Annotated, Any, ClassVar
-from urllib.parse import parse_qsl, quote, quote_plus, urlsplit, urlunsplit
+from urllib.parse import parse_qsl, quote, urlsplit
 
 import httpx
 from pydantic import AfterValidator, Field
 
 from notifiers.base import DeliveryError, Message, Notifier, PermanentError, TransientError
 from obligations.model import Strict
+from service import redaction
 
 log = logging.getLogger("notifiers.robots")
 
@@ -134,35 +135,14 @@ class RobotChannelSettings(Strict):
 # ----------------------------------------------------------------------------- redaction
 
 
-def _mask_segment(segment: str) -> str:
-    """A path segment that looks like a token (long, with digits) becomes ``***``."""
-    if len(segment) >= 16 and any(c.isdigit() for c in segment) and re.fullmatch(r"[\w.~:%-]+", segment):
-        return "***"
-    return segment
-
-
 def redact_url(url: str | httpx.URL) -> str:
     """``url`` with every query value, long token-like path segment and user info replaced by ``***``."""
-    parts = urlsplit(str(url))
-    host = parts.hostname or ""
-    if ":" in host:
-        host = f"[{host}]"
-    try:
-        port = parts.port
-    except ValueError:
-        port = None
-    netloc = host + (f":{port}" if port else "")
-    path = "/".join(_mask_segment(s) for s in parts.path.split("/"))
-    query = "&".join(f"{k}=***" for k, _ in parse_qsl(parts.query, keep_blank_values=True))
-    return urlunsplit((parts.scheme, netloc, path, query, ""))
+    return redaction.redact_url(url)
 
 
 def scrub(text: str, secrets: Iterable[str]) -> str:
-    """``text`` without any of ``secrets``, raw or URL-encoded."""
-    for secret in sorted({s for s in secrets if s and len(s) >= 4}, key=len, reverse=True):
-        for form in {secret, quote(secret, safe=""), quote_plus(secret)}:
-            text = text.replace(form, "***")
-    return text
+    """``text`` without any of ``secrets``, raw or URL-encoded (and without any other secret in force)."""
+    return redaction.scrub(text, secrets)
 
 
 class _RedactUrls(logging.Filter):

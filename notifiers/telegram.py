@@ -12,18 +12,20 @@ from __future__ import annotations
 
 import html
 import os
+from urllib.parse import urlsplit, urlunsplit
 
 # python-telegram-bot 22 warns on every 429 unless told to use timedelta for retry_after;
 # we handle both forms, so opt in before any RetryAfter is built
 os.environ.setdefault("PTB_TIMEDELTA", "1")
 
-from pydantic import Field
+from pydantic import Field, field_validator
 from telegram import InlineKeyboardButton, InlineKeyboardMarkup, InputFile
 from telegram.error import BadRequest, Forbidden, InvalidToken, NetworkError, RetryAfter, TelegramError, TimedOut
 from telegram.ext import AIORateLimiter, ExtBot
 
 from notifiers.base import Message, Notifier, PermanentError, RecipientGone, TransientError
 from obligations.model import Strict
+from service.redaction import redact
 
 TOKEN_ENV = "TELEGRAM_BOT_TOKEN"
 API_URL_ENV = "TELEGRAM_API_URL"
@@ -50,12 +52,22 @@ class TelegramConfig(Strict):
         "/telegram/webhook; the secret comes from TELEGRAM_WEBHOOK_SECRET",
     )
 
+    @field_validator("api_url")
+    @classmethod
+    def _usable_api_url(cls, v: str | None) -> str | None:
+        if v is not None:
+            try:
+                api_urls(v)
+            except PermanentError as exc:
+                raise ValueError(str(exc)) from None
+        return v
+
 
 def make_bot(config: TelegramConfig) -> ExtBot[None]:
     token = os.environ.get(TOKEN_ENV, "")
     if not token:
         raise PermanentError(f"the Telegram bot token is not set: put it in the {TOKEN_ENV} environment variable")
-    base_url = os.environ.get(API_URL_ENV) or config.api_url or DEFAULT_API_URL
+    base_url, base_file_url = api_urls(os.environ.get(API_URL_ENV) or config.api_url or DEFAULT_API_URL)
     from telegram.request import HTTPXRequest
 
     request = HTTPXRequest(read_timeout=config.timeout_seconds, connect_timeout=config.timeout_seconds)
@@ -64,12 +76,34 @@ def make_bot(config: TelegramConfig) -> ExtBot[None]:
     # (bench/telegram_bench.py: 2,823 of them for 10,000 messages; paced: none, at 0.945 of 30/s).
     limiter = AIORateLimiter(overall_max_rate=1, overall_time_period=1 / config.messages_per_second,
                              group_max_rate=20, group_time_period=60, max_retries=config.max_retries)
-    return ExtBot(token, base_url=base_url, request=request, rate_limiter=limiter)
+    return ExtBot(token, base_url=base_url, base_file_url=base_file_url, request=request,
+                  rate_limiter=limiter)
+
+
+def api_urls(url: str) -> tuple[str, str]:
+    """The Bot API's base URL as python-telegram-bot wants it (ending in ``/bot``, the token is appended)
+    and the matching file URL, from either form people write: ``http://host:port/bot`` or ``http://host:port``.
+
+    :raises PermanentError: not an http(s) URL, with the fix.
+    """
+    text = url.strip()
+    if "{token}" in text:  # PTB's own placeholder form: used as it is
+        return text, text.replace("/bot{token}", "/file/bot{token}")
+    parts = urlsplit(text)
+    if parts.scheme not in {"http", "https"} or not parts.netloc or parts.query or parts.fragment:
+        raise PermanentError(f"the Bot API URL ({API_URL_ENV} or notifiers.telegram.api_url) {text!r} is not "
+                             "usable; write it as https://api.telegram.org/bot or http://HOST:PORT (the /bot "
+                             "is added when missing)")
+    path = parts.path.rstrip("/")
+    if not path.endswith("/bot"):
+        path += "/bot"
+    root = path.removesuffix("/bot")
+    return (urlunsplit((parts.scheme, parts.netloc, path, "", "")),
+            urlunsplit((parts.scheme, parts.netloc, f"{root}/file/bot", "", "")))
 
 
 def _redact(text: str) -> str:
-    token = os.environ.get(TOKEN_ENV, "")
-    return text.replace(token, "***") if token else text
+    return redact(text)  # the token, and anything shaped like one (service.redaction)
 
 
 class TelegramNotifier(Notifier):
@@ -137,5 +171,6 @@ __all__ = [
     "WEBHOOK_SECRET_ENV",
     "TelegramConfig",
     "TelegramNotifier",
+    "api_urls",
     "make_bot",
 ]

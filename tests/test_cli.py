@@ -107,3 +107,43 @@ def test_bad_date_argument_is_a_usage_error(cli: Callable[..., CliResult]) -> No
     result = cli("expand", "--config", CONFIG, "--from", "2025-02-30", "--to", "2025-03-01")
     assert result.code == 2
     assert "'2025-02-30' is not a date" in result.err
+
+
+def test_port_in_use_is_one_line_naming_the_port_and_the_fix(tmp_path: Path) -> None:
+    import socket
+    import subprocess
+    import sys
+
+    from tests.conftest import ROOT
+
+    with socket.socket() as taken:
+        taken.bind(("127.0.0.1", 0))
+        taken.listen()
+        port = taken.getsockname()[1]
+        proc = subprocess.run([sys.executable, str(ROOT / "main.py"), "serve", "--config", CONFIG, "--port", str(port)],
+                              check=False, cwd=tmp_path, capture_output=True, text=True, timeout=60)
+    assert proc.returncode == 1
+    errors = [line for line in proc.stderr.splitlines() if line.split(" ", 3)[2:3] != ["INFO"]]
+    assert errors == [f"error: port {port} on 127.0.0.1 is already in use (another server is listening there); "
+                      f"stop it, or choose another port with --port N or server.port in {CONFIG}"]
+    assert "Traceback" not in proc.stderr
+
+
+def test_a_closed_pipe_ends_the_output_quietly(tmp_path: Path) -> None:
+    import subprocess
+    import sys
+
+    from tests.conftest import ROOT
+
+    # the shipped rules: 1.4 MB of JSON for 2025, far more than a pipe holds, so the writer meets the closed end
+    proc = subprocess.Popen([sys.executable, str(ROOT / "main.py"), "expand", "--config", str(ROOT / "config.yaml"),
+                             "--from", "2025-01-01", "--to", "2025-12-31", "--format", "json"],
+                            cwd=tmp_path, stdout=subprocess.PIPE, stderr=subprocess.PIPE)
+    assert proc.stdout is not None
+    assert proc.stderr is not None
+    assert proc.stdout.readline() == b"[\n"  # what `| head -1` reads before it exits
+    proc.stdout.close()
+    err = proc.stderr.read().decode()
+    proc.stderr.close()
+    assert proc.wait(timeout=60) == 0
+    assert err == ""

@@ -408,3 +408,9 @@ def test_done_post_from_the_public_url_is_accepted(live: Live) -> None:
                       timeout=10)
     assert done.status_code == 200
     assert _completion(live) is not None
+
+
+def test_healthz_reports_ok_with_no_reasons(live: Live) -> None:
+    body = get(live, "/healthz").json()
+    assert (body["status"], body["reasons"], body["rules_failed_at"]) == ("ok", [], None)
+    assert body["channels"] == {}  # this test app has no reminder engine
