@@ -53,7 +53,7 @@ def _lang(request: Request, service: FeedService) -> Language:
     if asked in ("zh-CN", "en"):
         return asked  # type: ignore[return-value]
     if asked is not None:
-        raise HTTPException(400, f"lang must be zh-CN or en, not {asked!r}")
+        raise HTTPException(400, f"lang must be zh-CN or en, not {params.shown(asked)!r}")
     return service.lang
 
 

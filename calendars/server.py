@@ -99,7 +99,7 @@ def _not_modified(request: Request, etag: str, last_modified: dt.datetime) -> bo
 def _children(request: Request) -> bool:
     raw = request.query_params.get("children", "0")
     if raw not in {"0", "1", "true", "false"}:
-        raise HTTPException(400, f"children must be 0 or 1, not {raw!r}")
+        raise HTTPException(400, f"children must be 0 or 1, not {params.shown(raw)!r}")
     return raw in {"1", "true"}
 
 

@@ -287,7 +287,8 @@ def _done_form(rng: random.Random, site: Site) -> tuple[list[tuple[bytes, bytes]
 
 
 def test_no_input_gives_a_5xx(site: Site, caplog: pytest.LogCaptureFixture) -> None:
-    """4,000 seeded requests over every route: status < 500, no ERROR log line, none slower than 2 s."""
+    """4,000 seeded requests over every route: status < 500, no ERROR log line, none slower than 2 s,
+    no error page longer than 8 KB (none echoes a huge input)."""
     caplog.set_level(logging.INFO)
     rng = random.Random(SEED)
     goods = {route.path: _good_values(site, route) for route in site.routes}
@@ -318,6 +319,8 @@ def test_no_input_gives_a_5xx(site: Site, caplog: pytest.LogCaptureFixture) -> N
                             f"{[h[:40] for pair in headers for h in pair]} {body[:40]!r}: {reply.text[:160]}")
         if "Traceback" in reply.text:
             failures.append(f"traceback in the body: {method} {path[:120]}")
+        if reply.status >= 400 and len(reply.body) > 8000:  # an error page must not echo a 10 KB input
+            failures.append(f"{len(reply.body)} bytes of error: {method} {path[:120]}?{query[:80]}")
     elapsed = time.perf_counter() - started
     errors = [r for r in caplog.records if r.levelno >= logging.ERROR or r.exc_info]
     print(f"\n{REQUESTS} requests over {len(by_route)} routes in {elapsed:.1f}s; "
