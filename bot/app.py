@@ -8,17 +8,22 @@ whose bot (and rate limiter) the Application shares.
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import datetime as dt
 import logging
+from collections import deque
 from collections.abc import Callable
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import Any
 
-from telegram import InlineKeyboardButton, InlineKeyboardMarkup, InputFile, Update
+from telegram import CallbackQuery, InlineKeyboardButton, InlineKeyboardMarkup, InputFile, Update
 from telegram.error import TelegramError
 from telegram.ext import Application, ApplicationBuilder, CallbackQueryHandler, CommandHandler, ContextTypes
 
+from bot import callbacks
+from bot.callbacks import OnReminder, PickDuty, PickLevel, SubDuty, SubLevel, SubUnit, Unsubscribe
 from bot.texts import say
+from obligations.config import InviteLimits
 from obligations.i18n import Language, t
 from obligations.live import Clock, Snapshot
 from obligations.model import Level
@@ -32,6 +37,61 @@ PAGE = 8
 
 
 @dataclass
+class InviteGuard:
+    """Wrong invite codes, per chat and overall, kept in this process's memory.
+
+    The ``per_chat``-th wrong code within the window locks that chat out, the ``overall``-th from
+    all chats locks every invite out, for ``lockout_minutes``; during a lockout no code is even
+    looked up, the chat is told once and the admins once. A restart forgets the counts (a
+    restart is far slower than the limits, and the store keeps no per-chat state).
+    """
+
+    failures: dict[str, deque[dt.datetime]] = field(default_factory=dict)
+    overall: deque[dt.datetime] = field(default_factory=deque)
+    locked: dict[str, dt.datetime] = field(default_factory=dict)  # chat -> locked out until
+    locked_all: dt.datetime | None = None
+    told_all: set[str] = field(default_factory=set)  # chats told about the current overall lockout
+
+    def blocked(self, chat: str, now: dt.datetime) -> tuple[dt.datetime, bool] | None:
+        """(until, tell) when ``chat`` may not try a code now; tell: say so (once per lockout)."""
+        until = self.locked.get(chat)
+        if until is not None:
+            if now < until:
+                return until, False  # told when it was locked out
+            del self.locked[chat]
+            self.failures.pop(chat, None)
+        if self.locked_all is not None:
+            if now < self.locked_all:
+                tell = chat not in self.told_all
+                self.told_all.add(chat)
+                return self.locked_all, tell
+            self.locked_all = None
+            self.told_all.clear()
+            self.overall.clear()
+        return None
+
+    def failed(self, chat: str, now: dt.datetime, limits: InviteLimits) -> tuple[str, dt.datetime, int] | None:
+        """Count a wrong code; ("chat" | "all", until, count) when it starts a lockout."""
+        start = now - dt.timedelta(minutes=limits.window_minutes)
+        lockout = now + dt.timedelta(minutes=limits.lockout_minutes)
+        mine = self.failures.setdefault(chat, deque())
+        for times in (mine, self.overall):
+            times.append(now)
+            while times and times[0] <= start:
+                times.popleft()
+        if len(self.failures) > 1000:  # forget chats whose wrong codes are all outside the window
+            self.failures = {c: d for c, d in self.failures.items() if d and d[-1] > start}
+        if len(self.overall) >= limits.overall:
+            self.locked_all = lockout
+            self.told_all = {chat}
+            return "all", lockout, len(self.overall)
+        if len(mine) >= limits.per_chat:
+            self.locked[chat] = lockout
+            return "chat", lockout, len(mine)
+        return None
+
+
+@dataclass
 class BotServices:
     """What the handlers need; built by the service (serve) or by tests."""
 
@@ -42,6 +102,7 @@ class BotServices:
     public_url: str
     admin_chats: set[str]
     reload: Callable[[], tuple[bool, int, list[str]]]  # (reloaded, version, problems)
+    invites: InviteGuard = field(default_factory=InviteGuard)
 
 
 def _services(context: ContextTypes.DEFAULT_TYPE) -> BotServices:
@@ -97,7 +158,7 @@ def _describe_subscription(sub: dict[str, Any], snapshot: Snapshot, lang: Langua
         name = unit.name if unit else sub["unit"]
         return f"{name}({t('with_children', lang)})" if sub["children"] else name
     if sub["level"]:
-        return t(f"level_{sub['level']}", lang)
+        return t(f"level_{sub['level']}", lang) if callbacks.level(sub["level"]) else str(sub["level"])
     if sub["tag"]:
         return f"#{sub['tag']}"
     return t("all_units", lang)
@@ -119,12 +180,7 @@ async def start(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
     person = _person(update, services)
     lang = _lang_of(update, person)
     if context.args:
-        bound = services.subscribers.redeem(context.args[0], channel=CHANNEL, address=_chat(update),
-                                            name=_name(update), language=lang, now=services.clock())
-        if bound is None:
-            await _reply(update, say("bad_code", lang))
-            return
-        await _reply(update, say("welcome", lang, name=_name(update), subs=_subs_summary(bound, services, lang)))
+        await _redeem(update, context, services, lang, context.args)
         return
     if _active(person):
         await _reply(update, say("welcome_back", lang, name=_name(update)))
@@ -134,6 +190,49 @@ async def start(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
     await _reply(update, say("pending", lang))
     for admin in services.admin_chats:
         await _tell(context, admin, say("new_chat", "zh-CN", name=_name(update), chat=_chat(update)))
+
+
+async def _redeem(update: Update, context: ContextTypes.DEFAULT_TYPE, services: BotServices, lang: Language,
+                  args: list[str]) -> None:
+    """``/start CODE``, within the invite limits (InviteGuard)."""
+    chat, now = _chat(update), services.clock()
+    snapshot = services.snapshot()
+    blocked = services.invites.blocked(chat, now)
+    if blocked is not None:
+        until, tell = blocked
+        if tell:
+            await _reply(update, say("locked_out", lang, until=_local(until, snapshot)))
+        return
+    code = callbacks.invite_code(args)
+    bound = None if code is None else services.subscribers.redeem(
+        code, channel=CHANNEL, address=chat, name=_name(update), language=lang, now=now)
+    if bound is not None:
+        await _reply(update, say("welcome", lang, name=_name(update), subs=_subs_summary(bound, services, lang)))
+        return
+    lockout = services.invites.failed(chat, now, snapshot.loaded.config.invites)
+    if lockout is None:
+        await _reply(update, say("bad_code", lang))
+        return
+    scope, until, count = lockout
+    await _reply(update, say("locked_out", lang, until=_local(until, snapshot)))
+    if scope == "chat":
+        log.warning("chat %s locked out of invites until %s after %d wrong codes", chat, until.isoformat(), count)
+        text = say("admin_locked_out", "zh-CN", chat=chat, name=_name(update), until=_local(until, snapshot))
+    else:
+        log.warning("every invite locked out until %s after %d wrong codes", until.isoformat(), count)
+        text = say("admin_locked_out_all", "zh-CN", count=count, until=_local(until, snapshot))
+    for admin in sorted(services.admin_chats):
+        await _tell(context, admin, text)
+    from scheduler.engine import tell_admins
+
+    tell_admins(services.reminders, snapshot.loaded.config.reminders.admins,
+                key=f"invite-lockout|{chat if scope == 'chat' else '*'}|{until.isoformat()}", what="invite lockout",
+                title=text, now=now, day=now.astimezone(snapshot.tz).date(),
+                skip={(CHANNEL, a) for a in services.admin_chats})
+
+
+def _local(at: dt.datetime, snapshot: Snapshot) -> str:
+    return at.astimezone(snapshot.tz).strftime("%Y-%m-%d %H:%M")
 
 
 async def _tell(context: ContextTypes.DEFAULT_TYPE, chat: str, text: str) -> None:
@@ -178,8 +277,9 @@ async def subscribe(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
         return
     services, _, lang = bound
     levels = [lv for lv in Level if services.snapshot().rules.units_of_level(lv)]
-    rows = [[InlineKeyboardButton(t(f"level_{lv.value}", lang), callback_data=f"sl:{lv.value}:0")] for lv in levels]
-    rows.append([InlineKeyboardButton(say("by_duty", lang), callback_data="so:0")])
+    rows = [[InlineKeyboardButton(t(f"level_{lv.value}", lang), callback_data=PickLevel(lv).data)]
+            for lv in levels]
+    rows.append([InlineKeyboardButton(say("by_duty", lang), callback_data=PickDuty().data)])
     await _reply(update, say("choose_kind", lang), InlineKeyboardMarkup(rows))
 
 
@@ -193,15 +293,21 @@ async def unsubscribe(update: Update, context: ContextTypes.DEFAULT_TYPE) -> Non
         await _reply(update, say("subs_none", lang))
         return
     snapshot = services.snapshot()
-    rows = [[InlineKeyboardButton(_describe_subscription(s, snapshot, lang), callback_data=f"x:{s['id']}")]
+    rows = [[InlineKeyboardButton(_describe_subscription(s, snapshot, lang), callback_data=Unsubscribe(s["id"]).data)]
             for s in subs]
     await _reply(update, say("unsub_choose", lang), InlineKeyboardMarkup(rows))
 
 
 def _person_subscriptions(services: BotServices, person: dict[str, Any]) -> list[Subscription]:
-    return [subscription_from({**s, "channel": CHANNEL, "address": person["address"],
-                               "language": person["language"], "quiet_hours": None, "mode": "each",
-                               "digest_at": None}) for s in services.subscribers.subscriptions_of(person["id"])]
+    out = []
+    for s in services.subscribers.subscriptions_of(person["id"]):
+        try:
+            out.append(subscription_from({**s, "channel": CHANNEL, "address": person["address"],
+                                          "language": person["language"], "quiet_hours": None, "mode": "each",
+                                          "digest_at": None}))
+        except ValueError:
+            continue  # planning skips it too, and tells the admins
+    return out
 
 
 def _lines(occurrences: list[Any], snapshot: Snapshot, lang: Language) -> str:
@@ -221,9 +327,10 @@ async def upcoming(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
     if bound is None:
         return
     services, person, lang = bound
-    days = 14
-    if context.args and context.args[0].isdigit():
-        days = max(1, min(int(context.args[0]), 180))
+    days = callbacks.days(context.args or [])
+    if days is None:
+        await _reply(update, say("bad_days", lang))
+        return
     snapshot = services.snapshot()
     today = services.clock().astimezone(snapshot.tz).date()
     subs = _person_subscriptions(services, person)
@@ -265,8 +372,10 @@ async def lang_command(update: Update, context: ContextTypes.DEFAULT_TYPE) -> No
     if bound is None:
         return
     services, person, lang = bound
-    wanted: Language = "en" if (context.args[0].lower().startswith("en") if context.args else lang == "zh-CN") \
-        else "zh-CN"
+    wanted = callbacks.language(context.args or [], lang)
+    if wanted is None:
+        await _reply(update, say("bad_lang", lang))
+        return
     services.subscribers.set_language(person["id"], wanted)
     await _reply(update, say("lang_set", wanted))
 
@@ -315,7 +424,10 @@ async def approve(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
         items = "、".join(f"{p['name']}({p['address']})" for p in pending) or say("nothing", lang)
         await _reply(update, say("pending_list", lang, items=items))
         return
-    chat = context.args[0]
+    chat = callbacks.chat_id(context.args)
+    if chat is None:
+        await _reply(update, say("bad_chat_id", lang))
+        return
     if services.subscribers.approve(CHANNEL, chat):
         await _reply(update, say("approved", lang, chat=chat))
         await _tell(context, chat, say("you_are_approved", "zh-CN"))
@@ -324,121 +436,149 @@ async def approve(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
 
 
 # -- buttons ------------------------------------------------------------------------------------------
+#
+# Every callback datum is parsed by bot.callbacks into one typed button before anything is used;
+# ids are then checked against the rules in force and the store. Anything else is answered
+# politely and changes nothing.
+
+REMINDER_KINDS_WITH_BUTTONS = frozenset({"reminder", "changed", "escalation"})  # scheduler.messages.compose
+
+
+async def _answer(query: CallbackQuery, text: str | None = None, alert: bool = False) -> None:
+    """Answer a button (stop its spinner); a query too old to answer is not an error of ours."""
+    try:
+        await query.answer(text, show_alert=alert)
+    except TelegramError as exc:
+        log.warning("could not answer a button: %s", exc)
+
+
+async def _edit(query: CallbackQuery, text: str, markup: InlineKeyboardMarkup | None = None) -> None:
+    try:
+        await query.edit_message_text(text, reply_markup=markup)
+    except TelegramError as exc:  # e.g. "message is not modified" when a menu button is pressed twice
+        log.warning("could not edit a message: %s", exc)
 
 
 async def button(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
     query = update.callback_query
-    assert query is not None
-    assert query.data is not None
+    if query is None:
+        return
+    if update.effective_chat is None:  # a button on an inline message: the bot makes none
+        await _answer(query)
+        return
     services = _services(context)
     person = _person(update, services)
     lang = _lang_of(update, person)
     if not _active(person):
-        await query.answer(say("not_bound", lang), show_alert=True)
+        await _answer(query, say("not_bound", lang), alert=True)
         return
     assert person is not None
-    kind, _, rest = query.data.partition(":")
-    handler = {"sl": _pick_level, "so": _pick_duty, "su": _sub_unit, "sv": _sub_level, "sd": _sub_duty,
-               "x": _unsub, "d": _done, "z": _snooze, "c": _ics}.get(kind)
-    if handler is None:
-        await query.answer()
+    choice = callbacks.parse(query.data)
+    if choice is None:
+        log.warning("chat %s: refused button data %r", _chat(update), (query.data or "")[:80])
+        await _answer(query, say("bad_button", lang))
         return
-    await handler(update, context, services, person, lang, rest)
+    if isinstance(choice, PickLevel):
+        await _pick_level(query, services, lang, choice)
+    elif isinstance(choice, PickDuty):
+        await _pick_duty(query, services, lang, choice)
+    elif isinstance(choice, SubUnit | SubLevel | SubDuty):
+        await _subscribe(query, services, person, lang, choice)
+    elif isinstance(choice, Unsubscribe):
+        await _unsub(query, services, person, lang, choice)
+    else:
+        reminder = await _owned(query, services, person, lang, choice)
+        if reminder is None:
+            return
+        action = {"d": _done, "z": _snooze, "c": _ics}[choice.action]
+        await action(update, context, services, person, lang, reminder)
 
 
-async def _pick_level(update: Update, context: ContextTypes.DEFAULT_TYPE, services: BotServices,
-                      person: dict[str, Any], lang: Language, rest: str) -> None:
-    level, _, page_text = rest.partition(":")
-    page = int(page_text or 0)
+def _page(items: list[Any], page: int) -> tuple[list[Any], int] | None:
+    pages = max(1, (len(items) + PAGE - 1) // PAGE)
+    return (items[page * PAGE:(page + 1) * PAGE], pages) if page < pages else None
+
+
+async def _pick_level(query: CallbackQuery, services: BotServices, lang: Language, choice: PickLevel) -> None:
     rules = services.snapshot().rules
-    units = sorted(rules.units_of_level(Level(level)))
-    pages = max(1, (len(units) + PAGE - 1) // PAGE)
-    rows = [[InlineKeyboardButton(rules.units[u].name, callback_data=f"su:{u}")]
-            for u in units[page * PAGE:(page + 1) * PAGE] if len(f"su:{u}".encode()) <= 64]
-    rows.append([InlineKeyboardButton(say("all_of_level", lang), callback_data=f"sv:{level}")])
-    if page + 1 < pages:
-        rows.append([InlineKeyboardButton(say("more", lang), callback_data=f"sl:{level}:{page + 1}")])
-    assert update.callback_query is not None
-    await update.callback_query.answer()
-    await update.callback_query.edit_message_text(say("choose_unit", lang, page=page + 1, pages=pages),
-                                                  reply_markup=InlineKeyboardMarkup(rows))
+    units = sorted(rules.units_of_level(choice.level))
+    shown = _page(units, choice.page) if units else None
+    if shown is None:
+        await _answer(query, say("not_offered", lang))
+        return
+    chunk, pages = shown
+    rows = [[InlineKeyboardButton(rules.units[u].name, callback_data=SubUnit(u).data)]
+            for u in chunk if len(SubUnit(u).data.encode()) <= 64]
+    rows.append([InlineKeyboardButton(say("all_of_level", lang), callback_data=SubLevel(choice.level).data)])
+    if choice.page + 1 < pages:
+        rows.append([InlineKeyboardButton(say("more", lang),
+                                          callback_data=PickLevel(choice.level, choice.page + 1).data)])
+    await _answer(query)
+    await _edit(query, say("choose_unit", lang, page=choice.page + 1, pages=pages), InlineKeyboardMarkup(rows))
 
 
-async def _pick_duty(update: Update, context: ContextTypes.DEFAULT_TYPE, services: BotServices,
-                     person: dict[str, Any], lang: Language, rest: str) -> None:
-    page = int(rest or 0)
+async def _pick_duty(query: CallbackQuery, services: BotServices, lang: Language, choice: PickDuty) -> None:
     rules = services.snapshot().rules
     duties = [ob for ob in rules.obligations.values() if ob.schedule.type != "unscheduled"]
-    pages = max(1, (len(duties) + PAGE - 1) // PAGE)
-    rows = [[InlineKeyboardButton(ob.title[:60], callback_data=f"sd:{ob.id}")]
-            for ob in duties[page * PAGE:(page + 1) * PAGE] if len(f"sd:{ob.id}".encode()) <= 64]
-    if page + 1 < pages:
-        rows.append([InlineKeyboardButton(say("more", lang), callback_data=f"so:{page + 1}")])
-    assert update.callback_query is not None
-    await update.callback_query.answer()
-    await update.callback_query.edit_message_text(say("choose_duty", lang, page=page + 1, pages=pages),
-                                                  reply_markup=InlineKeyboardMarkup(rows))
+    shown = _page(duties, choice.page)
+    if shown is None:
+        await _answer(query, say("not_offered", lang))
+        return
+    chunk, pages = shown
+    rows = [[InlineKeyboardButton(ob.title[:60], callback_data=SubDuty(ob.id).data)]
+            for ob in chunk if len(SubDuty(ob.id).data.encode()) <= 64]
+    if choice.page + 1 < pages:
+        rows.append([InlineKeyboardButton(say("more", lang), callback_data=PickDuty(choice.page + 1).data)])
+    await _answer(query)
+    await _edit(query, say("choose_duty", lang, page=choice.page + 1, pages=pages), InlineKeyboardMarkup(rows))
 
 
-async def _subscribed(update: Update, added: bool, what: str, lang: Language) -> None:
-    assert update.callback_query is not None
-    text = say("subscribed" if added else "already", lang, what=what)
-    await update.callback_query.answer(text)
-    await update.callback_query.edit_message_text(text)
-
-
-async def _sub_unit(update: Update, context: ContextTypes.DEFAULT_TYPE, services: BotServices,
-                    person: dict[str, Any], lang: Language, unit: str) -> None:
+async def _subscribe(query: CallbackQuery, services: BotServices, person: dict[str, Any], lang: Language,
+                     choice: SubUnit | SubLevel | SubDuty) -> None:
+    """A unit, level or duty the rules in force have (a menu older than a reload may offer others)."""
     rules = services.snapshot().rules
-    if unit not in rules.units:
-        await update.callback_query.answer(say("gone", lang))  # type: ignore[union-attr]
+    if isinstance(choice, SubUnit) and choice.unit in rules.units:
+        added = services.subscribers.subscribe(person["id"], unit=choice.unit)
+        what = rules.units[choice.unit].name
+    elif isinstance(choice, SubLevel) and rules.units_of_level(choice.level):
+        added = services.subscribers.subscribe(person["id"], level=choice.level.value)
+        what = t(f"level_{choice.level.value}", lang)
+    elif isinstance(choice, SubDuty) and choice.duty in rules.obligations:
+        added = services.subscribers.subscribe(person["id"], obligation=choice.duty)
+        what = rules.obligations[choice.duty].title
+    else:
+        await _answer(query, say("not_offered", lang))
         return
-    added = services.subscribers.subscribe(person["id"], unit=unit)
-    await _subscribed(update, added, rules.units[unit].name, lang)
+    text = say("subscribed" if added else "already", lang, what=what)
+    await _answer(query, text)
+    await _edit(query, text)
 
 
-async def _sub_level(update: Update, context: ContextTypes.DEFAULT_TYPE, services: BotServices,
-                     person: dict[str, Any], lang: Language, level: str) -> None:
-    added = services.subscribers.subscribe(person["id"], level=level)
-    await _subscribed(update, added, t(f"level_{level}", lang), lang)
-
-
-async def _sub_duty(update: Update, context: ContextTypes.DEFAULT_TYPE, services: BotServices,
-                    person: dict[str, Any], lang: Language, duty: str) -> None:
-    ob = services.snapshot().rules.obligations.get(duty)
-    if ob is None:
-        await update.callback_query.answer(say("gone", lang))  # type: ignore[union-attr]
-        return
-    added = services.subscribers.subscribe(person["id"], obligation=duty)
-    await _subscribed(update, added, ob.title, lang)
-
-
-async def _unsub(update: Update, context: ContextTypes.DEFAULT_TYPE, services: BotServices,
-                 person: dict[str, Any], lang: Language, rest: str) -> None:
-    subs = {str(s["id"]): s for s in services.subscribers.subscriptions_of(person["id"])}
-    sub = subs.get(rest)
-    assert update.callback_query is not None
+async def _unsub(query: CallbackQuery, services: BotServices, person: dict[str, Any], lang: Language,
+                 choice: Unsubscribe) -> None:
+    subs = {s["id"]: s for s in services.subscribers.subscriptions_of(person["id"])}
+    sub = subs.get(choice.subscription)
     if sub is None or not services.subscribers.unsubscribe(person["id"], sub["id"]):
-        await update.callback_query.answer(say("gone", lang))
+        await _answer(query, say("bad_button", lang))
         return
     text = say("unsubscribed", lang, what=_describe_subscription(sub, services.snapshot(), lang))
-    await update.callback_query.answer(text)
-    await update.callback_query.edit_message_text(text)
+    await _answer(query, text)
+    await _edit(query, text)
 
 
-async def _owned(query: Any, services: BotServices, person: dict[str, Any], lang: Language,
-                 rest: str) -> dict[str, Any] | None:
-    """The reminder a button refers to, if it was sent to this chat; else an alert and None."""
-    reminder = _reminder_of(services, person, rest)
+async def _owned(query: CallbackQuery, services: BotServices, person: dict[str, Any], lang: Language,
+                 choice: OnReminder) -> dict[str, Any] | None:
+    """The reminder a button refers to, if it was sent to this chat with buttons; else an alert and None."""
+    reminder = _reminder_of(services, person, choice.reminder)
     if isinstance(reminder, str):
-        await query.answer(say(reminder, lang), show_alert=True)
+        await _answer(query, say(reminder, lang), alert=True)
         return None
     return reminder
 
 
-def _reminder_of(services: BotServices, person: dict[str, Any], rest: str) -> dict[str, Any] | str:
-    reminder = services.reminders.get(int(rest)) if rest.isdigit() else None
-    if reminder is None:
+def _reminder_of(services: BotServices, person: dict[str, Any], reminder_id: int) -> dict[str, Any] | str:
+    reminder = services.reminders.get(reminder_id)
+    if reminder is None or reminder["kind"] not in REMINDER_KINDS_WITH_BUTTONS:
         return "gone"
     if reminder["address"] != person["address"] or reminder["channel"] != CHANNEL:
         return "not_yours"
@@ -446,12 +586,9 @@ def _reminder_of(services: BotServices, person: dict[str, Any], rest: str) -> di
 
 
 async def _done(update: Update, context: ContextTypes.DEFAULT_TYPE, services: BotServices,
-                person: dict[str, Any], lang: Language, rest: str) -> None:
+                person: dict[str, Any], lang: Language, reminder: dict[str, Any]) -> None:
     query = update.callback_query
     assert query is not None
-    reminder = await _owned(query, services, person, lang, rest)
-    if reminder is None:
-        return
     who = _name(update) if update.effective_user is None else " ".join(
         p for p in (update.effective_user.first_name, update.effective_user.last_name) if p)
     now = services.clock()
@@ -461,18 +598,15 @@ async def _done(update: Update, context: ContextTypes.DEFAULT_TYPE, services: Bo
     at = completion["done_at"]
     at_local = (at if at.tzinfo else at.replace(tzinfo=dt.UTC)).astimezone(services.snapshot().tz)
     note = say("done_by", lang, who=completion["done_by"], at=at_local.strftime("%Y-%m-%d %H:%M"))
-    await query.answer(note)
+    await _answer(query, note)
     original = query.message.text if query.message is not None and hasattr(query.message, "text") else ""
-    await query.edit_message_text(f"{original}\n\n{note}" if original else note)
+    await _edit(query, f"{original}\n\n{note}" if original else note)
 
 
 async def _snooze(update: Update, context: ContextTypes.DEFAULT_TYPE, services: BotServices,
-                  person: dict[str, Any], lang: Language, rest: str) -> None:
+                  person: dict[str, Any], lang: Language, reminder: dict[str, Any]) -> None:
     query = update.callback_query
     assert query is not None
-    reminder = await _owned(query, services, person, lang, rest)
-    if reminder is None:
-        return
     snapshot = services.snapshot()
     now = services.clock()
     today = now.astimezone(snapshot.tz).date()
@@ -485,26 +619,43 @@ async def _snooze(update: Update, context: ContextTypes.DEFAULT_TYPE, services: 
         f"{reminder['key']}|snooze|{day.isoformat()}", "reminder", reminder["occurrence_uid"],
         reminder["obligation"], reminder["unit"], reminder["occurrence_date"], reminder["subscriber_id"], CHANNEL,
         person["address"], person["language"], "snooze", at.astimezone(dt.UTC), at.astimezone(dt.UTC))], now)
-    await query.answer(say("snoozed", lang, at=at.strftime("%Y-%m-%d %H:%M")))
+    await _answer(query, say("snoozed", lang, at=at.strftime("%Y-%m-%d %H:%M")))
 
 
 async def _ics(update: Update, context: ContextTypes.DEFAULT_TYPE, services: BotServices,
-               person: dict[str, Any], lang: Language, rest: str) -> None:
+               person: dict[str, Any], lang: Language, reminder: dict[str, Any]) -> None:
     from scheduler.messages import occurrence_ics
 
     query = update.callback_query
     assert query is not None
-    reminder = await _owned(query, services, person, lang, rest)
-    if reminder is None:
-        return
     row = services.reminders.as_claimed(reminder["id"])
-    assert row is not None
+    if row is None:
+        await _answer(query, say("gone", lang), alert=True)
+        return
     data = occurrence_ics(row, services.snapshot(), base_url=services.public_url, lang=lang)
-    await query.answer()
+    await _answer(query)
     if data is None:
         await context.bot.send_message(_chat(update), say("gone", lang))
         return
     await context.bot.send_document(_chat(update), InputFile(data, filename=f"{reminder['obligation']}.ics"))
+
+
+async def on_error(update: object, context: ContextTypes.DEFAULT_TYPE) -> None:
+    """A handler failed (a bug, or the store or Telegram down): log it and answer the user politely."""
+    log.error("bot update failed: %s: %s", type(context.error).__name__, context.error, exc_info=context.error)
+    if not isinstance(update, Update):
+        return
+    person = None
+    with contextlib.suppress(Exception):
+        person = _person(update, _services(context)) if update.effective_chat else None
+    lang = _lang_of(update, person)
+    try:
+        if update.callback_query is not None:
+            await update.callback_query.answer(say("error", lang))
+        elif update.effective_chat is not None:
+            await update.effective_chat.send_message(say("error", lang))
+    except TelegramError:
+        pass
 
 
 # -- the application ------------------------------------------------------------------------------------
@@ -518,6 +669,7 @@ def build_application(bot: Any, services: BotServices) -> Application[Any, Any, 
                      ("lang", lang_command), ("stats", stats), ("reload", reload_command), ("approve", approve)):
         app.add_handler(CommandHandler(name, fn))
     app.add_handler(CallbackQueryHandler(button))
+    app.add_error_handler(on_error)
     return app
 
 

@@ -62,11 +62,30 @@ TEXTS: dict[str, dict[Language, str]] = {
     "gone": {"zh-CN": "该提醒已不存在。", "en": "This reminder no longer exists."},
     "new_chat": {"zh-CN": "新的绑定申请:{name}(聊天号 {chat}),用 /approve {chat} 批准。",
                  "en": "New request: {name} (chat {chat}); /approve {chat} to let them in."},
+    "bad_button": {"zh-CN": "这个按钮已失效,请重新发送 /subscribe 或 /unsubscribe。",
+                   "en": "This button is no longer valid; send /subscribe or /unsubscribe again."},
+    "not_offered": {"zh-CN": "该选项当前不可用,请重新发送 /subscribe。",
+                    "en": "That choice is not available now; send /subscribe again."},
+    "bad_days": {"zh-CN": "天数请写 1 到 180 之间的数字,例如 /upcoming 30。",
+                 "en": "Give the days as a number from 1 to 180, e.g. /upcoming 30."},
+    "bad_lang": {"zh-CN": "请发送 /lang zh(中文)或 /lang en(English)。",
+                 "en": "Send /lang en (English) or /lang zh (中文)."},
+    "bad_chat_id": {"zh-CN": "请写聊天号(数字),例如 /approve 123456789;不带参数可查看待批准列表。",
+                    "en": "Give a chat id (a number), e.g. /approve 123456789; without one you get the waiting list."},
+    "locked_out": {"zh-CN": "邀请码错误次数过多,请于 {until} 后再试,或直接联系管理员。",
+                   "en": "Too many wrong invite codes; try again after {until}, or contact your administrator."},
+    "admin_locked_out": {"zh-CN": "聊天 {chat}({name})邀请码错误次数过多,已暂停其绑定至 {until}。",
+                         "en": "Chat {chat} ({name}) sent too many wrong invite codes; binding is paused until "
+                               "{until}."},
+    "admin_locked_out_all": {"zh-CN": "短时间内邀请码错误次数过多(共 {count} 次),已暂停所有邀请码绑定至 {until}。",
+                             "en": "Too many wrong invite codes from all chats ({count}); every invite is paused "
+                                   "until {until}."},
+    "error": {"zh-CN": "抱歉,处理时出错,请稍后再试。", "en": "Sorry, something went wrong; please try again later."},
 }
 
 
 def say(key: str, lang: Language, **values: object) -> str:
-    text = TEXTS[key][lang]
+    text = TEXTS[key]["en" if lang == "en" else "zh-CN"]
     return text.format(**values) if values else text
 
 

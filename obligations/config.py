@@ -198,6 +198,18 @@ class RemindersConfig(Strict):
     )
 
 
+class InviteLimits(Strict):
+    """How many wrong invite codes (``/start CODE``) are answered before the bot stops looking."""
+
+    per_chat: int = Field(default=5, ge=1, description="Wrong codes from one chat within the window before "
+                          "that chat is locked out")
+    overall: int = Field(default=50, ge=1, description="Wrong codes from all chats within the window before "
+                         "every invite is refused for the lockout")
+    window_minutes: int = Field(default=10, ge=1, le=1440, description="The window the wrong codes are counted in")
+    lockout_minutes: int = Field(default=30, ge=1, le=10080, description="How long a lockout lasts; the admins are "
+                                 "told once per lockout")
+
+
 class Config(Strict):
     """Top level of config.yaml."""
 
@@ -219,6 +231,7 @@ class Config(Strict):
     feeds: FeedsConfig = Field(default_factory=FeedsConfig)
     reminders: RemindersConfig = Field(default_factory=RemindersConfig)
     subscribers: list[SubscriberConfig] = Field(default_factory=list, description="Fixed subscribers")
+    invites: InviteLimits = Field(default_factory=InviteLimits, description="Limits on wrong invite codes")
     notifiers: dict[str, dict[str, object]] = Field(
         default_factory=dict,
         description="Channel settings by channel name (email: {...}); each channel documents its keys. "
@@ -254,6 +267,7 @@ __all__ = [
     "Config",
     "EscalationTier",
     "FeedsConfig",
+    "InviteLimits",
     "OfficialNotice",
     "PrivateFeed",
     "Recipient",

@@ -9,13 +9,14 @@ from __future__ import annotations
 
 import datetime as dt
 import logging
-from collections.abc import Callable
+from collections.abc import Callable, Collection, Sequence
+from typing import Any
 
 from notifiers.base import Notifier
-from obligations.config import RemindersConfig, SubscriberConfig
+from obligations.config import Recipient, RemindersConfig, SubscriberConfig
 from obligations.live import Clock, Snapshot
 from scheduler.dispatcher import Dispatcher, DispatchReport
-from scheduler.planner import Contact, escalations, plan
+from scheduler.planner import Contact, Planned, escalations, plan
 from store.reminders import ReminderStore, SyncReport
 
 log = logging.getLogger(__name__)
@@ -37,6 +38,7 @@ class ReminderEngine:
         self.store = store
         self.notifiers = notifiers
         self.clock = clock
+        self._reported: set[int] = set()  # bad subscription rows already logged and reported
         self.dispatcher = Dispatcher(store, notifiers, self.config, instance=instance, snapshot=snapshot,
                                      base_url=base_url)
 
@@ -63,7 +65,8 @@ class ReminderEngine:
         today = now.astimezone(tz).date()
         occurrences = expander.expand(today - LOOKBACK, until.astimezone(tz).date() + dt.timedelta(days=31)).occurrences
         done = self.store.done_uids()
-        planned = plan(occurrences, self.store.subscriptions(), rules=snapshot.rules, tz=tz,
+        subs = self.store.subscriptions(on_bad=lambda row, exc: self._bad_subscription(row, exc, now))
+        planned = plan(occurrences, subs, rules=snapshot.rules, tz=tz,
                        workdays_before=lambda occ: expander.calendar_for(occ).workdays_before,
                        done=done, now=now, until=until)
         tiers = [(t.after, t.to, t.channel) for t in config.escalation]
@@ -74,6 +77,18 @@ class ReminderEngine:
         log.info("planned reminders until %s: %d new, %d cancelled, %d change notices",
                  until.date(), report.inserted, report.cancelled, report.changed)
         return report
+
+    def _bad_subscription(self, row: dict[str, Any], exc: ValueError, now: dt.datetime) -> None:
+        """A subscription row planning cannot use: skipped; logged and reported once per process."""
+        sid = row["subscription_id"]
+        if sid in self._reported:
+            return
+        self._reported.add(sid)
+        log.warning("subscription %s of subscriber %s (%s:%s) skipped by planning: %s", sid, row["subscriber_id"],
+                    row["channel"], row["address"], exc)
+        tell_admins(self.store, self.config.admins, key=f"bad-subscription|{sid}", what="bad subscription",
+                    title=f"订阅 #{sid}(订阅者 {row['subscriber_id']},{row['channel']}:{row['address']})"
+                          f"无法读取,已跳过:{exc}", now=now, day=now.astimezone(self.snapshot().tz).date())
 
     async def dispatch(self) -> DispatchReport:
         report = await self.dispatcher.run_once(self.clock())
@@ -87,4 +102,19 @@ class ReminderEngine:
             await notifier.close()
 
 
-__all__ = ["LOOKBACK", "ReminderEngine"]
+def tell_admins(store: ReminderStore, admins: Sequence[Recipient], *, key: str, what: str, title: str,
+                now: dt.datetime, day: dt.date, skip: Collection[tuple[str, str]] = ()) -> int:
+    """Queue a notice to each of the reminder admins (the Dispatcher's admin notice shape).
+
+    ``key`` names the event: the same event is queued once per admin however often it is told
+    (the reminders' unique key), so every process can report it. ``what`` (at most 20
+    characters) says what happened, ``title`` the details. ``skip``: (channel, address) pairs
+    already told another way.
+    """
+    notices = [Planned(f"admin|{key}|{a.channel}:{a.address}"[:500], "admin", f"admin/{key}"[:300], title[:200],
+                       None, day, None, a.channel, a.address, "zh-CN", what[:20], now, now)
+               for a in admins if (a.channel, a.address) not in skip]
+    return store.add(notices, now) if notices else 0
+
+
+__all__ = ["LOOKBACK", "ReminderEngine", "tell_admins"]

@@ -249,17 +249,35 @@ def urgency(occ: Occurrence, *, done: bool, today: dt.date, last_reminder: dt.da
 
 
 def subscription_from(row: Mapping[str, object]) -> Subscription:
-    """A planner subscription from a joined subscribers + subscriptions row."""
+    """A planner subscription from a joined subscribers + subscriptions row.
+
+    ValueError, naming the field, for a row the planner could not use (a level that is not a
+    :class:`Level`, a lead time, quiet hours or digest time it cannot read): the caller skips it.
+    """
+    from obligations.model import parse_offset
+
     lead = row.get("lead_times")
     digest = row.get("digest_at") if row.get("mode") == "digest" else None
+    level = row.get("level")
+    if level is not None and level not in Level._value2member_map_:
+        raise ValueError(f"level {level!r} is not a valid level ({', '.join(lv.value for lv in Level)})")
+    lead_times = None if lead is None else tuple(x for x in str(lead).split(",") if x)  # "": none
+    for text in lead_times or ():
+        try:
+            parse_offset(text)
+        except ValueError:
+            raise ValueError(f"lead time {text!r} is not an offset such as 7d, 3wd or 2h") from None
+    try:
+        quiet_hours = parse_quiet_hours(row.get("quiet_hours"))  # type: ignore[arg-type]
+        digest_at = dt.time.fromisoformat(str(digest)) if digest else None
+    except ValueError:
+        raise ValueError(f"quiet hours {row.get('quiet_hours')!r} or digest time {digest!r} is not a time") from None
     return Subscription(
-        subscriber_id=int(row["subscriber_id"]),  # type: ignore[arg-type]
+        subscriber_id=int(row["subscriber_id"]),  # type: ignore[call-overload]
         channel=str(row["channel"]), address=str(row["address"]), language=str(row["language"]),
-        unit=row.get("unit"), children=bool(row.get("children")), level=row.get("level"),  # type: ignore[arg-type]
+        unit=row.get("unit"), children=bool(row.get("children")), level=level,  # type: ignore[arg-type]
         obligation=row.get("obligation"), tag=row.get("tag"),  # type: ignore[arg-type]
-        lead_times=None if lead is None else tuple(x for x in str(lead).split(",") if x),  # "": none
-        quiet_hours=parse_quiet_hours(row.get("quiet_hours")),  # type: ignore[arg-type]
-        digest_at=dt.time.fromisoformat(str(digest)) if digest else None,
+        lead_times=lead_times, quiet_hours=quiet_hours, digest_at=digest_at,
     )
 
 

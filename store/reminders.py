@@ -12,7 +12,8 @@ from __future__ import annotations
 
 import datetime as dt
 import hashlib
-from collections.abc import Iterable, Sequence
+import logging
+from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass
 from typing import Any
 
@@ -26,6 +27,7 @@ from store.db import Store
 from store.tables import completions, reminders, subscribers, subscriptions
 
 _CHUNK = 500
+log = logging.getLogger(__name__)
 
 
 def _utc(value: dt.datetime | None) -> dt.datetime | None:
@@ -107,9 +109,17 @@ class ReminderStore:
             if gone:
                 conn.execute(update(subscribers).where(subscribers.c.id.in_(gone)).values(active=False))
 
-    def subscriptions(self) -> list[Subscription]:
+    def subscriptions(self, on_bad: Callable[[dict[str, Any], ValueError], None] | None = None
+                      ) -> list[Subscription]:
+        """Every active subscriber's subscriptions; a row that cannot be read is left out.
+
+        A bad row (a level, lead time or quiet hours the planner cannot read) must not stop
+        planning for everyone: it is skipped and handed to ``on_bad`` (the engine logs it once
+        and tells the admins) or, without one, logged once per process.
+        """
         query = (
-            select(subscriptions.c.subscriber_id, subscriptions.c.unit, subscriptions.c.children,
+            select(subscriptions.c.id.label("subscription_id"), subscriptions.c.subscriber_id,
+                   subscriptions.c.unit, subscriptions.c.children,
                    subscriptions.c.level, subscriptions.c.obligation, subscriptions.c.tag,
                    subscriptions.c.lead_times, subscribers.c.channel, subscribers.c.address,
                    subscribers.c.language, subscribers.c.quiet_hours, subscribers.c.mode, subscribers.c.digest_at)
@@ -117,8 +127,15 @@ class ReminderStore:
             .where(subscribers.c.active.is_(True))
             .order_by(subscriptions.c.subscriber_id, subscriptions.c.id)
         )
+        out: list[Subscription] = []
         with self.engine.connect() as conn:
-            return [subscription_from(row._mapping) for row in conn.execute(query)]
+            rows = [dict(row._mapping) for row in conn.execute(query)]
+        for row in rows:
+            try:
+                out.append(subscription_from(row))
+            except ValueError as exc:
+                (on_bad or _log_bad_subscription)(row, exc)
+        return out
 
     # -- completions ------------------------------------------------------------------------------
 
@@ -315,6 +332,15 @@ class ReminderStore:
         with self.engine.connect() as conn:
             return {r[0]: r[1] for r in conn.execute(
                 select(reminders.c.status, func.count()).group_by(reminders.c.status))}
+
+
+_reported_subscriptions: set[int] = set()
+
+
+def _log_bad_subscription(row: dict[str, Any], exc: ValueError) -> None:
+    if row["subscription_id"] not in _reported_subscriptions:
+        _reported_subscriptions.add(row["subscription_id"])
+        log.warning("subscription %s of subscriber %s skipped: %s", row["subscription_id"], row["subscriber_id"], exc)
 
 
 def person_token_hash(token: str) -> str:

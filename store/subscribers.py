@@ -14,6 +14,7 @@ from typing import Any
 
 from sqlalchemy import delete, insert, select, update
 
+from obligations.model import Level
 from store.db import Store
 from store.tables import invites, subscribers, subscriptions
 
@@ -110,7 +111,9 @@ class SubscriberStore:
 
     def subscribe(self, subscriber_id: int, *, unit: str | None = None, children: bool = False,
                   level: str | None = None, obligation: str | None = None) -> bool:
-        """Add one subscription; False when the same one exists."""
+        """Add one subscription; False when the same one exists. ValueError for a level that is not one."""
+        if level is not None:
+            level = Level(level).value  # the database refuses it too (migration 0005)
         with self.engine.begin() as conn:
             existing = conn.execute(select(subscriptions.c.id).where(
                 subscriptions.c.subscriber_id == subscriber_id,

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from sqlalchemy import (
     Boolean,
+    CheckConstraint,
     Column,
     Date,
     DateTime,
@@ -18,6 +19,16 @@ from sqlalchemy import (
 )
 
 metadata = MetaData()
+
+# The values the code writes and reads, refused otherwise by the database (migration 0005).
+LEVELS = ("province", "prefecture", "county", "township", "department")  # obligations.model.Level
+REMINDER_STATUSES = ("pending", "claimed", "sent", "failed", "missed", "cancelled")
+REMINDER_KINDS = ("reminder", "changed", "escalation", "admin")  # scheduler.planner.Kind; a snooze is a reminder
+
+
+def _one_of(column: str, values: tuple[str, ...]) -> str:
+    return f"{column} IN ({', '.join(repr(v) for v in values)})"
+
 
 # One row per calendar event ever published: the content hash of its last
 # version, so SEQUENCE and LAST-MODIFIED change only when the event does.
@@ -63,6 +74,7 @@ subscriptions = Table(
     Column("obligation", String(200)),
     Column("tag", String(100)),
     Column("lead_times", String(200)),  # comma-separated offsets; NULL: the duty's own reminders
+    CheckConstraint(f"level IS NULL OR {_one_of('level', LEVELS)}", name="ck_subscriptions_level"),
 )
 
 # An occurrence marked done: no more reminders, shown as done on the page.
@@ -88,7 +100,7 @@ reminders = Table(
     metadata,
     Column("id", Integer, primary_key=True, autoincrement=True),
     Column("key", String(500), nullable=False, unique=True),
-    Column("kind", String(20), nullable=False),  # reminder | changed | escalation
+    Column("kind", String(20), nullable=False),  # REMINDER_KINDS
     Column("occurrence_uid", String(300), nullable=False),
     Column("obligation", String(200), nullable=False),
     Column("unit", String(200)),
@@ -111,6 +123,8 @@ reminders = Table(
     Column("created_at", DateTime(timezone=True), nullable=False),
     Index("ix_reminders_status_send_after", "status", "send_after"),
     Index("ix_reminders_occurrence", "occurrence_uid"),
+    CheckConstraint(_one_of("status", REMINDER_STATUSES), name="ck_reminders_status"),
+    CheckConstraint(_one_of("kind", REMINDER_KINDS), name="ck_reminders_kind"),
 )
 
 # One-time codes that bind a chat to a subscriber (``main.py invite``); only the hash is kept.
@@ -134,6 +148,9 @@ secrets = Table(
 )
 
 __all__ = [
+    "LEVELS",
+    "REMINDER_KINDS",
+    "REMINDER_STATUSES",
     "completions",
     "event_versions",
     "invites",

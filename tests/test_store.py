@@ -14,7 +14,7 @@ T0 = dt.datetime(2025, 3, 15, 1, 0, tzinfo=dt.UTC)
 
 def test_migrations_are_applied_on_open(store: Store, url: str) -> None:
     with store.engine.connect() as conn:
-        assert conn.execute(sa.text("SELECT version_num FROM alembic_version")).scalar_one() == "0004"
+        assert conn.execute(sa.text("SELECT version_num FROM alembic_version")).scalar_one() == "0005"
     again = open_store(url)  # a second start finds the schema current and changes nothing
     again.close()
 
@@ -72,3 +72,98 @@ def test_bad_urls_are_configuration_errors_without_passwords() -> None:
     assert redact_url("postgresql://u:secret@h/db") == "postgresql://u:***@h/db"
     with pytest.raises(ConfigurationError, match="is not a database URL"):
         open_store("not a url")
+
+
+# -- the store refuses what the code cannot read (issue 9: one forged button stopped planning) -----------
+
+
+def _subscriber(conn: sa.Connection) -> int:
+    from store.tables import subscribers
+
+    return conn.execute(sa.insert(subscribers).values(
+        name="n", channel="telegram", address="1", language="zh-CN", mode="each", digest_at="08:30", source="self",
+        active=True, is_admin=False, created_at=T0).returning(subscribers.c.id)).scalar_one()
+
+
+def _reminder(n: int, **values: object) -> dict[str, object]:
+    return {"key": f"k{n}", "kind": "reminder", "occurrence_uid": "u", "obligation": "ob", "unit": None,
+            "occurrence_date": T0.date(), "subscriber_id": None, "channel": "log", "address": "a",
+            "language": "zh-CN", "lead_time": "1d", "due_at": T0, "send_after": T0, "status": "pending",
+            "attempts": 0, "late": False, "created_at": T0, **values}
+
+
+@pytest.mark.parametrize(("table", "values"), [
+    ("subscriptions", {"level": "bogus"}),
+    ("subscriptions", {"level": "County"}),
+    ("reminders", {"status": "bogus"}),
+    ("reminders", {"kind": "snooze"}),
+])
+def test_the_database_refuses_an_invalid_level_status_or_kind(store: Store, table: str,
+                                                              values: dict[str, str]) -> None:
+    from store.tables import reminders, subscriptions
+
+    with store.engine.begin() as conn:
+        sid = _subscriber(conn)
+        conn.execute(sa.insert(subscriptions).values(subscriber_id=sid, children=False, level="county"))
+        conn.execute(sa.insert(reminders).values(**_reminder(0)))
+    row = ({"subscriber_id": sid, "children": False, **values} if table == "subscriptions"
+           else _reminder(1, **values))
+    with pytest.raises(sa.exc.IntegrityError), store.engine.begin() as conn:
+        conn.execute(sa.insert(subscriptions if table == "subscriptions" else reminders).values(**row))
+
+
+def test_the_subscriber_store_refuses_an_invalid_level(store: Store) -> None:
+    from store.subscribers import SubscriberStore
+
+    with store.engine.begin() as conn:
+        sid = _subscriber(conn)
+    subs = SubscriberStore(store)
+    with pytest.raises(ValueError, match="bogus"):
+        subs.subscribe(sid, level="bogus")
+    assert subs.subscribe(sid, level="county")
+    assert subs.subscriptions_of(sid)[0]["level"] == "county"
+
+
+def test_upgrading_a_damaged_database_repairs_it_first(url: str, caplog: pytest.LogCaptureFixture) -> None:
+    """Migration 0005 on a database with the rows issue 9 left behind: repaired, then constrained."""
+    from alembic import command
+    from alembic.config import Config as AlembicConfig
+
+    from store.db import MIGRATIONS
+    from store.tables import reminders, subscriptions
+
+    engine = sa.create_engine(url)
+    cfg = AlembicConfig()
+    cfg.set_main_option("script_location", str(MIGRATIONS))
+    with engine.begin() as conn:
+        cfg.attributes["connection"] = conn
+        command.upgrade(cfg, "0004")
+    with engine.begin() as conn:
+        sid = _subscriber(conn)
+        for level in ("bogus", "county", None, "bogus"):
+            conn.execute(sa.insert(subscriptions).values(subscriber_id=sid, children=False, level=level))
+        conn.execute(sa.insert(reminders).values([_reminder(0), _reminder(1, status="bogus"),
+                                                  _reminder(2, kind="weird")]))
+    engine.dispose()
+    with caplog.at_level("WARNING"):
+        store = open_store(url)
+    try:
+        with store.engine.connect() as conn:
+            assert sorted(str(r[0]) for r in conn.execute(sa.select(subscriptions.c.level))) == ["None", "county"]
+            rows = {r.key: r for r in conn.execute(sa.select(reminders))}
+        assert sorted(rows) == ["k0", "k1"]
+        assert (rows["k0"].status, rows["k1"].status) == ("pending", "failed")
+        assert "migration 0005" in rows["k1"].last_error
+        assert "deleted 2 subscription(s)" in caplog.text
+        assert "deleted 1 reminder(s)" in caplog.text
+        # the rebuilt tables (SQLite batch mode) keep their indexes, unique key and foreign key
+        inspector = sa.inspect(store.engine)
+        assert {i["name"] for i in inspector.get_indexes("reminders")} >= {
+            "ix_reminders_status_send_after", "ix_reminders_occurrence"}
+        assert inspector.get_foreign_keys("subscriptions")[0]["referred_table"] == "subscribers"
+        with pytest.raises(sa.exc.IntegrityError), store.engine.begin() as conn:
+            conn.execute(sa.insert(reminders).values(**_reminder(5, key="k0")))
+        with pytest.raises(sa.exc.IntegrityError), store.engine.begin() as conn:
+            conn.execute(sa.insert(subscriptions).values(subscriber_id=sid, children=False, level="bogus"))
+    finally:
+        store.close()
