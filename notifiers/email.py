@@ -6,6 +6,13 @@ that mail clients offer to add to the calendar. The ``Message-ID`` is derived
 from the reminder's key, so a resend after an unacknowledged delivery carries
 the same id and receiving systems can drop the duplicate.
 
+Delivery guarantee: a message is sent once the server answered the end of DATA
+with 250; whatever happens to the connection after that (a drop, a QUIT that
+is never answered) does not change it. Only if that 250 itself is lost (the
+connection breaks after the message went out and before its answer arrived)
+is the send retried, and the server may then hold two copies with one
+Message-ID: at-least-once in that one case, exactly-once otherwise.
+
 Configured under ``notifiers: email:`` in config.yaml (:class:`EmailConfig`).
 The password never appears in the configuration: ``password_env`` names the
 environment variable that holds it, read at each send.
@@ -38,6 +45,8 @@ MESSAGE_ID_DOMAIN = "obligation-calendar"
 # header. Non-ASCII is allowed (SMTPUTF8); quoted local parts are not (no office uses one).
 ADDRESS = re.compile(r"[^\s<>()\[\],;:\"@\\]+@[^\s<>()\[\],;:\"@\\]+")
 ICS_CONTENT_TYPE = "text/calendar; method=PUBLISH; charset=UTF-8"
+# The longest wait for the answer to QUIT: the message is delivered by then, the wait only closes politely.
+QUIT_TIMEOUT = 5.0
 
 
 class EmailConfig(Strict):
@@ -163,14 +172,19 @@ class EmailNotifier(Notifier):
             if cfg.username is not None and password is not None:
                 await smtp.login(cfg.username, password)  # AUTH PLAIN or LOGIN, as the server offers
             await smtp.send_message(mail, sender=cfg.from_address, recipients=[message.recipient])
+            # Here DATA got its 250: the server has the message, and nothing below can undo that.
         except (aiosmtplib.SMTPException, OSError, ValueError) as exc:
             error = self._classify(exc, message.recipient)
             text = _scrub(str(error), cfg.username, password)
             if text != str(error):  # the server echoed the secret: keep it out of the traceback too
                 raise type(error)(text) from None
             raise error from exc
+        except Exception as exc:  # anything else from the connection (an ExceptionGroup, a protocol oddity)
+            text = _scrub(f"smtp {self.where}: unexpected failure ({type(exc).__name__}: {exc})",
+                          cfg.username, password)
+            raise TransientError(text) from None
         finally:
-            await _hang_up(smtp)
+            await _hang_up(smtp, min(cfg.timeout_seconds, QUIT_TIMEOUT))
         return str(mail["Message-ID"])
 
     def _classify(self, exc: BaseException, recipient: str) -> DeliveryError:
@@ -231,23 +245,25 @@ _STEP: dict[type[BaseException], str] = {
 }
 
 
-async def _hang_up(smtp: aiosmtplib.SMTP) -> None:
-    """QUIT if still connected, then drop the connection at once.
+async def _hang_up(smtp: aiosmtplib.SMTP, timeout: float) -> None:
+    """QUIT if still connected (waiting at most ``timeout`` for the answer), then drop the connection at once.
 
-    Once DATA got its 250 the message is delivered, so a failing QUIT changes nothing. The
-    connection is aborted rather than closed: a TLS close waits for the server's close_notify,
-    and a loop that stops first (service shutdown, ``asyncio.run``) would leave the socket open.
+    Once DATA got its 250 the message is delivered, so a QUIT that fails, is never answered or
+    meets a dropped connection changes nothing: no failure here is raised. The connection is
+    aborted rather than closed: a TLS close waits for the server's close_notify, and a loop that
+    stops first (service shutdown, ``asyncio.run``) would leave the socket open.
     """
     transport = smtp.transport
     if transport is None:  # never connected, or aiosmtplib already closed it after a failure
         return
     try:
-        with contextlib.suppress(aiosmtplib.SMTPException, OSError):
-            await smtp.quit()
+        with contextlib.suppress(Exception):
+            await smtp.quit(timeout=timeout)
     finally:
-        # Every stream transport has abort(), uvloop's too (they are not registered as asyncio.Transport).
-        cast(asyncio.Transport, transport).abort()  # the socket closes on the loop's next turn
-        smtp.close()
+        with contextlib.suppress(Exception):
+            # Every stream transport has abort(), uvloop's too (they are not registered as asyncio.Transport).
+            cast(asyncio.Transport, transport).abort()  # the socket closes on the loop's next turn
+            smtp.close()
 
 
 def _by_code(what: str, code: int, text: str) -> DeliveryError:

@@ -94,15 +94,49 @@ class RefusingRecipients(Recorder):
 
 @dataclass
 class DroppingAfterData(Recorder):
-    """Reads the whole message, then drops the connection instead of answering (a crash before the 250)."""
+    """Reads the whole message, then drops the connection instead of answering (a crash before the 250).
+
+    ``drops``: how many attempts are dropped before one is accepted (None: all of them). Every
+    message read, dropped or not, is kept in ``seen``, so a test can compare an attempt with its resend.
+    """
 
     dropped: int = 0
+    drops: int | None = None
+    seen: list[bytes] = field(default_factory=list)
 
     async def handle_DATA(self, server: SMTP, session: Session, envelope: Envelope) -> str:
         assert server.transport is not None
+        self.seen.append(bytes(envelope.original_content or b""))
+        if self.drops is not None and self.dropped >= self.drops:
+            return await super().handle_DATA(server, session, envelope)
         self.dropped += 1
         server.transport.abort()
         return "250 2.0.0 never sent"
+
+
+@dataclass
+class DroppingAfterAccept(Recorder):
+    """Accepts the message (its DATA gets the 250) and then drops the connection.
+
+    ``when="now"``: right after the 250 is written (the abort is scheduled while the hook runs and
+    aiosmtpd writes the reply before the loop runs it); ``when="quit"``: when the client says QUIT,
+    without answering it.
+    """
+
+    when: str = "now"
+
+    async def handle_DATA(self, server: SMTP, session: Session, envelope: Envelope) -> str:
+        status = await super().handle_DATA(server, session, envelope)
+        if self.when == "now":
+            assert server.transport is not None
+            asyncio.get_running_loop().call_soon(server.transport.abort)
+        return status
+
+    async def handle_QUIT(self, server: SMTP, session: Session, envelope: Envelope) -> str:
+        if self.when == "quit":
+            assert server.transport is not None
+            server.transport.abort()
+        return "221 Bye"
 
 
 @dataclass(frozen=True)
@@ -156,7 +190,7 @@ class Script:
 
 @asynccontextmanager
 async def scripted_server(
-    *, drop_in_data: bool = False, greet: bool = True, echo_auth: bool = False
+    *, drop_in_data: bool = False, greet: bool = True, echo_auth: bool = False, silent_quit: bool = False
 ) -> AsyncIterator[tuple[int, Script]]:
     """A plain-text SMTP server in the running loop that misbehaves on purpose.
 
@@ -165,6 +199,7 @@ async def scripted_server(
     connection after the first line of the message, before the end of data.
     ``echo_auth=True``: offers AUTH PLAIN and refuses it with a 535 that quotes the
     credentials it got, raw and in base64 (a careless server).
+    ``silent_quit=True``: accepts the message, then never answers QUIT (the client must give up).
     """
     script = Script()
     connections: list[tuple[asyncio.StreamWriter, asyncio.Task[Any]]] = []
@@ -199,6 +234,9 @@ async def scripted_server(
                 script.completed += 1
                 writer.write(b"250 2.0.0 queued\r\n")
             elif verb == "QUIT":
+                if silent_quit:
+                    await reader.read()  # until the client gives up
+                    return
                 writer.write(b"221 bye\r\n")
                 break
             else:
@@ -222,6 +260,7 @@ async def scripted_server(
 __all__ = [
     "HOST",
     "Authenticator",
+    "DroppingAfterAccept",
     "DroppingAfterData",
     "Pki",
     "Received",

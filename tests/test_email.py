@@ -6,19 +6,25 @@ import asyncio
 import base64
 import email
 import email.policy
+import logging
+import time
 from contextlib import AbstractContextManager
 from email.message import EmailMessage
+from pathlib import Path
 from typing import Any
 
 import pytest
 from aiosmtpd.controller import Controller
 from pydantic import ValidationError
 
+import notifiers.email
 from notifiers.base import Message, PermanentError, TransientError
 from notifiers.email import EmailConfig, EmailNotifier, build_email, message_id
+from store import open_store
 from tests.smtp_servers import (
     HOST,
     Authenticator,
+    DroppingAfterAccept,
     DroppingAfterData,
     Pki,
     Received,
@@ -29,6 +35,7 @@ from tests.smtp_servers import (
     scripted_server,
     smtp_server,
 )
+from tests.test_email_engine import PLAN_AT, dispatch_until_quiet, make_engine
 
 USER = "duty-robot"
 PASSWORD = "s3cret-密码-Tr0ub4dor&3"
@@ -262,6 +269,93 @@ def test_connection_dropped_before_the_data_reply_is_transient() -> None:
         send(config(server.port))
     assert handler.dropped == 1
     assert handler.received == []
+
+
+def test_a_drop_before_the_250_is_retried_and_the_resend_has_the_same_message_id() -> None:
+    """At-least-once where the 250 itself is lost: the server may have kept the first copy, and the
+    resend carries the same Message-ID, so the receiving side can drop the duplicate."""
+    handler = DroppingAfterData(drops=1)
+    with smtp_server(handler) as server:
+        with pytest.raises(TransientError, match="connection lost"):
+            send(config(server.port))
+        returned = send(config(server.port))
+    assert handler.dropped == 1
+    assert len(handler.seen) == 2
+    assert len(handler.received) == 1
+    first, second = (email.message_from_bytes(content, policy=email.policy.default) for content in handler.seen)
+    assert first["Message-ID"] == second["Message-ID"] == returned == message_id(reminder().key)
+
+
+@pytest.mark.parametrize("when", ["now", "quit"])
+@pytest.mark.parametrize("security", ["none", "starttls", "tls"])
+def test_a_message_the_server_accepted_before_the_connection_dropped_is_sent(
+        pki: Pki, monkeypatch: pytest.MonkeyPatch, caplog: pytest.LogCaptureFixture, security: str, when: str) -> None:
+    """The DATA's 250 came back, then the connection dropped (at once, or at QUIT): delivered, not failed."""
+    caplog.set_level(logging.DEBUG, logger="notifiers")
+    monkeypatch.setenv(PASSWORD_ENV, PASSWORD)
+    handler = DroppingAfterAccept(when=when)
+    tls = {"none": {}, "starttls": {"tls_context": pki.server_context, "require_starttls": True},
+           "tls": {"ssl_context": pki.server_context}}[security]
+    with smtp_server(handler, **tls) as server:  # type: ignore[arg-type]
+        cfg = config(server.port, timeout_seconds=2) if security == "none" else \
+            tls_config(server.port, pki, security=security, username=None, password_env=None, timeout_seconds=2)
+        started = time.monotonic()
+        returned = send(cfg)
+        took = time.monotonic() - started
+    assert returned == message_id(reminder().key)
+    assert len(handler.received) == 1
+    assert parse(handler.received[0])["Message-ID"] == returned
+    assert took < 1.5  # the drop was seen at once, not waited out
+    assert not [r for r in caplog.records if r.exc_info]
+
+
+def test_a_server_that_never_answers_quit_does_not_hold_an_accepted_message(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setattr(notifiers.email, "QUIT_TIMEOUT", 0.2)  # 5 s in service; the step timeout below is 30 s
+
+    async def scenario() -> None:
+        async with scripted_server(silent_quit=True) as (port, script):
+            started = time.monotonic()
+            returned = await EmailNotifier(config(port, timeout_seconds=30)).send(reminder())
+            assert time.monotonic() - started < 1.5
+            assert returned == message_id(reminder().key)
+            assert script.completed == 1
+
+    asyncio.run(scenario())
+
+
+def tried(engine: Any) -> list[dict[str, Any]]:
+    """The e-mail rows the engine has tried to send (later occurrences wait, untried, as pending)."""
+    return [r for r in engine.store.listing("sent", "failed", "pending")
+            if r["channel"] == "email" and (r["status"] != "pending" or r["attempts"] > 0)]
+
+
+@pytest.mark.parametrize("when", ["now", "quit"])
+def test_through_the_engine_a_mail_accepted_before_a_drop_ends_sent(tmp_path: Path, when: str) -> None:
+    handler = DroppingAfterAccept(when=when)
+    clock = [PLAN_AT]
+    with smtp_server(handler) as server:
+        engine = make_engine(open_store(f"sqlite:///{tmp_path / 'store.db'}"), server.port, clock)
+        dispatch_until_quiet(engine, clock)
+    rows = tried(engine)
+    assert {r["status"] for r in rows} == {"sent"}
+    assert all(r["attempts"] == 1 for r in rows)
+    assert sorted(r["provider_id"] for r in rows) == sorted(parse(m)["Message-ID"] for m in handler.received)
+    assert len(handler.received) == len(rows) == 2
+
+
+def test_through_the_engine_a_lost_250_is_resent_with_the_same_message_id(tmp_path: Path) -> None:
+    handler = DroppingAfterData(drops=1)  # the first message is read and its 250 never sent
+    clock = [PLAN_AT]
+    with smtp_server(handler) as server:
+        engine = make_engine(open_store(f"sqlite:///{tmp_path / 'store.db'}"), server.port, clock)
+        dispatch_until_quiet(engine, clock)
+    rows = tried(engine)
+    assert {r["status"] for r in rows} == {"sent"}
+    assert sorted(r["attempts"] for r in rows) == [1, 2]
+    ids = [email.message_from_bytes(content, policy=email.policy.default)["Message-ID"] for content in handler.seen]
+    assert len(ids) == 3
+    assert ids.count(ids[0]) == 2  # the dropped message came again, under the same Message-ID
+    assert sorted(r["provider_id"] for r in rows) == sorted(set(ids))
 
 
 def test_server_down_is_transient_then_delivers_once_it_is_up() -> None:
