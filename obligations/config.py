@@ -186,8 +186,10 @@ class RemindersConfig(Strict):
 
     horizon_days: int = Field(default=60, ge=1, le=400, description="How far ahead reminders are planned")
     grace_minutes: int = Field(default=15, ge=0, description="A reminder sent later than this is marked late")
-    lease_seconds: int = Field(default=120, ge=5, description="A claimed reminder is retried after this")
-    batch_size: int = Field(default=200, ge=1, description="Reminders claimed per dispatch round")
+    lease_seconds: int = Field(default=300, ge=5, description="How long a claim on a message's reminders lasts; "
+                               "renewed right before its send, it must cover the slowest single send")
+    batch_size: int = Field(default=200, ge=1, description="Reminders claimed per dispatch round, a few "
+                            "messages at a time as sending slots free up")
     max_attempts: int = Field(default=8, ge=1, description="Transient failures before giving up")
     backoff_seconds: float = Field(default=30, gt=0, description="First retry delay; doubles, with jitter")
     admins: list[Recipient] = Field(default_factory=list, description="Told about failures and escalations")

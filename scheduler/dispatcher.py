@@ -5,6 +5,13 @@ journal) and at-least-once, with a stable message id for the receiver to
 drop duplicates, where it cannot. Nothing is dropped silently: every claimed
 reminder ends sent, pending for a retry, failed or missed, and failures and
 missed reminders are reported to the admins.
+
+No message goes out on a claim that may have run out. Claims are taken
+lazily, one message per free sending slot, so a claimed reminder does not
+wait out its lease behind other sends; and right before each send the lease
+is renewed in one statement that succeeds only while it is still running
+(``ReminderStore.renew``). A reminder whose lease ran out anyway (a stalled
+process) is skipped: whoever claims it next sends it.
 """
 
 from __future__ import annotations
@@ -13,6 +20,7 @@ import asyncio
 import datetime as dt
 import logging
 import random
+import time
 from collections.abc import Callable
 from dataclasses import dataclass, field
 
@@ -27,6 +35,7 @@ from store.subscribers import SubscriberStore
 
 log = logging.getLogger(__name__)
 CONCURRENCY = 16  # messages in flight at once per dispatch round
+REFILL = CONCURRENCY // 4  # claim again once this many sending slots are free
 
 
 @dataclass
@@ -37,6 +46,7 @@ class DispatchReport:
     retried: int = 0
     failed: int = 0
     missed: int = 0
+    lapsed: int = 0  # claims that ran out before their send: left to whoever claims them next
     messages: list[tuple[Message, list[Claimed], bool]] = field(default_factory=list)  # (message, rows, late)
 
 
@@ -51,7 +61,11 @@ class Dispatcher:
         snapshot: Callable[[], Snapshot],
         base_url: str,
         rng: random.Random | None = None,
+        clock: Callable[[], dt.datetime] | None = None,
     ) -> None:
+        """``clock`` is the current time for claims and lease renewals during a round; by default
+        the round's ``now`` advanced by the monotonic time since the round began, which is the
+        real time when ``now`` is, and stays consistent with a virtual ``now`` (simulate, tests)."""
         self.store = store
         self.notifiers = notifiers
         self.config = config
@@ -59,6 +73,7 @@ class Dispatcher:
         self.snapshot = snapshot
         self.base_url = base_url
         self.rng = rng or random.Random()
+        self.clock = clock
         self._key: bytes | None = None
 
     def done_link(self, row: Claimed) -> str:
@@ -73,15 +88,56 @@ class Dispatcher:
         seconds = min(base, 6 * 3600) * self.rng.uniform(0.5, 1.5)
         return dt.timedelta(seconds=max(seconds, retry_after or 0))
 
+    def _current(self, now: dt.datetime) -> Callable[[], dt.datetime]:
+        if self.clock is not None:
+            return self.clock
+        began = time.monotonic()
+        return lambda: now + dt.timedelta(seconds=time.monotonic() - began)
+
     async def run_once(self, now: dt.datetime) -> DispatchReport:
-        """One round: claim what is due at ``now`` and settle every claim."""
+        """One round: claim what is due at ``now``, up to ``batch_size``, and settle every claim.
+
+        Claims are taken as sending slots free up (at most ``CONCURRENCY`` messages in flight), one
+        message's reminders per slot, so that each claim's lease only has to cover its own send.
+        """
         report = DispatchReport()
         lease = dt.timedelta(seconds=self.config.lease_seconds)
-        claimed = self.store.claim(self.instance, now, limit=self.config.batch_size, lease=lease)
-        report.claimed = len(claimed)
-        if not claimed:
-            return report
-        snapshot = self.snapshot()
+        current = self._current(now)
+        budget = self.config.batch_size
+        snapshot: Snapshot | None = None
+        running: set[asyncio.Task[None]] = set()
+        backlog = True
+        try:
+            while backlog and budget > 0:
+                free = CONCURRENCY - len(running)
+                if running and free < REFILL:
+                    done, running = await asyncio.wait(running, return_when=asyncio.FIRST_COMPLETED)
+                    for task in done:
+                        task.result()  # a bug in delivery stops claiming; the sends in flight still finish
+                    continue
+                claimed = self.store.claim(self.instance, now, limit=budget, lease=lease, recipients=free,
+                                           lease_from=current())
+                # fewer recipients than asked for: nothing else was due (what this round raises, such
+                # as notices to the admins, goes out with the next round)
+                backlog = len({(r.channel, r.address) for r in claimed}) == free
+                budget -= len(claimed)
+                report.claimed += len(claimed)
+                if not claimed:
+                    break
+                if snapshot is None:
+                    snapshot = self.snapshot()
+                for rows in self._messages(claimed, now, snapshot, report):
+                    running.add(asyncio.create_task(self._deliver(rows, now, report, snapshot, current)))
+        finally:
+            outcomes = await asyncio.gather(*running, return_exceptions=True)
+        for outcome in outcomes:
+            if isinstance(outcome, BaseException):
+                raise outcome
+        return report
+
+    def _messages(self, claimed: list[Claimed], now: dt.datetime, snapshot: Snapshot,
+                  report: DispatchReport) -> list[list[Claimed]]:
+        """The claimed reminders still worth sending, one list per message (channel and address)."""
         groups: dict[tuple[str, str], list[Claimed]] = {}
         for row in claimed:
             if row.kind in {"reminder", "changed"} and self._passed(row, now, snapshot):
@@ -90,29 +146,31 @@ class Dispatcher:
                 self._tell_admins(row, "missed", now)
                 continue
             groups.setdefault((row.channel, row.address), []).append(row)
-        # a few messages at a time: a mail relay typically allows only tens of connections per client
-        gate = asyncio.Semaphore(CONCURRENCY)
-
-        async def deliver(rows: list[Claimed]) -> None:
-            async with gate:
-                await self._deliver(rows, now, report, snapshot)
-
-        await asyncio.gather(*(deliver(rows) for rows in groups.values()))
-        return report
+        return list(groups.values())
 
     def _passed(self, row: Claimed, now: dt.datetime, snapshot: Snapshot) -> bool:
         end_of_day = dt.datetime.combine(row.occurrence_date + dt.timedelta(days=1), dt.time(), snapshot.tz)
         return now >= end_of_day
 
     async def _deliver(self, rows: list[Claimed], now: dt.datetime, report: DispatchReport,
-                       snapshot: Snapshot) -> None:
-        ids = [r.id for r in rows]
+                       snapshot: Snapshot, current: Callable[[], dt.datetime]) -> None:
         notifier = self.notifiers.get(rows[0].channel)
         grace = dt.timedelta(minutes=self.config.grace_minutes)
         late = any(now - r.send_after > grace for r in rows)
         if notifier is None:
             self._fail(rows, f"channel {rows[0].channel!r} is not configured (notifiers: in config.yaml)", now, report)
             return
+        # the fence before the send: only reminders whose claim is still ours and still running
+        held = self.store.renew([r.id for r in rows], self.instance, current(),
+                                lease=dt.timedelta(seconds=self.config.lease_seconds))
+        if len(held) < len(rows):
+            report.lapsed += len(rows) - len(held)
+            log.warning("%s to %s: the claim on %d reminder(s) ran out before the send; left to whoever claims "
+                        "them next", rows[0].channel, rows[0].address, len(rows) - len(held))
+            rows = [r for r in rows if r.id in held]
+            if not rows:
+                return
+        ids = [r.id for r in rows]
         already = notifier.delivered(tuple(r.key for r in rows))
         if already:
             done = [r.id for r in rows if r.key in already]

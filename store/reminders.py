@@ -4,8 +4,11 @@ The store is the truth; the scheduler only decides when to look. A due
 reminder is claimed in one transaction (``FOR UPDATE SKIP LOCKED`` on
 PostgreSQL, the database write lock on SQLite), so two dispatchers never hold
 the same reminder; a claim is a lease, and a dispatcher that dies holding one
-is replaced by whoever claims after the lease ends. Every outcome is written
-only by the holder of the claim (the ``claimed_by`` fence).
+is replaced by whoever claims after the lease ends. Right before a send the
+holder renews its lease in one statement that succeeds only while the lease
+is still running (:meth:`ReminderStore.renew`), so nothing is sent on a claim
+someone else may already hold. Every outcome is written only by the holder of
+the claim (the ``claimed_by`` fence).
 """
 
 from __future__ import annotations
@@ -246,26 +249,56 @@ class ReminderStore:
 
     # -- dispatch -------------------------------------------------------------------------------------
 
-    def claim(self, instance: str, now: dt.datetime, *, limit: int, lease: dt.timedelta) -> list[Claimed]:
-        """Atomically take up to ``limit`` due reminders (and expired claims) for ``instance``."""
+    def claim(self, instance: str, now: dt.datetime, *, limit: int, lease: dt.timedelta,
+              recipients: int | None = None, lease_from: dt.datetime | None = None) -> list[Claimed]:
+        """Atomically take up to ``limit`` reminders due at ``now`` (and expired claims) for ``instance``.
+
+        With ``recipients``, only those of the first ``recipients`` recipients (channel and address,
+        earliest first) among them: as many messages as the caller can start sending at once, so
+        that no claim waits out its lease behind other sends. The lease runs from ``lease_from``
+        (the current time, when a round claims again later than its ``now``), else from ``now``.
+        """
         due = or_(
             and_(reminders.c.status == "pending", reminders.c.send_after <= now),
             and_(reminders.c.status == "claimed", reminders.c.lease_until < now),
         )
-        pick = select(reminders.c.id).where(due).order_by(reminders.c.send_after, reminders.c.id).limit(limit)
+        pick = (select(reminders.c.id, reminders.c.channel, reminders.c.address).where(due)
+                .order_by(reminders.c.send_after, reminders.c.id).limit(limit))
         with self.engine.begin() as conn:
             if self.store.dialect == "postgresql":
                 pick = pick.with_for_update(skip_locked=True)
             # (SQLite: the transaction began IMMEDIATE, holding the write lock; see store.db)
-            ids = [r[0] for r in conn.execute(pick)]
+            found = conn.execute(pick).all()
+            if recipients is not None:
+                chosen: set[tuple[str, str]] = set()
+                for r in found:
+                    if len(chosen) < recipients:
+                        chosen.add((r.channel, r.address))
+                found = [r for r in found if (r.channel, r.address) in chosen]
+            ids = [r.id for r in found]
             if not ids:
                 return []
             conn.execute(update(reminders).where(reminders.c.id.in_(ids)).values(
-                status="claimed", claimed_by=instance, lease_until=now + lease,
+                status="claimed", claimed_by=instance, lease_until=(lease_from or now) + lease,
                 attempts=reminders.c.attempts + 1))
             rows = conn.execute(select(reminders).where(reminders.c.id.in_(ids))
                                 .order_by(reminders.c.send_after, reminders.c.id)).all()
         return [Claimed.of(r) for r in rows]
+
+    def renew(self, ids: Sequence[int], instance: str, now: dt.datetime, *, lease: dt.timedelta) -> set[int]:
+        """Extend ``instance``'s running claims on ``ids`` to ``now + lease``; the ids renewed.
+
+        One statement, so the check and the extension are one step: a row is renewed only if it is
+        still claimed by ``instance`` and its lease has not run out at ``now``. A row not renewed
+        may belong to whoever claimed it after the lease ended and must not be sent.
+        """
+        if not ids:
+            return set()
+        with self.engine.begin() as conn:
+            return {r[0] for r in conn.execute(update(reminders).where(
+                reminders.c.id.in_(list(ids)), reminders.c.status == "claimed", reminders.c.claimed_by == instance,
+                reminders.c.lease_until > now,
+            ).values(lease_until=now + lease).returning(reminders.c.id))}
 
     def _settle(self, ids: Sequence[int], instance: str, **values: Any) -> int:
         with self.engine.begin() as conn:

@@ -201,3 +201,60 @@ def test_configured_mentions_reach_the_channel(store: Store, snapshot: Snapshot)
     clock[0] = dt.datetime(2026, 2, 27, 1, 0, tzinfo=dt.UTC)
     assert run(eng.dispatch()).sent == 1
     assert channel.sent[0].mentions == ("13800000000",)
+
+
+def test_duplicates_with_two_instances_a_lapsed_claim_is_not_sent_by_its_old_holder(store: Store,
+                                                                                    snapshot: Snapshot) -> None:
+    """Issue 9: a claim's lease was fixed when the batch was claimed, and the dispatcher sent the
+    batch's reminders whenever their turn came; reminders that outlived the lease while they
+    waited were claimed and sent by the other instance, then sent again by the old holder (two
+    instances, 1,200 reminders: 1,209 messages). Now the holder renews the lease right before each
+    send, in one statement that fails once the lease has run out, and leaves such reminders alone."""
+    clock = [dt.datetime(2026, 2, 20, 0, 0, tzinfo=dt.UTC)]
+    channel = Recorder()
+    other = SubscriberConfig(name="县政府办二", channel="test", address="cty-office-2",
+                             subscriptions=[SubscriptionConfig(unit="cty", lead_times=["1d"])])
+    eng = engine(store, snapshot, channel, clock=clock, subscribers=[county(["1d"]), other])
+    eng.plan()
+    clock[0] = dt.datetime(2026, 2, 27, 1, 0, tzinfo=dt.UTC)
+    lease = dt.timedelta(seconds=eng.config.lease_seconds)
+    holder = eng.dispatcher
+    holder.clock = lambda: clock[0]
+    taken = []
+
+    def stalled() -> Snapshot:  # the holder stalls between its claim and its sends, past the lease
+        clock[0] += lease + dt.timedelta(seconds=1)
+        taken.extend(eng.store.claim("other", clock[0], limit=50, lease=lease))
+        return eng.snapshot()
+
+    holder.snapshot = stalled
+    report = run(holder.run_once(clock[0]))
+    assert report.claimed == len(taken) > 1
+    assert (report.sent, report.lapsed) == (0, report.claimed)
+    assert channel.sent == []  # the other instance holds them and sends them, once
+    assert {r["claimed_by"] for r in eng.store.listing("claimed")} == {"other"}
+
+
+def test_a_claim_that_ran_out_unnoticed_is_sent_once_by_the_next_round(store: Store, snapshot: Snapshot) -> None:
+    """A lapsed claim nobody took over is not sent on the old claim, but claimed again and sent once."""
+    clock = [dt.datetime(2026, 2, 20, 0, 0, tzinfo=dt.UTC)]
+    channel = Recorder()
+    eng = engine(store, snapshot, channel, clock=clock, subscribers=[county(["1d"])])
+    eng.plan()
+    clock[0] = dt.datetime(2026, 2, 27, 1, 0, tzinfo=dt.UTC)
+    lease = dt.timedelta(seconds=eng.config.lease_seconds)
+    eng.dispatcher.clock = lambda: clock[0]
+    real = eng.dispatcher.snapshot
+
+    def stalled() -> Snapshot:
+        clock[0] += lease + dt.timedelta(seconds=1)
+        return real()
+
+    eng.dispatcher.snapshot = stalled
+    first = run(eng.dispatcher.run_once(clock[0]))
+    assert (first.sent, first.lapsed, channel.sent) == (0, first.claimed, [])
+    eng.dispatcher.snapshot = real
+    second = run(eng.dispatcher.run_once(clock[0]))
+    assert (second.claimed, second.sent) == (first.claimed, first.claimed)
+    assert len(channel.sent) == 1
+    assert [r["attempts"] for r in eng.store.listing("sent")] == [2] * first.claimed

@@ -119,3 +119,34 @@ def test_done_cancels_pending_reminders(store: Store) -> None:
     assert rs.listing("pending") == []
     assert rs.done_uids() == {"ob/unit1/2025-Q2"}
     assert rs.completion("ob/unit1/2025-Q2")["done_by"] == "张三"
+
+
+def test_a_lease_is_renewed_only_by_its_holder_and_only_while_it_runs(store: Store) -> None:
+    rs = ReminderStore(store)
+    sid = subscriber(rs)
+    rs.sync_plan([planned(i, sub=sid) for i in range(3)], now=T0, until=T0 + 24 * HOUR)
+    at, lease = T0 + 2 * HOUR, dt.timedelta(minutes=2)
+    ids = [r.id for r in rs.claim("a", at, limit=10, lease=lease)]
+    assert rs.renew(ids, "b", at, lease=lease) == set()  # not b's
+    assert rs.renew(ids, "a", at + dt.timedelta(minutes=1), lease=lease) == set(ids)  # now until at + 3 min
+    assert rs.claim("c", at + dt.timedelta(minutes=2, seconds=30), limit=10, lease=lease) == []
+    late = at + dt.timedelta(minutes=4)
+    assert rs.renew(ids, "a", late, lease=lease) == set()  # ran out: a must not send them
+    assert {r.id for r in rs.claim("c", late, limit=10, lease=lease)} == set(ids)
+    assert rs.renew(ids, "a", late, lease=lease) == set()  # c's now
+    assert rs.renew(ids, "c", late, lease=lease) == set(ids)
+    assert rs.mark_sent(ids, "c", now=late, late=False, provider_id=None) == 3
+    assert rs.renew(ids, "c", late, lease=lease) == set()  # settled: nothing left to send
+
+
+def test_a_claim_for_n_recipients_takes_all_their_due_reminders(store: Store) -> None:
+    rs = ReminderStore(store)
+    due = T0 + HOUR
+    rs.add([Planned(f"k{i}", "reminder", f"ob/u{i}", "ob", None, dt.date(2025, 4, 1), None, "log", f"to{i % 3}",
+                    "zh-CN", "1d", due, due) for i in range(9)], T0)
+    at, lease = T0 + 2 * HOUR, dt.timedelta(minutes=2)
+    first = rs.claim("a", at, limit=50, lease=lease, recipients=2, lease_from=at + HOUR)
+    assert sorted(r.key for r in first) == ["k0", "k1", "k3", "k4", "k6", "k7"]  # to0 and to1, each whole
+    until = {rs.get(r.id)["lease_until"] for r in first}  # type: ignore[index]
+    assert {u if u.tzinfo else u.replace(tzinfo=dt.UTC) for u in until} == {at + HOUR + lease}
+    assert sorted(r.key for r in rs.claim("b", at, limit=50, lease=lease, recipients=2)) == ["k2", "k5", "k8"]
