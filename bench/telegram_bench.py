@@ -396,9 +396,10 @@ class TimedReminderStore(ReminderStore):
         super().__init__(store)
         self.watch = watch
 
-    def claim(self, instance: str, now: dt.datetime, *, limit: int, lease: dt.timedelta) -> list[Claimed]:
-        with self.watch.timing("claim (a transaction per run_once)"):
-            return super().claim(instance, now, limit=limit, lease=lease)
+    def claim(self, instance: str, now: dt.datetime, *, limit: int, lease: dt.timedelta,
+              **options: Any) -> list[Claimed]:
+        with self.watch.timing("claim (a transaction per free sending slots)"):
+            return super().claim(instance, now, limit=limit, lease=lease, **options)
 
     def _settle(self, ids: Sequence[int], instance: str, **values: Any) -> int:
         with self.watch.timing("outcome writes (mark_sent..., a commit each)"):
