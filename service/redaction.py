@@ -59,7 +59,7 @@ _BOT_PATH = re.compile(r"(bot)\d{3,}(?::|%3a)[\w-]{6,}", re.I)
 _BARE_BOT_TOKEN = re.compile(r"(?<![\w%])\d{6,}(?::|%3a)[A-Za-z0-9_-]{30,}", re.I)
 _QUERY_SECRET = re.compile(
     r"((?:[?&;]|%3f|%26)(?:s|sig|sign|signature|key|api_?key|access_?token|token|secret|password|passwd|pwd)"
-    r"(?:=|%3d))[^&\s#\"'<>]+", re.I)
+    r"(?:=|%3d))[^&\s#\"'<>()\[\]{},]+", re.I)  # brackets end it: "(…?key=X): error" keeps "): "
 _USERINFO = re.compile(r"(\b[a-z][a-z0-9+.-]*://[^/\s:@]*:)[^@\s/]+@", re.I)
 _AUTH_HEADER = re.compile(
     r"(\b(?:authorization|proxy-authorization|x-telegram-bot-api-secret-token)['\"]?\s*[:=,]\s*['\"]?"
