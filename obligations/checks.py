@@ -10,16 +10,18 @@ import datetime as dt
 from collections.abc import Iterator
 from typing import Any
 
-from dateutil.rrule import DAILY, rrulestr
+from dateutil.rrule import DAILY, MONTHLY, WEEKLY, YEARLY, rrule, rrulestr
 
 from obligations.diagnostics import did_you_mean
 from obligations.errors import Problem
 from obligations.model import (
     PERIOD_MONTHS,
+    Obligation,
     Period,
     QuotaSchedule,
     RRuleSchedule,
     Selector,
+    WindowSchedule,
 )
 from obligations.ruleset import LoadedFile, RuleSet
 from obligations.yamlsource import PathItem, value_position
@@ -27,8 +29,24 @@ from obligations.yamlsource import PathItem, value_position
 # The most working days any week has in a normal year; a week with a make-up
 # Saturday has six, but a weekly quota must be possible every week.
 WORKING_DAYS_PER_WEEK = 5
-# Fewest working days a month has had since 2004 (February and October have 16-18).
-MIN_WORKING_DAYS = {Period.week: 5, Period.month: 16}
+# Fewest working days each period has had since 2005 (chinesecalendar's data): a quota needs
+# one working day per session, so it can ask for at most this many per period. A week is
+# taken as a normal week of five (a holiday week has fewer, the quota is then placed as well
+# as it can be); February and October months have 16-18, the 2025 year had 248.
+MIN_WORKING_DAYS = {Period.week: 5, Period.month: 16, Period.two_months: 37, Period.quarter: 59,
+                    Period.half_year: 120, Period.year: 248}
+_PERIOD_NAMES = {Period.week: "week", Period.month: "month", Period.two_months: "two-month period",
+                 Period.quarter: "quarter", Period.half_year: "half-year", Period.year: "year"}
+_PERIODS_PER_YEAR = {Period.week: 53, Period.month: 12, Period.two_months: 6, Period.quarter: 4,
+                     Period.half_year: 2, Period.year: 1}
+# The hard cap on occurrences of one rule for one unit in one calendar year: more than daily.
+# Validate rejects a rule that can exceed it; expansion keeps the first ones and warns.
+MAX_OCCURRENCES_PER_YEAR = 400
+# RRULE parts that repeat a duty within one day; duties are dated by day.
+SUB_DAILY_PARTS = ("BYHOUR", "BYMINUTE", "BYSECOND")
+# How far ahead of its first day in force an RRULE must occur at least once.
+NEVER_WINDOW_YEARS = 10
+RRULE_YEARS = (1900, 2200)
 # How far nth_working_day may count in a period: safely below its fewest working days.
 _NTH_LIMIT = {Period.week: 5, Period.month: 15, Period.two_months: 35, Period.quarter: 55,
               Period.half_year: 115, Period.year: 240}
@@ -154,10 +172,49 @@ def _schedules(loaded: LoadedFile) -> Iterator[Problem]:
     for i, ob in enumerate(loaded.rules.obligations):
         path: list[PathItem] = ["obligations", i, "schedule"]
         s = ob.schedule
+        found = False
         if isinstance(s, QuotaSchedule):
-            yield from _quota(loaded, path, s)
+            for problem in _quota(loaded, path, s):
+                found = True
+                yield problem
         elif isinstance(s, RRuleSchedule):
-            yield from _rrule(loaded, path, s)
+            for problem in _rrule(loaded, path, s, ob):
+                found = True
+                yield problem
+        if not found:
+            yield from _yearly_cap(loaded, ["obligations", i], ob)
+
+
+def _base_per_year(ob: Obligation) -> int:
+    """The most occurrences a schedule can have in one calendar year, before exceptions."""
+    s = ob.schedule
+    if isinstance(s, QuotaSchedule):
+        return s.count * _PERIODS_PER_YEAR[s.per]
+    if isinstance(s, RRuleSchedule):
+        return 366  # at most daily: sub-daily rules are refused
+    if isinstance(s, WindowSchedule):
+        return 1 if s.index else 12 // PERIOD_MONTHS[s.period]
+    return 1
+
+
+def _yearly_cap(loaded: LoadedFile, path: list[PathItem], ob: Obligation) -> Iterator[Problem]:
+    """No rule may give one unit more than :data:`MAX_OCCURRENCES_PER_YEAR` occurrences a year."""
+    base = _base_per_year(ob)
+    adds: dict[tuple[int, tuple[str, ...] | None], int] = {}
+    for exc in ob.exceptions:
+        if exc.add is not None:
+            key = (exc.add.year, tuple(exc.units) if exc.units is not None else None)
+            adds[key] = adds.get(key, 0) + 1
+    per_year: dict[int, int] = {}
+    for (year, _), n in adds.items():
+        per_year[year] = per_year.get(year, 0) + n  # an upper bound: as if every add were for one unit
+    for year, n in sorted(per_year.items()):
+        if base + n > MAX_OCCURRENCES_PER_YEAR:
+            yield _at(loaded, [*path, "exceptions"],
+                      f"exceptions: {n} added dates in {year} on top of up to {base} scheduled ones exceed the "
+                      f"cap of {MAX_OCCURRENCES_PER_YEAR} occurrences of one duty per unit and year; "
+                      "use a schedule instead of so many added dates")
+            return
 
 
 def _quota(loaded: LoadedFile, path: list[PathItem], s: QuotaSchedule) -> Iterator[Problem]:
@@ -166,10 +223,11 @@ def _quota(loaded: LoadedFile, path: list[PathItem], s: QuotaSchedule) -> Iterat
                   f"count: {s.count} per week is impossible, a week has {WORKING_DAYS_PER_WEEK} "
                   f"working days; use at most {WORKING_DAYS_PER_WEEK}, or per: month")
         return
-    if s.per is Period.month and s.count > MIN_WORKING_DAYS[Period.month]:
+    if s.count > MIN_WORKING_DAYS[s.per]:
+        name = _PERIOD_NAMES[s.per]
         yield _at(loaded, [*path, "count"],
-                  f"count: {s.count} per month is more than the {MIN_WORKING_DAYS[Period.month]} "
-                  "working days of the shortest month; lower it")
+                  f"count: {s.count} per {s.per.value} is more than the {MIN_WORKING_DAYS[s.per]} "
+                  f"working days of the shortest {name}; each session needs its own working day, so lower it")
         return
     place = s.place
     if place is None:
@@ -201,7 +259,72 @@ def _quota(loaded: LoadedFile, path: list[PathItem], s: QuotaSchedule) -> Iterat
                       f"{limit} working days; use 1-{limit}, or -1 for the last")
 
 
-def _rrule(loaded: LoadedFile, path: list[PathItem], s: RRuleSchedule) -> Iterator[Problem]:
+def _parts(text: str) -> dict[str, str]:
+    parts: dict[str, str] = {}
+    for part in text.split(";"):
+        name, _, value = part.partition("=")
+        parts[name.strip().upper()] = value.strip()
+    return parts
+
+
+def rrule_parts_problem(text: str) -> str | None:
+    """What makes an RRULE unbounded within a day or a loop without end, if anything.
+
+    Shared with expansion, which skips such a rule instead of hanging on it.
+    """
+    parts = _parts(text)
+    freq = parts.get("FREQ", "").upper()
+    if freq in {"HOURLY", "MINUTELY", "SECONDLY"}:
+        return (f"rrule: FREQ={freq} repeats a duty within a day, but duties are dated by day; use FREQ=DAILY, "
+                "WEEKLY, MONTHLY or YEARLY and give the time of day in time: {start: '09:00', end: '10:00'}")
+    sub = [name for name in SUB_DAILY_PARTS if name in parts]
+    if sub:
+        return (f"rrule: {' and '.join(sub)} repeat{'s' if len(sub) == 1 else ''} a duty within a day, but duties "
+                f"are dated by day; remove {', '.join(sub)} and give the time of day in "
+                "time: {start: '09:00', end: '10:00'}")
+    interval = parts.get("INTERVAL")
+    if interval is not None and (not interval.isascii() or not interval.isdigit() or int(interval) < 1):
+        return f"rrule: INTERVAL={interval} is not a whole number from 1; e.g. INTERVAL=2 for every other time"
+    return None
+
+
+def _first_in(rule: rrule, text: str, start: dt.date, lo: dt.date, hi: dt.date) -> tuple[dt.date | None, dt.date]:
+    """The rule's first date in ``lo..hi``, with bounded work.
+
+    dateutil walks from DTSTART one period at a time (about a millisecond a day when BY parts
+    filter the days); a rule that never matches walks to year 9999. So the walk is cut at
+    ``hi``; a daily or weekly rule that only filters days is walked as the yearly rule with the
+    same days; and (without COUNT, which counts from DTSTART) DTSTART is first moved forward by
+    whole repeats of the rule, which leaves its dates unchanged.
+    """
+    step = getattr(rule, "_interval", 1)
+    freq = getattr(rule, "_freq", DAILY)
+    parts = _parts(text)
+    if (freq in (DAILY, WEEKLY) and step == 1 and "BYSETPOS" not in parts
+            and any(p in parts for p in ("BYMONTHDAY", "BYYEARDAY", "BYWEEKNO", "BYDAY"))):
+        rule, freq = rule.replace(freq=YEARLY), YEARLY
+    elif freq == DAILY:  # a filtering daily rule with an INTERVAL: walk two years at most
+        hi = min(hi, lo + dt.timedelta(days=2 * 366))
+    shifted = start
+    if getattr(rule, "_count", None) is None and (start.month, start.day) != (2, 29):
+        if freq in (YEARLY, MONTHLY):  # a MONTHLY rule repeats itself every 12 * INTERVAL months too
+            years = (lo.year - start.year - 1) // step * step
+            if years > 0:
+                shifted = start.replace(year=start.year + years)
+        else:
+            days = 7 * step if freq == WEEKLY else step
+            gap = (lo - start).days - days
+            if gap > 0:
+                shifted = start + dt.timedelta(days=gap // days * days)
+    until = dt.datetime.combine(hi, dt.time())
+    if rule._until is not None:  # type: ignore[attr-defined]
+        until = min(until, rule._until)  # type: ignore[attr-defined]
+    bounded = rule.replace(dtstart=dt.datetime.combine(shifted, dt.time()), until=until, count=None)
+    when = bounded.after(dt.datetime.combine(lo, dt.time()), inc=True)
+    return (when.date() if when is not None else None), hi
+
+
+def _rrule(loaded: LoadedFile, path: list[PathItem], s: RRuleSchedule, ob: Obligation) -> Iterator[Problem]:
     text = s.rrule.strip()
     if text.upper().startswith(("DTSTART", "RRULE:")) or "\n" in text:
         yield _at(loaded, [*path, "rrule"],
@@ -215,9 +338,28 @@ def _rrule(loaded: LoadedFile, path: list[PathItem], s: RRuleSchedule) -> Iterat
                   f"rrule: not a valid RFC 5545 rule ({exc}); e.g. FREQ=WEEKLY;BYDAY=MO")
         return
     freq = getattr(rule, "_freq", DAILY)
+    flaw = rrule_parts_problem(text)
+    if flaw is not None:
+        yield _at(loaded, [*path, "rrule"], flaw)
+        return
     if freq > DAILY:
         yield _at(loaded, [*path, "rrule"],
                   "rrule: FREQ must be YEARLY, MONTHLY, WEEKLY or DAILY; duties are dated by day")
+        return
+    if not RRULE_YEARS[0] <= s.start.year <= RRULE_YEARS[1]:
+        yield _at(loaded, [*path, "start"],
+                  f"start: {s.start} is not a plausible first date; use a year from {RRULE_YEARS[0]} to "
+                  f"{RRULE_YEARS[1]}")
+        return
+    lo = max(s.start, ob.effective.from_ or s.start)
+    horizon = dt.date(min(lo.year + NEVER_WINDOW_YEARS, 9998), lo.month, 1)
+    hi = min(ob.effective.until, horizon) if ob.effective.until else horizon
+    first, checked = _first_in(rule, text, s.start, lo, hi) if lo <= hi else (None, hi)
+    if first is None:
+        within = f"from {lo} to {checked}" if lo <= checked else f"while in force (from {lo} to {checked})"
+        yield _at(loaded, [*path, "rrule"],
+                  f"rrule: {text} never occurs {within}; check BYMONTH, BYMONTHDAY, BYSETPOS, COUNT and UNTIL "
+                  "(e.g. February has no 30th or 31st), start and effective")
 
 
-__all__ = ["check_ruleset"]
+__all__ = ["MAX_OCCURRENCES_PER_YEAR", "MIN_WORKING_DAYS", "check_ruleset", "rrule_parts_problem"]

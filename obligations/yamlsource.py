@@ -17,7 +17,7 @@ import yaml
 from ruamel.yaml import YAML
 from ruamel.yaml.comments import CommentedMap, CommentedSeq
 from ruamel.yaml.constructor import RoundTripConstructor
-from ruamel.yaml.error import MarkedYAMLError
+from ruamel.yaml.error import MarkedYAMLError, YAMLError
 
 from obligations.errors import Problem
 
@@ -28,8 +28,8 @@ class YamlDocument:
     """A parsed YAML file: its data as plain Python, and, on demand, the positioned tree.
 
     Loading goes through libyaml (about ten times faster than the round-trip
-    parser); the round-trip tree, which knows every line and column, is built
-    only when a problem has to be placed.
+    parser); the tree of places, which knows every line and column, is built
+    (from libyaml's nodes, so it is as fast) only when a problem has to be placed.
     """
 
     def __init__(self, file: str, text: str, data: Any, tree: Any = None) -> None:
@@ -41,7 +41,7 @@ class YamlDocument:
     @property
     def tree(self) -> Any:
         if self._tree is None:
-            self._tree = parse_yaml(self.text, self.file).tree
+            self._tree = _place_tree(self.text)
         return self._tree
 
     def problem(self, path: Sequence[PathItem], message: str) -> Problem:
@@ -59,25 +59,182 @@ def read_yaml(path: Path, display: str | None = None) -> YamlDocument:
     """Parse ``path``; a syntax error becomes a :class:`YamlSyntaxError` with its place."""
     name = display or str(path)
     try:
-        text = path.read_bytes().decode("utf-8")
+        with path.open("rb") as fh:
+            data = fh.read(MAX_BYTES + 1)  # never more than the limit in memory
     except FileNotFoundError:
         raise YamlSyntaxError(Problem(name, 0, 0, "file not found")) from None
-    except UnicodeDecodeError as exc:
-        raise YamlSyntaxError(
-            Problem(name, 0, 0, f"not UTF-8 text ({exc.reason} at byte {exc.start}); save it as UTF-8")
-        ) from None
+    except IsADirectoryError:
+        raise YamlSyntaxError(Problem(name, 0, 0, "is a folder; name a YAML file")) from None
     except OSError as exc:
-        raise YamlSyntaxError(Problem(name, 0, 0, f"cannot read: {exc.strerror}")) from None
+        raise YamlSyntaxError(Problem(name, 0, 0, f"cannot read: {exc.strerror or exc}")) from None
+    if len(data) > MAX_BYTES:
+        raise YamlSyntaxError(_too_big(name))
+    try:
+        text = data.decode("utf-8")
+    except UnicodeDecodeError as exc:
+        line, column = _byte_place(data, exc.start)
+        raise YamlSyntaxError(
+            Problem(name, line, column, f"not UTF-8 text ({exc.reason} at byte {exc.start}); save it as UTF-8")
+        ) from None
     return load_yaml(text, name)
 
 
+# -- limits -----------------------------------------------------------------------------------------
+
+MAX_BYTES = 5 * 1024 * 1024  # the largest shipped rules file is 82 KB
+MAX_DEPTH = 50  # a rules file nests 6 deep, config.yaml 5
+MAX_ALIASES = 100  # the shipped files use none
+MAX_NODES = 100_000  # values after following every alias; the largest shipped file has about 4,000
+# Tags that only say what a plain value already is; !!set, !!omap, !!binary, !!timestamp,
+# !!python/... and local tags build objects a rule cannot hold.
+_CORE_TAGS = {"!", *(f"tag:yaml.org,2002:{t}" for t in ("str", "int", "float", "bool", "null", "seq", "map"))}
+_NON_PRINTABLE = yaml.reader.Reader.NON_PRINTABLE
+
+
+_DEEP = (f"nested more than {MAX_DEPTH} levels deep; a rules file needs 6: check for unclosed brackets "
+         "or runaway indentation")
+
+
+def _too_big(name: str) -> Problem:
+    return Problem(name, 1, 1, f"the file is larger than {MAX_BYTES // (1024 * 1024)} MB, the limit for a rules "
+                               "or config file; split it into several rules files")
+
+
+def _byte_place(data: bytes, offset: int) -> tuple[int, int]:
+    """1-based line and column (in characters) of a byte offset."""
+    line_start = data.rfind(b"\n", 0, offset) + 1
+    return data.count(b"\n", 0, offset) + 1, len(data[line_start:offset].decode("utf-8", "replace")) + 1
+
+
+def _text_place(text: str, offset: int) -> tuple[int, int]:
+    return text.count("\n", 0, offset) + 1, offset - (text.rfind("\n", 0, offset) + 1) + 1
+
+
+def _short_tag(tag: str) -> str:
+    return "!!" + tag.removeprefix("tag:yaml.org,2002:") if tag.startswith("tag:yaml.org,2002:") else tag
+
+
+def check_limits(events: Any, name: str) -> None:
+    """Walk a stream of parser events (libyaml's or ruamel's) and refuse what could hurt.
+
+    One pass, before any node or object is built: it counts aliases and the values the
+    document expands to (an anchored collection's size and height are remembered, so an
+    alias costs what it expands to without being expanded), and the nesting depth with
+    aliases followed. Nothing recurses, so no input can raise RecursionError here.
+    """
+    nodes = aliases = 0
+    stack: list[list[Any]] = []  # open collections: [anchor, size, height]
+    anchors: dict[str, tuple[int, int]] = {}  # anchor -> (values it expands to, collection height)
+
+    def fail(mark: Any, message: str) -> None:
+        line, column = (mark.line + 1, mark.column + 1) if mark is not None else (1, 1)
+        raise YamlSyntaxError(Problem(name, line, column, message))
+
+    for event in events:
+        kind = type(event).__name__
+        if kind in {"SequenceEndEvent", "MappingEndEvent"}:
+            anchor, size, height = stack.pop()
+            if anchor is not None:
+                anchors[anchor] = (size, height)
+            if stack:
+                stack[-1][1] += size
+                stack[-1][2] = max(stack[-1][2], height + 1)
+            continue
+        if kind not in {"ScalarEvent", "AliasEvent", "SequenceStartEvent", "MappingStartEvent"}:
+            continue
+        tag = getattr(event, "tag", None)
+        if tag is not None and str(tag) not in _CORE_TAGS:
+            fail(event.start_mark, f"the tag {_short_tag(str(tag))} is not supported; remove it (a rules or "
+                                   "config file holds text, numbers, true/false, lists and mappings)")
+        if kind == "AliasEvent":
+            aliases += 1
+            if aliases > MAX_ALIASES:
+                fail(event.start_mark, f"more than {MAX_ALIASES} aliases (*name); write the values out instead")
+            if any(frame[0] == event.anchor for frame in stack):
+                fail(event.start_mark, f"the alias *{event.anchor} refers to a collection it is inside; "
+                                       "a value cannot contain itself")
+            size, height = anchors.get(event.anchor, (1, 0))  # undefined: the parser says so
+        elif kind == "ScalarEvent":
+            size, height = 1, 0
+        else:
+            nodes += 1
+            if len(stack) + 1 > MAX_DEPTH:
+                fail(event.start_mark, _DEEP)
+            if nodes > MAX_NODES:
+                fail(event.start_mark, f"more than {MAX_NODES:,} values; split the file")
+            stack.append([event.anchor, 1, 0])
+            continue
+        nodes += size
+        if nodes > MAX_NODES:
+            what = "the aliases expand to" if kind == "AliasEvent" else "the file holds"
+            fail(event.start_mark, f"{what} more than {MAX_NODES:,} values (an alias bomb?); write the "
+                                   "values out without aliases of aliases, or split the file")
+        if len(stack) + height > MAX_DEPTH:
+            fail(event.start_mark, f"the alias *{event.anchor} makes the file nested more than {MAX_DEPTH} "
+                                   "levels deep; write the value out")
+        if kind == "ScalarEvent" and event.anchor is not None:
+            anchors[event.anchor] = (1, 0)
+        if stack:
+            stack[-1][1] += size
+            stack[-1][2] = max(stack[-1][2], height + 1)
+
+
+def _check_characters(text: str, name: str) -> None:
+    m = _NON_PRINTABLE.search(text)
+    if m is not None:
+        line, column = _text_place(text, m.start())
+        code = ord(m.group())
+        raise YamlSyntaxError(Problem(name, line, column, f"control character U+{code:04X} is not allowed in YAML; "
+                                      "delete it (inside double quotes it can be written as an escape, "
+                                      f'e.g. "\\x{code:02x}")' if code < 0x100 else
+                                      f"character U+{code:04X} is not allowed in YAML; delete it"))
+
+
 def load_yaml(text: str, name: str) -> YamlDocument:
-    """Fast path through libyaml; anything unusual goes to the round-trip parser for its message."""
+    """Fast path through libyaml, after the limits are checked on its events.
+
+    A syntax error is placed with the round-trip parser's message (it names the construct
+    and where it began); every other failure raises :class:`YamlSyntaxError` with its place.
+    """
+    if len(text) > MAX_BYTES or len(text.encode("utf-8", "surrogatepass")) > MAX_BYTES:
+        raise YamlSyntaxError(_too_big(name))
+    _check_characters(text, name)
     try:
-        data = yaml.load(text, Loader=_Yaml12Loader)  # a SafeLoader subclass: no arbitrary objects
-    except yaml.YAMLError:
-        return parse_yaml(text, name)  # raises with the round-trip parser's placed message
+        check_limits(yaml.parse(text, Loader=_Yaml12Loader), name)
+        loader = _Yaml12Loader(text)  # a SafeLoader subclass: no arbitrary objects
+        try:
+            data = loader.get_single_data()
+        finally:
+            loader.dispose()
+    except _Unreadable as exc:
+        mark = exc.problem_mark
+        raise YamlSyntaxError(Problem(name, mark.line + 1, mark.column + 1, str(exc.problem))) from None
+    except yaml.YAMLError as exc:
+        mark = getattr(exc, "problem_mark", None)
+        if "maximum nesting depth" in str(exc) and mark is not None:  # libyaml's own limit, 1000
+            raise YamlSyntaxError(Problem(name, mark.line + 1, mark.column + 1, _DEEP)) from None
+        raise YamlSyntaxError(_syntax_problem(text, name, exc)) from None
     return YamlDocument(name, text, data)
+
+
+# The round-trip parser names a syntax error best, but it is pure Python: slower by far on a
+# large file, and quadratic in the depth of brackets. Above this size libyaml's message is used.
+_ROUND_TRIP_MAX = 512 * 1024
+
+
+def _syntax_problem(text: str, name: str, fast: yaml.YAMLError) -> Problem:
+    """The round-trip parser's placed message for what libyaml refused; libyaml's if it has none."""
+    try:
+        if len(text) <= _ROUND_TRIP_MAX:
+            parse_yaml(text, name)
+    except YamlSyntaxError as exc:
+        return exc.problem
+    except Exception:  # the round-trip parser's own failure: libyaml's message below
+        pass
+    mark = getattr(fast, "problem_mark", None) or getattr(fast, "context_mark", None)
+    line, column = (mark.line + 1, mark.column + 1) if mark is not None else (1, 1)
+    what = " ".join(s for s in (getattr(fast, "context", None), getattr(fast, "problem", None)) if s) or str(fast)
+    return Problem(name, line, column, f"YAML syntax: {' '.join(what.split())}")
 
 
 class _Yaml12Loader(yaml.CSafeLoader):
@@ -89,14 +246,49 @@ class _Yaml12Loader(yaml.CSafeLoader):
     error instead of the last one silently winning.
     """
 
+    def construct_object(self, node: yaml.Node, deep: bool = False) -> Any:
+        """Any failure to convert a value (``!!int x``, ``0x_``, a 5,000-digit number) is placed."""
+        try:
+            return super().construct_object(node, deep=deep)
+        except (yaml.YAMLError, YamlSyntaxError):
+            raise
+        except (ValueError, TypeError, KeyError, AttributeError, IndexError, OverflowError) as exc:
+            raise _Unreadable(None, None, _conversion_problem(node, exc), node.start_mark) from None
+
     def construct_mapping(self, node: yaml.MappingNode, deep: bool = False) -> dict[Any, Any]:
+        if not isinstance(node, yaml.MappingNode):  # !!map on a list or a word
+            raise _Unreadable(None, None, "!!map on something that is not a mapping; remove the tag",
+                              node.start_mark)
         seen: set[Any] = set()
         for key_node, _ in node.value:
+            if not isinstance(key_node, yaml.ScalarNode):
+                raise _Unreadable(
+                    None, None, "a key must be a plain word or number, not a list or mapping "
+                    "(a value needs 'key: value')", key_node.start_mark)
             key = self.construct_object(key_node, deep=True)
             if key in seen:
                 raise yaml.constructor.ConstructorError(None, None, f"duplicate key {key!r}", key_node.start_mark)
             seen.add(key)
         return super().construct_mapping(node, deep=deep)
+
+
+class _Unreadable(yaml.constructor.ConstructorError):
+    """A value libyaml parsed but that cannot be converted; placed with this message as it is."""
+
+
+def _conversion_problem(node: yaml.Node, exc: Exception) -> str:
+    value = node.value if isinstance(node, yaml.ScalarNode) else ""
+    tag = _short_tag(node.tag)
+    if isinstance(exc, ValueError) and "digits" in str(exc) and "integer" in str(exc):
+        return ("a number of more than 4300 digits cannot be read; shorten it, "
+                "or quote it if it is meant as text")
+    shown = value if len(value) <= 40 else value[:37] + "..."
+    kind = _KINDS.get(tag, tag)
+    return f"{shown!r} is not {kind} ({tag}); fix the value, or quote it if it is meant as text"
+
+
+_KINDS = {"!!int": "a valid whole number", "!!float": "a valid number", "!!bool": "true or false",
+          "!!null": "empty", "!!str": "text"}
 
 
 _REPLACED = {"tag:yaml.org,2002:bool", "tag:yaml.org,2002:int", "tag:yaml.org,2002:float",
@@ -118,10 +310,17 @@ _Yaml12Loader.add_implicit_resolver(
 def _construct_int_1_2(loader: yaml.SafeLoader, node: yaml.ScalarNode) -> int:
     text = str(loader.construct_scalar(node)).replace("_", "")
     if text.startswith("0o"):
-        return int(text[2:], 8)
-    if text.startswith("0x"):
-        return int(text[2:], 16)
-    return int(text, 10)  # 017 is seventeen in YAML 1.2, not octal
+        value = int(text[2:], 8)
+    elif text.startswith("0x"):
+        value = int(text[2:], 16)
+    else:
+        value = int(text, 10)  # 017 is seventeen in YAML 1.2, not octal; over 4300 digits: ValueError
+    if value.bit_length() > _MAX_INT_BITS:  # hex and octal have no digit limit, but printing them would
+        raise ValueError("Exceeds the limit (4300 digits) for integer string conversion")
+    return value
+
+
+_MAX_INT_BITS = 14_000  # 10**4300 has 14,284 bits
 
 
 _Yaml12Loader.add_constructor("tag:yaml.org,2002:int", _construct_int_1_2)
@@ -145,6 +344,7 @@ def parse_yaml(text: str, name: str) -> YamlDocument:
     rt = YAML(typ="rt")
     rt.Constructor = _DatesAsText
     try:
+        check_limits(rt.parse(text), name)
         tree = rt.load(text)
     except MarkedYAMLError as exc:
         mark = exc.problem_mark or exc.context_mark
@@ -157,7 +357,57 @@ def parse_yaml(text: str, name: str) -> YamlDocument:
         if opened is not None and mark is not None and opened.line != mark.line:
             hint += f" (the construct began at line {opened.line + 1}, column {opened.column + 1})"
         raise YamlSyntaxError(Problem(name, line, column, f"YAML syntax: {what}{hint}")) from None
+    except YAMLError as exc:  # a reader error: a character YAML does not allow
+        position = getattr(exc, "position", None)
+        line, column = _text_place(text, position) if isinstance(position, int) else (1, 1)
+        raise YamlSyntaxError(Problem(name, line, column, f"YAML syntax: {' '.join(str(exc).split())}")) from None
+    except (RecursionError, ValueError, TypeError, KeyError, AttributeError, IndexError, OverflowError) as exc:
+        raise YamlSyntaxError(Problem(name, 1, 1, f"YAML: cannot read the file ({type(exc).__name__}: "
+                                      f"{str(exc)[:200]})")) from None
     return YamlDocument(name, text, to_plain(tree), tree)
+
+
+def _place_tree(text: str) -> Any:
+    """Mappings and lists that know the line and column of every key, value and item.
+
+    Built from libyaml's nodes of a text that :func:`load_yaml` has accepted (so within the
+    limits, and never deeper than :data:`MAX_DEPTH`); keys are converted as in the data.
+    """
+    loader = _Yaml12Loader(text)
+    try:
+        root = loader.get_single_node()
+        built: dict[int, Any] = {}
+
+        def build(node: yaml.Node) -> Any:
+            if id(node) in built:
+                return built[id(node)]
+            if isinstance(node, yaml.MappingNode):
+                out = built[id(node)] = CommentedMap()
+                for key_node, value_node in node.value:
+                    if key_node.tag == "tag:yaml.org,2002:merge":
+                        continue
+                    try:
+                        key = loader.construct_object(key_node, deep=True)
+                        hash(key)
+                    except Exception:  # a key load_yaml accepted; be safe anyway
+                        key = str(key_node.value)
+                    out[key] = build(value_node)
+                    ks, vs = key_node.start_mark, value_node.start_mark
+                    out.lc.add_kv_line_col(key, [ks.line, ks.column, vs.line, vs.column])
+                return out
+            if isinstance(node, yaml.SequenceNode):
+                seq = built[id(node)] = CommentedSeq()
+                for i, item in enumerate(node.value):
+                    seq.append(build(item))
+                    seq.lc.add_kv_line_col(i, [item.start_mark.line, item.start_mark.column])
+                return seq
+            return node.value
+
+        return build(root) if root is not None else CommentedMap()
+    except (yaml.YAMLError, RecursionError):
+        return CommentedMap()  # places become 1:1 rather than the problem being lost
+    finally:
+        loader.dispose()
 
 
 def to_plain(node: Any) -> Any:
@@ -227,8 +477,13 @@ def value_position(tree: Any, path: Sequence[PathItem]) -> tuple[int, int]:
 
 
 __all__ = [
+    "MAX_ALIASES",
+    "MAX_BYTES",
+    "MAX_DEPTH",
+    "MAX_NODES",
     "YamlDocument",
     "YamlSyntaxError",
+    "check_limits",
     "load_yaml",
     "parse_yaml",
     "position",

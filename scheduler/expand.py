@@ -13,6 +13,7 @@ from dataclasses import dataclass, field
 from operator import attrgetter
 from zoneinfo import ZoneInfo
 
+from obligations.checks import MAX_OCCURRENCES_PER_YEAR
 from obligations.model import Exception_, Obligation, QuotaSchedule, RRuleSchedule, TimeOfDay
 from obligations.ruleset import RuleSet
 from scheduler.occurrence import Kind, Occurrence, Slot
@@ -130,10 +131,10 @@ class Expander:
                 wide_lo, wide_hi = min([lo, *sources]), max([hi, *sources])
                 slots = slots_for(ob.schedule, cal, wide_lo, wide_hi, warn, in_force)
                 for uid in group:
-                    mine = _apply_exceptions(slots, ob.exceptions, uid, Span(lo, hi), warn)
+                    mine = _capped(_apply_exceptions(slots, ob.exceptions, uid, Span(lo, hi), warn), warn)
                     out.extend(self._make(ob, uid, s, kind, time) for s in mine if lo <= s.date <= hi)
             else:
-                slots = slots_for(ob.schedule, cal, lo, hi, warn, in_force)
+                slots = _capped(slots_for(ob.schedule, cal, lo, hi, warn, in_force), warn)
                 make = self._make
                 out.extend(make(ob, uid, s, kind, time) for s in slots for uid in group)
         return out
@@ -145,6 +146,21 @@ class Expander:
             end = dt.datetime.combine(slot.date, time.end, self.tz)
         return Occurrence(ob, uid, slot.date, kind, slot.key, start, end, slot.nominal, slot.window_start,
                           slot.note)
+
+
+def _capped(slots: list[Slot], warn: Callable[[str], None]) -> list[Slot]:
+    """At most :data:`MAX_OCCURRENCES_PER_YEAR` slots a year (sorted slots in, the first ones kept)."""
+    per_year: dict[int, int] = {}
+    out: list[Slot] = []
+    for slot in slots:
+        n = per_year[slot.date.year] = per_year.get(slot.date.year, 0) + 1
+        if n <= MAX_OCCURRENCES_PER_YEAR:
+            out.append(slot)
+        elif n == MAX_OCCURRENCES_PER_YEAR + 1:
+            warn(f"more than {MAX_OCCURRENCES_PER_YEAR} occurrences in {slot.date.year} for one unit, the cap; "
+                 f"only the first {MAX_OCCURRENCES_PER_YEAR} are used. Fix the rule: `python main.py validate` "
+                 "names the problem")
+    return out
 
 
 def _apply_exceptions(

@@ -12,6 +12,7 @@ from collections.abc import Callable
 
 from dateutil.rrule import rrulestr
 
+from obligations.checks import MAX_OCCURRENCES_PER_YEAR, rrule_parts_problem
 from obligations.model import (
     PERIOD_MONTHS,
     WEEKDAYS,
@@ -61,7 +62,7 @@ def slots_for(
     elif isinstance(schedule, OnceSchedule):
         out = once_slots(schedule, cal, first, last)
     elif isinstance(schedule, RRuleSchedule):
-        out = rrule_slots(schedule, cal, first, last)
+        out = rrule_slots(schedule, cal, first, last, warn)
     elif isinstance(schedule, UnscheduledSchedule):
         out = []
     else:  # pragma: no cover - the model's union is closed
@@ -153,12 +154,20 @@ def once_slots(s: OnceSchedule, cal: WorkdayCalendar, first: dt.date, last: dt.d
 # -- RRULE ----------------------------------------------------------------------------------------
 
 
-def rrule_slots(s: RRuleSchedule, cal: WorkdayCalendar, first: dt.date, last: dt.date) -> list[Slot]:
+def rrule_slots(s: RRuleSchedule, cal: WorkdayCalendar, first: dt.date, last: dt.date,
+                warn: Warn = _ignore) -> list[Slot]:
+    flaw = rrule_parts_problem(s.rrule.strip())
+    if flaw is not None:  # validate refuses it; never loop over every hour or forever
+        warn(f"not expanded: {flaw}")
+        return []
     rule = rrulestr(s.rrule, dtstart=dt.datetime.combine(s.start, dt.time()))
     lo = dt.datetime.combine(first - _MARGIN, dt.time())
     hi = dt.datetime.combine(last + _MARGIN, dt.time())
     out = []
-    for when in rule.between(lo, hi, inc=True):
+    most = MAX_OCCURRENCES_PER_YEAR * (hi.year - lo.year + 1)
+    for n, when in enumerate(rule.xafter(lo, inc=True)):
+        if when > hi or n >= most:
+            break
         nominal = when.date()
         if not _may_land(nominal, s.holiday_policy, first, last):
             continue
@@ -232,6 +241,8 @@ def split_period(s: QuotaSchedule, period: Span, cal: WorkdayCalendar) -> list[t
 
 def _working_day_runs(period: Span, count: int, cal: WorkdayCalendar) -> list[tuple[Span, list[dt.date]]]:
     days = cal.workdays_between(period.first, period.last)
+    # validate keeps a count within the period's working days; never make more parts than it has days
+    count = min(count, (period.last - period.first).days + 1)
     runs: list[tuple[Span, list[dt.date]]] = []
     size, extra = divmod(len(days), count)
     start = 0

@@ -325,3 +325,45 @@ def test_a_deadline_that_next_years_holidays_could_move_back_needs_that_data(
                                            "holiday_policy": "previous"})])
     with pytest.raises(HolidayDataMissing):
         Expander(rules, WorkdayCalendar(), SHANGHAI).expand(d("2026-12-01"), d("2026-12-31"))
+
+
+# -- bounds: no rule can make expansion eat memory or time ---------------------------------------------
+
+
+def test_the_yearly_cap_keeps_the_first_occurrences_and_names_the_rule(rules_from: Callable[..., RuleSet],
+                                                                        monkeypatch: pytest.MonkeyPatch) -> None:
+    import scheduler.expand
+
+    rules = rules_from([obligation("t.daily", {"type": "rrule", "rrule": "FREQ=DAILY", "start": "2025-01-01",
+                                               "holiday_policy": "keep"})])
+    monkeypatch.setattr(scheduler.expand, "MAX_OCCURRENCES_PER_YEAR", 100)
+    result = Expander(rules, WorkdayCalendar(), SHANGHAI).expand(d("2025-01-01"), d("2026-12-31"))
+    assert len(result.occurrences) == 200
+    assert result.occurrences[99].date == d("2025-04-10")
+    assert result.occurrences[100].date == d("2026-01-01")
+    assert [w for w in result.warnings if w.startswith("t.daily: more than 100 occurrences in 2025")]
+
+
+def test_a_sub_daily_rule_that_slipped_past_validate_is_not_expanded() -> None:
+    from obligations.model import RRuleSchedule
+    from scheduler.slots import rrule_slots
+
+    warnings: list[str] = []
+    for text in ("FREQ=SECONDLY", "FREQ=DAILY;BYMINUTE=0,30", "FREQ=DAILY;INTERVAL=0"):
+        schedule = RRuleSchedule(type="rrule", rrule=text, start=d("2025-01-01"))
+        assert rrule_slots(schedule, WorkdayCalendar(), d("2025-01-01"), d("2025-12-31"), warnings.append) == []
+    assert len(warnings) == 3
+    assert all(w.startswith("not expanded: rrule:") for w in warnings)
+
+
+def test_a_huge_quota_that_slipped_past_validate_stays_bounded() -> None:
+    import time
+
+    from obligations.model import QuotaSchedule
+    from scheduler.slots import quota_slots
+
+    start = time.perf_counter()
+    slots = quota_slots(QuotaSchedule(type="quota", count=99_999_999, per="year"), WorkdayCalendar(),
+                        d("2025-01-01"), d("2025-12-31"))
+    assert len(slots) <= 366
+    assert time.perf_counter() - start < 2
