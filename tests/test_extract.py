@@ -610,3 +610,95 @@ def test_the_pattern_table_is_documented() -> None:
 def test_a_one_off_window_does_not_absorb_a_regular_duty() -> None:
     duties = plan("定期开展案卷评查,第一季度完成年度总结。").duties
     assert [d.kind for d in duties] == ["unscheduled", "window"]
+
+
+# -- size limits and linear time ------------------------------------------------------------------------
+
+
+def _big_document(mb: float) -> str:
+    """Every seed again and again, each copy's lines marked so that none is a repeat of another."""
+    seeds = [p.read_text(encoding="utf-8") for p in SEEDS]
+    parts: list[str] = []
+    size = 0
+    i = 0
+    while size < mb * 1024 * 1024:
+        copy = "\n".join(line + f"(第{i}份)" if line.strip() else line for line in seeds[i % len(seeds)].split("\n"))
+        size += len(copy.encode()) + 1
+        parts.append(copy)
+        i += 1
+    return "\n".join(parts)
+
+
+def test_a_document_just_under_the_limit_is_drafted_in_bounded_time(tmp_path: Path,
+                                                                    capsys: pytest.CaptureFixture[str]) -> None:
+    import time
+
+    text = _big_document(0.97)
+    path = tmp_path / "big.txt"
+    path.write_text(text, encoding="utf-8")
+    assert 0.97 * 1024 * 1024 <= path.stat().st_size < 1024 * 1024
+    start = time.perf_counter()
+    assert run_extract(str(path), "--max-mb", "1", "--out", str(tmp_path / "draft.yaml")) == 0
+    assert time.perf_counter() - start < 20  # about 1.5 s alone; linear, so 5 MB (the default limit) ~6 s
+    assert "duties" in capsys.readouterr().err
+
+
+@pytest.mark.parametrize(("suffix", "limit", "what"), [
+    (".txt", "1", "the document is 1.0 MB, over extract's limit of 1 MB"),
+    (".html", "0.25", "the file is 1.0 MB, over extract's limit of 1 MB for a .html file (4 x --max-mb 0.25)"),
+    (".txt", "0.5", "the document is 1.0 MB, over extract's limit of 0.5 MB"),
+])
+def test_a_document_over_the_limit_is_refused_naming_file_and_limit(tmp_path: Path,
+                                                                    capsys: pytest.CaptureFixture[str],
+                                                                    suffix: str, limit: str, what: str) -> None:
+    path = tmp_path / f"big{suffix}"
+    path.write_bytes(b"x" * (1024 * 1024 + 10))
+    assert run_extract(str(path), "--max-mb", limit) == 2
+    err = capsys.readouterr().err
+    assert err == f"error: {path}: {what}; split the document into parts, or raise the limit with --max-mb\n"
+
+
+def test_the_default_limit_is_5_mb_and_refused_through_main(tmp_path: Path) -> None:
+    path = tmp_path / "huge.txt"
+    path.write_bytes("测".encode() * (2 * 1024 * 1024))  # 6 MB
+    proc = subprocess.run([sys.executable, str(ROOT / "main.py"), "extract", str(path)], capture_output=True,
+                          text=True, cwd=tmp_path, env={**os.environ, "PYTHONPATH": str(ROOT)}, timeout=60,
+                          check=False)
+    assert proc.returncode == 2
+    assert proc.stderr == (f"error: {path}: the document is 6.0 MB, over extract's limit of 5 MB; split the "
+                           "document into parts, or raise the limit with --max-mb\n")
+
+
+def test_an_unpacked_docx_over_the_limit_is_never_unpacked(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    path = tmp_path / "bomb.docx"
+    with zipfile.ZipFile(path, "w", compression=zipfile.ZIP_DEFLATED) as zf:
+        zf.writestr("word/document.xml", b"<w:document>" + b" " * (9 * 1024 * 1024) + b"</w:document>")
+    assert path.stat().st_size < 100_000
+    assert run_extract(str(path), "--max-mb", "1") == 2
+    assert ("its unpacked text (word/document.xml) is 9.0 MB, over extract's limit of 8 MB for a .docx "
+            "(8 x --max-mb 1)") in capsys.readouterr().err
+
+
+def test_deliverables_are_compared_with_nearby_duties_only(monkeypatch: pytest.MonkeyPatch) -> None:
+    """Regression: each deliverable was compared with every duty of the document (quadratic)."""
+    import obligations.extract.duties as duties_module
+
+    calls = 0
+    real = duties_module.similarity
+
+    def counting(a: str, b: str) -> float:
+        nonlocal calls
+        calls += 1
+        return real(a, b)
+
+    monkeypatch.setattr(duties_module, "similarity", counting)
+    seed = (DATA / "seeds" / "000_314d3bb50286ccd6.txt").read_text(encoding="utf-8")
+    one = extract(from_string(seed))
+    calls_one, calls = calls, 0
+    copies = 12
+    many = extract(from_string("\n".join(
+        "\n".join(line + f"(第{i}份)" if line.strip() else line for line in seed.split("\n")) for i in range(copies))))
+    deliverables = sum(1 for d in many.duties if d.origin == "deliverable") or 1
+    assert len(many.duties) >= copies * len(one.duties) * 0.9
+    assert calls <= deliverables * 2 * duties_module._NEAREST
+    assert calls <= copies * max(calls_one, 1) * 3  # linear in the copies, not quadratic

@@ -15,7 +15,7 @@ from obligations.errors import ValidationFailed
 from obligations.extract.diff import compare, render
 from obligations.extract.draft import build_rules, doc_id_from, header_lines, to_yaml
 from obligations.extract.duties import extract
-from obligations.extract.text import UnreadableInput, read_document
+from obligations.extract.text import DEFAULT_MAX_MB, UnreadableInput, read_document
 
 
 def _error(message: str) -> int:
@@ -33,7 +33,7 @@ def cmd_extract(args: argparse.Namespace) -> int:
     """
     path = Path(args.file)
     try:
-        text = read_document(path, args.file)
+        text = read_document(path, args.file, args.max_mb or None)
     except UnreadableInput as exc:
         return _error(str(exc))
     doc_name = args.doc_name or path.stem
@@ -82,7 +82,20 @@ def add_parser(sub: argparse._SubParsersAction[argparse.ArgumentParser], common:
                    help="document id and unit-id prefix, e.g. bz-2025 (default: the file name)")
     p.add_argument("--against", metavar="PATH",
                    help="rules file in force: report new, changed and gone duties on standard output")
+    p.add_argument("--max-mb", type=_megabytes, default=DEFAULT_MAX_MB, metavar="MB",
+                   help=f"refuse a document of more than MB megabytes of text (default {DEFAULT_MAX_MB:g}; "
+                   "0: no limit)")
     p.set_defaults(func=cmd_extract)
+
+
+def _megabytes(text: str) -> float:
+    try:
+        value = float(text)
+    except ValueError:
+        value = -1.0
+    if not text.isascii() or not value >= 0 or value == float("inf"):
+        raise argparse.ArgumentTypeError(f"{text!r} is not a size in MB; e.g. --max-mb 20 (0: no limit)")
+    return value
 
 
 __all__ = ["add_parser", "cmd_extract"]

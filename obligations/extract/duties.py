@@ -16,6 +16,7 @@ skipped, and anywhere a sentence that only reports figures or completed work is.
 
 from __future__ import annotations
 
+import bisect
 import datetime as dt
 import itertools
 import re
@@ -519,15 +520,29 @@ def _sentence_duties(text: SourceText, structure: Structure, sent: Sentence, yea
     return duties
 
 
+# A deliverable is compared with at most this many body duties of its clause, the nearest in
+# the text: a clause has a handful, and a huge document whose numbering repeats (the same
+# clause path thousands of times) must not make the comparison quadratic.
+_NEAREST = 64
+
+
 def _dedupe_deliverables(duties: list[Duty]) -> list[Duty]:
     """Drop a deliverable (可检验成果形式 item) that restates a duty of its clause's body."""
     kept: list[Duty] = []
     used: set[int] = set()
+    bodies: dict[Path, list[Duty]] = {}
+    for duty in duties:
+        if duty.origin == "body":
+            bodies.setdefault(duty.path, []).append(duty)
+    starts = {path: [b.start for b in group] for path, group in bodies.items()}
     for duty in duties:
         if duty.origin != "deliverable":
             kept.append(duty)
             continue
-        same = [b for b in duties if b.origin == "body" and b.path == duty.path and id(b) not in used]
+        group = bodies.get(duty.path, [])
+        at = bisect.bisect_left(starts.get(duty.path, []), duty.start)
+        near = group[max(0, at - _NEAREST):at + _NEAREST]
+        same = [b for b in near if id(b) not in used]
         if duty.kind == "unscheduled":
             match = next((b for b in same if b.vague and b.vague == duty.vague), None)
         else:

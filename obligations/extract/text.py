@@ -24,6 +24,19 @@ class UnreadableInput(Exception):
     """The input cannot be read as text; the message names the file and the fix."""
 
 
+# The largest document ``extract`` reads, in MB of text (UTF-8); ``--max-mb`` changes it. A
+# year's work plan is 20-60 KB; extraction takes about a second per MB and ~40 MB of memory
+# per MB. The file itself may be larger by the markup of .html (4x) or .docx (8x, unpacked).
+DEFAULT_MAX_MB = 5.0
+_MARKUP = {".html": 4, ".htm": 4, ".xhtml": 4, ".docx": 8}
+
+
+def _too_large(name: str, size: int, limit: int, what: str, detail: str = "") -> UnreadableInput:
+    mb = size / 1024 / 1024
+    return UnreadableInput(f"{name}: {what} is {mb:.1f} MB, over extract's limit of {limit / 1024 / 1024:g} MB"
+                           f"{detail}; split the document into parts, or raise the limit with --max-mb")
+
+
 @dataclass(frozen=True)
 class SourceText:
     """A document's text: the original (quotes come from it) and its normalised twin."""
@@ -115,10 +128,14 @@ def _decode(data: bytes, name: str) -> tuple[str, str]:
 _W = "{http://schemas.openxmlformats.org/wordprocessingml/2006/main}"
 
 
-def _docx_text(data_path: Path, name: str) -> str:
+def _docx_text(data_path: Path, name: str, max_xml: int | None = None) -> str:
     try:
         with zipfile.ZipFile(data_path) as zf:
-            xml = zf.read("word/document.xml")
+            info = zf.getinfo("word/document.xml")
+            if max_xml is not None and info.file_size > max_xml:  # a zip bomb never gets unpacked
+                raise _too_large(name, info.file_size, max_xml, "its unpacked text (word/document.xml)",
+                                 f" for a .docx (8 x --max-mb {max_xml / 8 / 1024 / 1024:g})")
+            xml = zf.read(info)
         root = ElementTree.fromstring(xml)
     except (zipfile.BadZipFile, KeyError, ElementTree.ParseError) as exc:
         raise UnreadableInput(
@@ -192,17 +209,28 @@ def _html_text(data: bytes, name: str) -> tuple[str, str]:
     return parser.text(), encoding
 
 
-def read_document(path: Path, name: str | None = None) -> SourceText:
-    """Read a .txt (UTF-8 or GB18030), .docx or .html document; raise :class:`UnreadableInput`."""
+def read_document(path: Path, name: str | None = None, max_mb: float | None = DEFAULT_MAX_MB) -> SourceText:
+    """Read a .txt (UTF-8 or GB18030), .docx or .html document; raise :class:`UnreadableInput`.
+
+    A document over ``max_mb`` MB of text (``None``: no limit) is refused, as is a file too
+    large to hold that much text, before it is read.
+    """
     display = name or str(path)
     if not path.exists():
         raise UnreadableInput(f"{display}: file not found; check the path")
     if path.is_dir():
         raise UnreadableInput(f"{display}: is a folder; give one document file (.txt, .docx or .html)")
     suffix = path.suffix.lower()
+    limit = int(max_mb * 1024 * 1024) if max_mb is not None else None
     try:
+        if limit is not None:
+            factor = _MARKUP.get(suffix, 1)
+            size = path.stat().st_size
+            if size > limit * factor:
+                detail = f" for a {suffix} file ({factor} x --max-mb {max_mb:g})" if factor > 1 else ""
+                raise _too_large(display, size, limit * factor, "the file" if factor > 1 else "the document", detail)
         if suffix == ".docx":
-            text, encoding = _docx_text(path, display), "docx"
+            text, encoding = _docx_text(path, display, limit * 8 if limit is not None else None), "docx"
         else:
             data = path.read_bytes()
             if suffix in {".html", ".htm", ".xhtml"}:
@@ -213,7 +241,9 @@ def read_document(path: Path, name: str | None = None) -> SourceText:
         raise UnreadableInput(f"{display}: cannot read: {exc.strerror or exc}; check its permissions") from None
     if not text.strip():
         raise UnreadableInput(f"{display}: the document has no text; check that it is the right file")
+    if limit is not None and len(text) * 3 > limit and len(text.encode("utf-8", "surrogatepass")) > limit:
+        raise _too_large(display, len(text.encode("utf-8", "surrogatepass")), limit, "its text")
     return from_string(text, display, encoding)
 
 
-__all__ = ["SourceText", "UnreadableInput", "from_string", "normalise", "read_document", "simplify"]
+__all__ = ["DEFAULT_MAX_MB", "SourceText", "UnreadableInput", "from_string", "normalise", "read_document", "simplify"]
