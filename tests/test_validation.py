@@ -133,3 +133,33 @@ def test_reminder_settings_are_checked(cli: Callable[..., CliResult], monkeypatc
     result = cli("validate", "--config", f"tests/data/{config}-config.yaml")
     assert result.code == 2
     assert result.err.splitlines()[:-1] == expected
+
+
+@pytest.mark.parametrize("bad", [
+    "version: 1\nlol:\n  a: &a [x, x, x, x, x, x, x, x, x]\n" + "".join(
+        f"  {b}: &{b} [{', '.join([f'*{a}'] * 9)}]\n" for a, b in zip("abcdefgh", "bcdefghi", strict=True)),
+    "version: 1\nunits: " + "[" * 5000 + "]" * 5000 + "\n",
+    "version: !!set {1}\n",
+    "version: 1\ndocument: {id: x, title: " + "9" * 5000 + "}\n",
+])
+def test_a_live_reload_of_a_hostile_file_keeps_the_last_good_rules(tmp_path: Path, bad: str) -> None:
+    """The live reload uses validate's loader: a bad file is refused at once, the rules stay."""
+    import datetime as dt
+    import time
+
+    from obligations.live import LiveRules
+
+    rules = tmp_path / "rules.yaml"
+    rules.write_text((DATA / "rules" / "sample.yaml").read_text(encoding="utf-8"), encoding="utf-8")
+    config = tmp_path / "config.yaml"
+    config.write_text("rules: [rules.yaml]\n", encoding="utf-8")
+    live = LiveRules(config, lambda: dt.datetime(2025, 3, 1, tzinfo=dt.UTC))
+    rules.write_text(bad, encoding="utf-8")
+    start = time.perf_counter()
+    assert not live.reload()
+    assert time.perf_counter() - start < 2
+    assert live.current.version == 1
+    assert len(live.current.rules.obligations) == 3
+    assert live.problems
+    assert live.problems[0].file.endswith("rules.yaml")
+    assert live.problems[0].line > 0
