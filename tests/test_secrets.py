@@ -136,7 +136,8 @@ def test_every_spelling_of_a_feed_token_path(path: str) -> None:
     ("https://open.feishu.cn/open-apis/bot/v2/hook/abcd-1234", "https://open.feishu.cn/open-apis/bot/v2/hook/***"),
     (f"POST http://x/bot{quote(BOT_TOKEN, safe='')}/getMe", "POST http://x/bot***/getMe"),
     # regression: the value ran on to the next space, eating the "): " of a robot's error message
-    ("wecom: cannot reach (http://x/send?key=abc123secret): HTTP 500", "wecom: cannot reach (http://x/send?key=***): HTTP 500"),
+    ("wecom: cannot reach (http://x/send?key=abc123secret): HTTP 500",
+     "wecom: cannot reach (http://x/send?key=***): HTTP 500"),
 ])
 def test_shapes_of_secrets_nobody_registered(text: str, expected: str) -> None:
     assert redaction.redact(text) == expected
