@@ -62,7 +62,8 @@ def test_home_page_lists_units_with_working_feed_links(live: Live, browser: obje
     korla.locator("details.qr summary").first.click()
     qr = korla.locator("img.qr").first
     qr.wait_for(state="visible")
-    assert page.evaluate("img => img.complete && img.naturalWidth > 0", qr.element_handle())
+    # a lazy image may still be loading when it becomes visible: wait for it (with a deadline)
+    page.wait_for_function("img => img.complete && img.naturalWidth > 0", arg=qr.element_handle(), timeout=10_000)
     # upcoming duties: the weekly township reception on Monday 17 March 2025
     assert "2025-03-17" in page.locator("#upcoming").locator("xpath=following-sibling::div[1]").inner_text()
     page.evaluate("window.scrollTo(0, 0)")
