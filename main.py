@@ -7,12 +7,17 @@ exit code (0 ok, 1 failed, 2 invalid input); tracebacks only with ``--debug``.
 from __future__ import annotations
 
 import argparse
+import asyncio
 import csv
 import datetime as dt
+import hashlib
 import io
 import json
 import logging
+import os
+import secrets
 import sys
+import tempfile
 import unicodedata
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
@@ -20,18 +25,32 @@ from pathlib import Path
 from typing import TYPE_CHECKING
 from zoneinfo import ZoneInfo
 
+import notifiers
+from calendars.export import export_feeds, feed_range
+from calendars.feeds import Selection, build_feed_set
+from extract.cli import add_parser as add_extract
+from notifiers.base import PermanentError
+from notifiers.telegram import api_urls
+from obligations.diagnostics import did_you_mean
 from obligations.errors import FatalError, HolidayDataMissing, Problem, UnknownReference, ValidationFailed
 from obligations.i18n import Language, t
-from obligations.live import Snapshot, load_snapshot
 from obligations.loader import LoadedConfig, load_config, load_rules
 from obligations.ruleset import RuleSet
+from obligations.schema import write_schemas
+from redaction import install
 from scheduler.expand import Expander, Expansion
 from scheduler.occurrence import Occurrence
+from scheduler.snapshot import Snapshot, load_snapshot
 from scheduler.workdays import calendar_from_config
+from service.simulate import simulate
+from store import open_store
+from store.event_versions import EventVersions
+from store.reminders import ReminderStore
+from store.subscribers import SubscriberStore
+from web.server import serve
 
 if TYPE_CHECKING:
     from calendars.feeds import FeedSet
-    from store.reminders import ReminderStore
 
 HERE = Path(__file__).resolve().parent
 DEFAULT_CONFIG = Path("config.yaml")
@@ -97,7 +116,7 @@ def iso_date(text: str) -> dt.date:
 
 
 def _check_ids(ctx: Context, unit: str | None, obligation: str | None) -> None:
-    from obligations.diagnostics import did_you_mean
+    pass
 
     if unit is not None and unit not in ctx.rules.units:
         raise UnknownReference(f"--unit {unit}: unknown unit id{did_you_mean(unit, ctx.rules.units)}")
@@ -123,10 +142,7 @@ def cmd_validate(args: argparse.Namespace) -> int:
 
 def _channel_problems(loaded: LoadedConfig) -> list[Problem]:
     """Channel settings ``serve`` would refuse, and a Bot API URL in the environment it could not use."""
-    import os
 
-    import notifiers
-    from notifiers.base import PermanentError
 
     where = str(loaded.path or "config")
     try:
@@ -135,7 +151,7 @@ def _channel_problems(loaded: LoadedConfig) -> list[Problem]:
         return [Problem(where, 0, 0, str(exc))]
     url = os.environ.get("TELEGRAM_API_URL")
     if url:
-        from notifiers.telegram import api_urls
+        pass
 
         try:
             api_urls(url)
@@ -235,10 +251,6 @@ def cmd_expand(args: argparse.Namespace) -> int:
 
 def build_feeds(ctx: Context, first: dt.date | None = None, last: dt.date | None = None) -> FeedSet:
     """Every feed of the current rules, with versions from the configured store."""
-    from calendars.export import feed_range
-    from calendars.feeds import build_feed_set
-    from store import open_store
-    from store.event_versions import EventVersions
 
     config = ctx.loaded.config
     now = dt.datetime.now(dt.UTC)  # the edge reads the clock; the domain does not
@@ -257,8 +269,6 @@ def build_feeds(ctx: Context, first: dt.date | None = None, last: dt.date | None
 
 def cmd_ics(args: argparse.Namespace) -> int:
     """Write iCalendar feeds: one to stdout, or all of them into --out DIR."""
-    from calendars.export import export_feeds
-    from calendars.feeds import Selection
 
     ctx = load_context(args)
     _check_ids(ctx, args.unit, None)
@@ -275,15 +285,12 @@ def cmd_ics(args: argparse.Namespace) -> int:
 
 def cmd_serve(args: argparse.Namespace) -> int:
     """Run the HTTP service: feeds, the page, health check; rules reload when their files change."""
-    from calendars.server import serve
 
     return serve(_config_path(args.config), host=args.host, port=args.port, lang=args.lang, debug=args.debug)
 
 
 def cmd_token(args: argparse.Namespace) -> int:
     """Make a secret token for a private feed and print the config lines to add."""
-    import hashlib
-    import secrets
 
     ctx = load_context(args)
     _check_ids(ctx, args.unit, None)
@@ -302,10 +309,7 @@ def cmd_token(args: argparse.Namespace) -> int:
 
 def cmd_simulate(args: argparse.Namespace) -> int:
     """Run the real planner and dispatcher on a virtual clock; print every message as JSON lines."""
-    import asyncio
-    import tempfile
 
-    from scheduler.simulate import simulate
 
     ctx = load_context(args)
     if args.to < args.from_:
@@ -323,8 +327,6 @@ def cmd_simulate(args: argparse.Namespace) -> int:
 
 
 def _reminder_store(ctx: Context) -> ReminderStore:
-    from store import open_store
-    from store.reminders import ReminderStore
 
     return ReminderStore(open_store(ctx.loaded.database_url))
 
@@ -376,8 +378,6 @@ def cmd_reminders(args: argparse.Namespace) -> int:
 
 def cmd_invite(args: argparse.Namespace) -> int:
     """Print a one-time code that binds a chat to the bot: send it as /start CODE."""
-    from store import open_store
-    from store.subscribers import SubscriberStore
 
     ctx = load_context(args)
     _check_ids(ctx, args.unit, None)
@@ -419,7 +419,6 @@ def cmd_list(args: argparse.Namespace) -> int:
 
 def cmd_schema(args: argparse.Namespace) -> int:
     """Write the JSON Schemas of the rules files and of config.yaml."""
-    from obligations.schema import write_schemas
 
     for path in write_schemas(Path(args.out)):
         print(f"wrote {path}")
@@ -512,7 +511,6 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--admin", action="store_true", help="the chat may use the admin commands")
     p.set_defaults(func=cmd_invite)
 
-    from obligations.extract.cli import add_parser as add_extract
 
     add_extract(sub, common)
 
@@ -533,7 +531,6 @@ def build_parser() -> argparse.ArgumentParser:
 
 def _silence_stdout() -> None:
     """Point stdout at /dev/null so that Python's final flush cannot fail again on the closed pipe."""
-    import os
 
     try:
         devnull = os.open(os.devnull, os.O_WRONLY)
@@ -548,9 +545,8 @@ def run(argv: Sequence[str] | None = None) -> int:
     args = parser.parse_args(argv)
     logging.basicConfig(level=logging.DEBUG if args.debug else logging.WARNING,
                         format="%(levelname)s %(name)s: %(message)s")
-    from service.redaction import install
 
-    install()  # no secret in any log line, whatever the command (service/redaction.py)
+    install()  # no secret in any log line, whatever the command (redaction.py)
     func: Callable[[argparse.Namespace], int] = args.func
     try:
         code = func(args)

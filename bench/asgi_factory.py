@@ -27,9 +27,9 @@ if str(ROOT) not in sys.path:
 
 from starlette.types import ASGIApp, Receive, Scope, Send  # noqa: E402
 
-from calendars.server import AccessLog, create_app  # noqa: E402
-from calendars.service import FeedService  # noqa: E402
+from service.feeds import FeedService  # noqa: E402
 from tests.liveserver import FrozenClock  # noqa: E402
+from web.server import AccessLog, create_app  # noqa: E402
 
 
 def build_app(config: Path, now: dt.datetime, public_url: str,

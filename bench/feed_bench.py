@@ -61,10 +61,11 @@ from starlette.types import ASGIApp, Message  # noqa: E402
 from bench.asgi_factory import build_app  # noqa: E402
 from bench.expand_bench import unit_tree  # noqa: E402
 from calendars.feeds import Feed, FeedSet, Selection, build_feed_set  # noqa: E402
-from obligations.live import Snapshot, load_snapshot  # noqa: E402
+from calendars.versions import Version  # noqa: E402
 from scheduler.expand import Expander, Expansion  # noqa: E402
+from scheduler.snapshot import Snapshot, load_snapshot  # noqa: E402
 from store import open_store  # noqa: E402
-from store.event_versions import EventVersions, Version  # noqa: E402
+from store.event_versions import EventVersions  # noqa: E402
 from tests.liveserver import free_port  # noqa: E402
 
 SEED = ROOT / "rules" / "000-bayingolin-2024.yaml"

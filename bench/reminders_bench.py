@@ -60,17 +60,17 @@ sys.path.insert(0, str(ROOT))
 
 from sqlalchemy import func, insert, select, update  # noqa: E402
 
-import scheduler.engine  # noqa: E402
+import service.engine  # noqa: E402
 from bench.feed_bench import SEED, TimedSnapshot, write_config, write_seed_synthetic  # noqa: E402
 from notifiers.base import Notifier  # noqa: E402
 from notifiers.email import EmailConfig, EmailNotifier  # noqa: E402
 from notifiers.log import LogNotifier  # noqa: E402
 from obligations.config import RemindersConfig, SubscriberConfig, SubscriptionConfig  # noqa: E402
-from obligations.live import Snapshot, load_snapshot  # noqa: E402
 from obligations.model import Level  # noqa: E402
-from scheduler.dispatcher import Dispatcher  # noqa: E402
-from scheduler.engine import ReminderEngine  # noqa: E402
 from scheduler.planner import Planned  # noqa: E402
+from scheduler.snapshot import Snapshot, load_snapshot  # noqa: E402
+from service.dispatcher import Dispatcher  # noqa: E402
+from service.engine import ReminderEngine  # noqa: E402
 from store import Store, open_store  # noqa: E402
 from store.reminders import ReminderStore, SyncReport  # noqa: E402
 from store.tables import reminders, subscribers  # noqa: E402
@@ -157,7 +157,7 @@ class TimedStore(ReminderStore):
 @contextmanager
 def timed_planner(timings: dict[str, float]) -> Iterator[None]:
     """Time ``planner.plan`` as the engine calls it (the name it imported), restored afterwards."""
-    original = scheduler.engine.plan
+    original = service.engine.plan
 
     def timed(*args: Any, **kwargs: Any) -> list[Planned]:
         start = time.perf_counter()
@@ -165,11 +165,11 @@ def timed_planner(timings: dict[str, float]) -> Iterator[None]:
         timings["planner"] = time.perf_counter() - start
         return out
 
-    scheduler.engine.plan = timed
+    service.engine.plan = timed
     try:
         yield
     finally:
-        scheduler.engine.plan = original
+        service.engine.plan = original
 
 
 @dataclasses.dataclass(frozen=True)

@@ -85,14 +85,14 @@ sys.path.insert(0, str(ROOT))
 from telegram.ext import AIORateLimiter, ExtBot  # noqa: E402
 from telegram.request import HTTPXRequest  # noqa: E402
 
-import scheduler.dispatcher  # noqa: E402
+import service.dispatcher  # noqa: E402
 from notifiers.base import Message  # noqa: E402
 from notifiers.telegram import API_URL_ENV, TOKEN_ENV, TelegramConfig, TelegramNotifier  # noqa: E402
 from obligations.config import RemindersConfig  # noqa: E402
-from obligations.live import Snapshot, load_snapshot  # noqa: E402
-from scheduler.dispatcher import Dispatcher, DispatchReport  # noqa: E402
-from scheduler.messages import compose  # noqa: E402
 from scheduler.planner import Planned  # noqa: E402
+from scheduler.snapshot import Snapshot, load_snapshot  # noqa: E402
+from service.dispatcher import Dispatcher, DispatchReport  # noqa: E402
+from service.messages import compose  # noqa: E402
 from store import Store, links, open_store  # noqa: E402
 from store.reminders import Claimed, ReminderStore  # noqa: E402
 from tests.fake_telegram import ApiError, FakeTelegram, fake_bot_api  # noqa: E402
@@ -414,12 +414,12 @@ def timed_compose(watch: Stopwatch) -> Iterator[None]:
         with watch.timing("compose"):
             return compose(rows, snapshot, **kwargs)
 
-    saved = scheduler.dispatcher.compose
-    scheduler.dispatcher.compose = timed
+    saved = service.dispatcher.compose
+    service.dispatcher.compose = timed
     try:
         yield
     finally:
-        scheduler.dispatcher.compose = saved
+        service.dispatcher.compose = saved
 
 
 # -- the run ------------------------------------------------------------------------------------------------
@@ -782,7 +782,7 @@ def main(argv: list[str] | None = None) -> int:
     if args.reminders < 1 or args.chats < 1:
         ap.error("--reminders and --chats must be >= 1")
     logging.basicConfig(level=logging.WARNING)
-    logging.getLogger("scheduler.dispatcher").setLevel(logging.ERROR)  # a warning per retried message
+    logging.getLogger("service.dispatcher").setLevel(logging.ERROR)  # a warning per retried message
     waves = math.ceil(args.reminders / args.chats)
     print(f"== Telegram dispatch: {args.reminders:,} reminders to {args.chats:,} chats in {waves} waves "
           f"{WAVE_INTERVAL} apart (virtual); the fake enforces {OVERALL_LIMIT} per {OVERALL_WINDOW:g} s overall "

@@ -25,9 +25,11 @@ from bot.callbacks import OnReminder, PickDuty, PickLevel, SubDuty, SubLevel, Su
 from bot.texts import say
 from obligations.config import InviteLimits
 from obligations.i18n import Language, t
-from obligations.live import Clock, Snapshot
 from obligations.model import Level
 from scheduler.planner import Planned, Subscription, matches, subscription_from
+from scheduler.snapshot import Clock, Snapshot
+from service.engine import tell_admins
+from service.messages import occurrence_ics
 from store.reminders import ReminderStore
 from store.subscribers import SubscriberStore
 
@@ -223,7 +225,6 @@ async def _redeem(update: Update, context: ContextTypes.DEFAULT_TYPE, services: 
         text = say("admin_locked_out_all", "zh-CN", count=count, until=_local(until, snapshot))
     for admin in sorted(services.admin_chats):
         await _tell(context, admin, text)
-    from scheduler.engine import tell_admins
 
     tell_admins(services.reminders, snapshot.loaded.config.reminders.admins,
                 key=f"invite-lockout|{chat if scope == 'chat' else '*'}|{until.isoformat()}", what="invite lockout",
@@ -441,7 +442,7 @@ async def approve(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
 # ids are then checked against the rules in force and the store. Anything else is answered
 # politely and changes nothing.
 
-REMINDER_KINDS_WITH_BUTTONS = frozenset({"reminder", "changed", "escalation"})  # scheduler.messages.compose
+REMINDER_KINDS_WITH_BUTTONS = frozenset({"reminder", "changed", "escalation"})  # service.messages.compose
 
 
 async def _answer(query: CallbackQuery, text: str | None = None, alert: bool = False) -> None:
@@ -624,7 +625,7 @@ async def _snooze(update: Update, context: ContextTypes.DEFAULT_TYPE, services: 
 
 async def _ics(update: Update, context: ContextTypes.DEFAULT_TYPE, services: BotServices,
                person: dict[str, Any], lang: Language, reminder: dict[str, Any]) -> None:
-    from scheduler.messages import occurrence_ics
+    pass
 
     query = update.callback_query
     assert query is not None

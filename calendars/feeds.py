@@ -18,14 +18,13 @@ from dataclasses import dataclass, field
 from typing import Literal
 
 from calendars.ics import alarm_triggers, calendar_shell, make_event
+from calendars.versions import Version, VersionSource
 from obligations.i18n import Language, t
-from obligations.live import Snapshot
 from obligations.model import Level
 from scheduler.expand import Expansion
 from scheduler.occurrence import Occurrence
-from store.event_versions import Version
+from scheduler.snapshot import Snapshot
 
-VersionSource = Callable[[Mapping[str, str], dt.datetime], Mapping[str, Version]]
 FeedKind = Literal["all", "unit", "level", "obligation"]
 _END = b"END:VCALENDAR\r\n"
 

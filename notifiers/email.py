@@ -36,9 +36,9 @@ from typing import Literal, cast
 import aiosmtplib
 from pydantic import Field, field_validator, model_validator
 
+import redaction
 from notifiers.base import DeliveryError, Message, Notifier, PermanentError, TransientError
 from obligations.model import Strict
-from service import redaction
 
 MESSAGE_ID_DOMAIN = "obligation-calendar"
 # A bare addr-spec: one '@', nothing that would end it on an SMTP command line or split a

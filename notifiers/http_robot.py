@@ -61,9 +61,9 @@ from urllib.parse import parse_qsl, quote, urlsplit
 import httpx
 from pydantic import AfterValidator, Field
 
+import redaction
 from notifiers.base import DeliveryError, Message, Notifier, PermanentError, TransientError
 from obligations.model import Strict
-from service import redaction
 
 log = logging.getLogger("notifiers.robots")
 

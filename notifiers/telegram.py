@@ -22,10 +22,11 @@ from pydantic import Field, field_validator
 from telegram import InlineKeyboardButton, InlineKeyboardMarkup, InputFile
 from telegram.error import BadRequest, Forbidden, InvalidToken, NetworkError, RetryAfter, TelegramError, TimedOut
 from telegram.ext import AIORateLimiter, ExtBot
+from telegram.request import HTTPXRequest
 
 from notifiers.base import Message, Notifier, PermanentError, RecipientGone, TransientError
 from obligations.model import Strict
-from service.redaction import redact
+from redaction import redact
 
 TOKEN_ENV = "TELEGRAM_BOT_TOKEN"
 API_URL_ENV = "TELEGRAM_API_URL"
@@ -68,7 +69,6 @@ def make_bot(config: TelegramConfig) -> ExtBot[None]:
     if not token:
         raise PermanentError(f"the Telegram bot token is not set: put it in the {TOKEN_ENV} environment variable")
     base_url, base_file_url = api_urls(os.environ.get(API_URL_ENV) or config.api_url or DEFAULT_API_URL)
-    from telegram.request import HTTPXRequest
 
     request = HTTPXRequest(read_timeout=config.timeout_seconds, connect_timeout=config.timeout_seconds)
     # One message every 1/N s rather than PTB's default bucket of 30 per second: the bucket lets a
@@ -103,7 +103,7 @@ def api_urls(url: str) -> tuple[str, str]:
 
 
 def _redact(text: str) -> str:
-    return redact(text)  # the token, and anything shaped like one (service.redaction)
+    return redact(text)  # the token, and anything shaped like one (redaction)
 
 
 class TelegramNotifier(Notifier):

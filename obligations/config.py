@@ -3,12 +3,13 @@
 from __future__ import annotations
 
 import datetime as dt
+import re
 import zoneinfo
 from typing import Literal
 
 from pydantic import Field, field_validator, model_validator
 
-from obligations.model import DayNote, Level, Strict
+from obligations.model import DayNote, Level, Strict, parse_offset
 
 
 class OfficialNotice(Strict):
@@ -94,7 +95,7 @@ class FeedsConfig(Strict):
 
 
 def _check_hhmm_range(value: str) -> str:
-    import re
+    pass
 
     if not re.fullmatch(r"([01]\d|2[0-3]):[0-5]\d-([01]\d|2[0-3]):[0-5]\d", value):
         raise ValueError(f"{value!r} is not a time range; write it as 'HH:MM-HH:MM', e.g. '22:00-07:30'")
@@ -116,7 +117,7 @@ class SubscriptionConfig(Strict):
     @field_validator("lead_times")
     @classmethod
     def _offsets(cls, v: list[str] | None) -> list[str] | None:
-        from obligations.model import parse_offset
+        pass
 
         for text in v or []:
             parse_offset(text)
@@ -169,7 +170,7 @@ class EscalationTier(Strict):
     @field_validator("after")
     @classmethod
     def _delay(cls, v: str) -> str:
-        from obligations.model import parse_offset
+        pass
 
         if parse_offset(v)[1] == "wd":
             raise ValueError(f"{v!r}: an escalation delay is in days (d), weeks (w) or hours (h), e.g. 3d")

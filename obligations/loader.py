@@ -11,7 +11,7 @@ from pydantic import BaseModel, ValidationError
 
 from obligations.checks import check_ruleset
 from obligations.config import Config
-from obligations.diagnostics import problems_from
+from obligations.diagnostics import did_you_mean, problems_from
 from obligations.errors import Problem, ValidationFailed
 from obligations.model import RulesFile
 from obligations.ruleset import LoadedFile, RuleSet
@@ -92,7 +92,6 @@ def load_config(path: Path | None) -> LoadedConfig:
 
 def check_config_references(loaded: LoadedConfig, rules: RuleSet) -> list[Problem]:
     """Units and duties that config.yaml names (private feeds, subscriptions) must exist."""
-    from obligations.diagnostics import did_you_mean
 
     problems: list[Problem] = []
 

@@ -12,7 +12,7 @@ from dataclasses import dataclass
 from typing import Literal
 from zoneinfo import ZoneInfo
 
-from obligations.model import Level
+from obligations.model import Level, parse_offset
 from obligations.ruleset import RuleSet
 from scheduler.occurrence import Occurrence
 from scheduler.reminder_time import WorkdaysBefore, reminder_time
@@ -216,7 +216,7 @@ def escalations(
 
 
 def _offset(text: str) -> tuple[int, str]:
-    from obligations.model import parse_offset
+    pass
 
     n, unit = parse_offset(text)
     return (7 * n, "d") if unit == "w" else (n, unit)  # "wd" is rejected by the config model
@@ -254,7 +254,6 @@ def subscription_from(row: Mapping[str, object]) -> Subscription:
     ValueError, naming the field, for a row the planner could not use (a level that is not a
     :class:`Level`, a lead time, quiet hours or digest time it cannot read): the caller skips it.
     """
-    from obligations.model import parse_offset
 
     lead = row.get("lead_times")
     digest = row.get("digest_at") if row.get("mode") == "digest" else None

@@ -1,7 +1,7 @@
 """Logging for the long-running service: one format, secrets redacted on every handler.
 
 Without ``--debug``: INFO for our loggers, WARNING for libraries that log every request or job
-run (:data:`service.redaction.NOISY_LOGGERS`). With ``--debug``: DEBUG for everything,
+run (:data:`redaction.NOISY_LOGGERS`). With ``--debug``: DEBUG for everything,
 libraries included; the redacting filter is what keeps secrets out of those lines too.
 """
 
@@ -11,7 +11,7 @@ import logging
 from collections.abc import Mapping
 from typing import Any
 
-from service import redaction
+import redaction
 
 FORMAT = "%(asctime)s %(levelname)s %(name)s: %(message)s"
 

@@ -9,21 +9,15 @@ from __future__ import annotations
 
 import datetime as dt
 from collections.abc import Iterable, Mapping
-from dataclasses import dataclass
 
 from sqlalchemy import select, update
 from sqlalchemy.dialects import postgresql, sqlite
 
+from calendars.versions import Version
 from store.db import Store
 from store.tables import event_versions
 
 _CHUNK = 500
-
-
-@dataclass(frozen=True)
-class Version:
-    sequence: int
-    last_modified: dt.datetime  # aware, UTC
 
 
 def _utc(value: dt.datetime) -> dt.datetime:

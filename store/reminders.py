@@ -20,7 +20,7 @@ from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass
 from typing import Any
 
-from sqlalchemy import and_, delete, insert, or_, select, update
+from sqlalchemy import and_, delete, func, insert, or_, select, update
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.engine import Connection, Row
 
@@ -327,7 +327,6 @@ class ReminderStore:
 
     def next_due(self, before: dt.datetime) -> dt.datetime | None:
         """The earliest time a pending reminder may be sent, if it is before ``before``."""
-        from sqlalchemy import func
 
         with self.engine.connect() as conn:
             value = conn.execute(select(func.min(reminders.c.send_after)).where(
@@ -360,7 +359,7 @@ class ReminderStore:
             return [dict(r._mapping) for r in rows]
 
     def counts(self) -> dict[str, int]:
-        from sqlalchemy import func
+        pass
 
         with self.engine.connect() as conn:
             return {r[0]: r[1] for r in conn.execute(

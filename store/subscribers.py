@@ -12,7 +12,7 @@ import hashlib
 import secrets as random_secrets
 from typing import Any
 
-from sqlalchemy import delete, insert, select, update
+from sqlalchemy import delete, func, insert, select, update
 
 from obligations.model import Level
 from store.db import Store
@@ -155,7 +155,7 @@ class SubscriberStore:
         return dict(row._mapping) if row else None
 
     def counts(self) -> dict[str, int]:
-        from sqlalchemy import func
+        pass
 
         with self.engine.connect() as conn:
             rows = conn.execute(select(subscribers.c.source, subscribers.c.active, func.count())

@@ -15,6 +15,7 @@ from zoneinfo import ZoneInfo
 import pytest
 from ruamel.yaml import YAML
 
+import main
 from obligations.loader import load_rules
 from obligations.ruleset import RuleSet
 from scheduler.expand import Expander
@@ -96,7 +97,6 @@ def scratch_store(tmp_path_factory: pytest.TempPathFactory, monkeypatch: pytest.
 @pytest.fixture
 def cli(monkeypatch: pytest.MonkeyPatch) -> Callable[..., CliResult]:
     """Run ``main.run`` in-process (fast) with captured output."""
-    import main
 
     def run(*args: str) -> CliResult:
         err = io.StringIO()

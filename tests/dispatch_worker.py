@@ -28,8 +28,8 @@ from pathlib import Path
 from notifiers.base import Message
 from notifiers.log import LogConfig, LogNotifier
 from obligations.config import RemindersConfig
-from obligations.live import load_snapshot
-from scheduler.dispatcher import Dispatcher
+from scheduler.snapshot import load_snapshot
+from service.dispatcher import Dispatcher
 from store import open_store
 from store.reminders import ReminderStore
 

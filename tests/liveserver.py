@@ -15,8 +15,8 @@ from typing import Any
 
 import uvicorn
 
-from calendars.server import AccessLog, create_app
-from calendars.service import FeedService
+from service.feeds import FeedService
+from web.server import AccessLog, create_app
 
 
 class FrozenClock:

@@ -4,12 +4,15 @@ from __future__ import annotations
 
 import csv
 import io
+import socket
+import subprocess
+import sys
 from collections.abc import Callable
 from pathlib import Path
 
 import pytest
 
-from tests.conftest import DATA, CliResult
+from tests.conftest import DATA, ROOT, CliResult
 
 CONFIG = str(DATA / "sample-config.yaml")
 
@@ -110,11 +113,7 @@ def test_bad_date_argument_is_a_usage_error(cli: Callable[..., CliResult]) -> No
 
 
 def test_port_in_use_is_one_line_naming_the_port_and_the_fix(tmp_path: Path) -> None:
-    import socket
-    import subprocess
-    import sys
 
-    from tests.conftest import ROOT
 
     with socket.socket() as taken:
         taken.bind(("127.0.0.1", 0))
@@ -130,10 +129,7 @@ def test_port_in_use_is_one_line_naming_the_port_and_the_fix(tmp_path: Path) -> 
 
 
 def test_a_closed_pipe_ends_the_output_quietly(tmp_path: Path) -> None:
-    import subprocess
-    import sys
 
-    from tests.conftest import ROOT
 
     # the shipped rules: 1.4 MB of JSON for 2025, far more than a pipe holds, so the writer meets the closed end
     proc = subprocess.Popen([sys.executable, str(ROOT / "main.py"), "expand", "--config", str(ROOT / "config.yaml"),

@@ -23,8 +23,8 @@ from pathlib import Path
 import pytest
 import sqlalchemy as sa
 
-from scheduler.dispatcher import CONCURRENCY
 from scheduler.planner import Planned
+from service.dispatcher import CONCURRENCY
 from store import open_store
 from store.reminders import ReminderStore
 from store.tables import reminders

@@ -20,8 +20,8 @@ import pytest
 from notifiers.email import EmailConfig, EmailNotifier
 from notifiers.log import LogNotifier
 from obligations.config import Recipient, RemindersConfig, SubscriberConfig, SubscriptionConfig
-from obligations.live import Snapshot, load_snapshot
-from scheduler.engine import ReminderEngine
+from scheduler.snapshot import Snapshot, load_snapshot
+from service.engine import ReminderEngine
 from store import Store
 from store.reminders import ReminderStore
 from tests.conftest import DATA

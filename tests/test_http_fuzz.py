@@ -13,6 +13,7 @@ import datetime as dt
 import hashlib
 import json
 import logging
+import os
 import random
 import re
 import time
@@ -25,12 +26,13 @@ from urllib.parse import quote, unquote
 import pytest
 from starlette.routing import Route
 
-from calendars.server import AccessLog, create_app
-from calendars.service import FeedService
+from service.engine import ReminderEngine
+from service.feeds import FeedService
 from store import links
 from store.reminders import ReminderStore
 from tests.conftest import DATA
 from tests.liveserver import FrozenClock, make_site
+from web.server import AccessLog, create_app
 
 SAMPLE = DATA / "rules" / "sample.yaml"
 NOW = dt.datetime(2025, 3, 15, 1, 0, tzinfo=dt.UTC)  # 09:00 in Shanghai
@@ -133,7 +135,6 @@ def build_site(tmp_path: Path) -> Site:
 
 def _plan_a_reminder(service: FeedService) -> tuple[int, str]:
     """Plan the configured subscriber's reminders; the first one (a done link's target)."""
-    from scheduler.engine import ReminderEngine
 
     engine = ReminderEngine(lambda: service.feeds.snapshot, ReminderStore(service.store), {}, clock=service.clock,
                             instance="fuzz", base_url=PUBLIC)
@@ -145,7 +146,7 @@ def _plan_a_reminder(service: FeedService) -> tuple[int, str]:
 
 @pytest.fixture(scope="module")
 def site(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Site]:
-    import os
+    pass
 
     path = tmp_path_factory.mktemp("fuzz")
     saved = os.environ.get("DATABASE_URL")

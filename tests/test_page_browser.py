@@ -9,6 +9,7 @@ from pathlib import Path
 
 import httpx
 import pytest
+from playwright.sync_api import sync_playwright
 
 from tests.conftest import ROOT, require_part
 from tests.liveserver import FrozenClock, Live, make_site, running
@@ -31,8 +32,6 @@ def live(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Live]:
 
 @pytest.fixture(scope="module")
 def browser() -> Iterator[object]:
-    from playwright.sync_api import sync_playwright
-
     require_part(None if Path(CHROMIUM).exists() else
                  "Debian's chromium is not installed (apt-get install chromium; .ci/run does it)")
     with sync_playwright() as p:

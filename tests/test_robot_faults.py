@@ -31,8 +31,8 @@ import notifiers
 from notifiers.base import Message, Notifier, PermanentError, TransientError
 from notifiers.log import LogNotifier
 from obligations.config import Recipient, RemindersConfig, SubscriberConfig, SubscriptionConfig
-from obligations.live import Snapshot, load_snapshot
-from scheduler.engine import ReminderEngine
+from scheduler.snapshot import Snapshot, load_snapshot
+from service.engine import ReminderEngine
 from store import open_store
 from store.reminders import ReminderStore
 from tests.conftest import DATA

@@ -30,6 +30,7 @@ from notifiers.feishu import feishu_sign
 from notifiers.http_robot import RateLimiter, fit, json_size, redact_url, scrub
 from notifiers.webhook import webhook_signature
 from obligations.model import Strict
+from tests.conftest import ROOT
 from tests.robot_receivers import LiveReceivers, Reply, Robot, RobotReceivers, free_port, running_receivers
 
 WECOM_KEY = "3f9a1c7e-5b2d-4e8f-9a6b-0c1d2e3f4a5b"
@@ -720,7 +721,7 @@ def test_channel_contract(name: str) -> None:
 
 
 def test_robot_settings_are_documented() -> None:
-    from tests.conftest import ROOT
+    pass
 
     text = (ROOT / "docs" / "config.md").read_text(encoding="utf-8")
     missing = []

@@ -25,9 +25,18 @@ from urllib.parse import quote, quote_plus
 import httpx
 import pytest
 
-from service import redaction
+import redaction
+from notifiers.base import PermanentError
+from notifiers.telegram import api_urls
+from scheduler.planner import Planned
+from store import open_store
+from store.reminders import ReminderStore
 from tests.conftest import DATA, ROOT
+from tests.fake_telegram import fake_bot_api
 from tests.liveserver import FrozenClock, free_port, make_site, running
+from tests.robot_receivers import Robot, running_receivers
+from tests.smtp_servers import Authenticator, Recorder, smtp_server
+from web.server import _bot, _engine
 
 SAMPLE = DATA / "rules" / "sample.yaml"
 NOW = dt.datetime(2025, 3, 15, 1, 0, tzinfo=dt.UTC)
@@ -170,15 +179,13 @@ def test_secrets_are_read_again_when_the_environment_changes(monkeypatch: pytest
 @pytest.mark.parametrize("given", ["http://127.0.0.1:8081", "http://127.0.0.1:8081/", "http://127.0.0.1:8081/bot",
                                    "http://127.0.0.1:8081/bot/"])
 def test_bot_api_url_in_both_forms(given: str) -> None:
-    from notifiers.telegram import api_urls
+    pass
 
     assert api_urls(given) == ("http://127.0.0.1:8081/bot", "http://127.0.0.1:8081/file/bot")
 
 
 def test_bot_api_url_that_cannot_work_is_refused_with_the_fix(cli: Callable[..., Any],
                                                                monkeypatch: pytest.MonkeyPatch) -> None:
-    from notifiers.base import PermanentError
-    from notifiers.telegram import api_urls
 
     with pytest.raises(PermanentError, match="http://HOST:PORT"):
         api_urls("127.0.0.1:8081")
@@ -189,7 +196,7 @@ def test_bot_api_url_that_cannot_work_is_refused_with_the_fix(cli: Callable[...,
 
 
 def _bot_factory(clock: FrozenClock) -> Callable[[Any], Any]:
-    from calendars.server import _bot, _engine
+    pass
 
     return lambda service: _bot(service, _engine(service, clock), clock)
 
@@ -250,9 +257,6 @@ def _wait(condition: Callable[[], Any], what: str, proc: subprocess.Popen[bytes]
 
 def _seed(url: str, channels: dict[str, str], now: dt.datetime) -> None:
     """One reminder per channel, due a minute ago, for a duty a week ahead."""
-    from scheduler.planner import Planned
-    from store import open_store
-    from store.reminders import ReminderStore
 
     day = (now + dt.timedelta(days=7)).date()
     due = now - dt.timedelta(minutes=1)  # before now: planning never cancels it
@@ -273,9 +277,6 @@ def _healthz(url: str) -> dict[str, Any] | None:
 
 
 def test_serve_with_every_channel_logs_no_secret(tmp_path: Path) -> None:
-    from tests.fake_telegram import fake_bot_api
-    from tests.robot_receivers import Robot, running_receivers
-    from tests.smtp_servers import Authenticator, Recorder, smtp_server
 
     recorder = Recorder()
     with fake_bot_api(BOT_TOKEN) as fake, running_receivers() as rx, smtp_server(
@@ -372,7 +373,6 @@ notifiers:
 
 def test_serve_in_webhook_mode_logs_no_secret(tmp_path: Path) -> None:
     """setWebhook carries the webhook secret (python-telegram-bot logs its parameters at DEBUG)."""
-    from tests.fake_telegram import fake_bot_api
 
     port = free_port()
     url = f"http://127.0.0.1:{port}"

@@ -2,11 +2,15 @@
 
 from __future__ import annotations
 
+import asyncio
 import datetime as dt
 import gzip
+import hashlib
 import logging
+import re
 from collections.abc import Iterator
 from pathlib import Path
+from urllib.parse import quote
 
 import httpx
 import icalendar
@@ -14,8 +18,13 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
+from obligations.config import SubscriberConfig, SubscriptionConfig
+from service.engine import ReminderEngine
+from store import links
+from store.reminders import ReminderStore
 from tests.conftest import DATA
 from tests.liveserver import FrozenClock, Live, make_site, running
+from tests.test_dispatch import Recorder
 
 SAMPLE = DATA / "rules" / "sample.yaml"
 NOW = dt.datetime(2025, 3, 15, 1, 0, tzinfo=dt.UTC)  # 09:00 in Shanghai
@@ -181,7 +190,7 @@ def test_the_watcher_reloads_on_save(tmp_path: Path) -> None:
 
 
 def test_private_feeds_by_token_and_no_public_feeds(tmp_path: Path, caplog: pytest.LogCaptureFixture) -> None:
-    import hashlib
+    pass
 
     token = "s3cret-token-for-tests"
     digest = hashlib.sha256(token.encode()).hexdigest()
@@ -215,7 +224,7 @@ def test_head_requests(live: Live) -> None:
                                "/obligation/", "/qr/unit/", "/"]),
        suffix=st.sampled_from(["", ".ics", ".svg", "?children=1", "?year=2025", "?year=-1", "?lang=en"]))
 def test_no_path_gives_a_server_error(live: Live, segment: str, prefix: str, suffix: str) -> None:
-    from urllib.parse import quote
+    pass
 
     r = httpx.get(live.url + prefix + quote(segment, safe="") + suffix, timeout=10)
     assert r.status_code < 500, (prefix, segment, suffix, r.text[:200])
@@ -223,13 +232,7 @@ def test_no_path_gives_a_server_error(live: Live, segment: str, prefix: str, suf
 
 
 def test_mark_done_through_the_signed_link_in_a_reminder(live: Live) -> None:
-    import asyncio
-    import re
 
-    from obligations.config import SubscriberConfig, SubscriptionConfig
-    from scheduler.engine import ReminderEngine
-    from store.reminders import ReminderStore
-    from tests.test_dispatch import Recorder
 
     service = live.service
     snapshot = service.feeds.snapshot
@@ -283,13 +286,7 @@ def _sent_done_link(live: Live, extra_config: str = "") -> tuple[str, int]:
 
     The duty is t.report for cty, due 28 Feb 2026; the clock is left on 27 Feb 2026, 09:00 local.
     """
-    import asyncio
-    import re
 
-    from obligations.config import SubscriberConfig, SubscriptionConfig
-    from scheduler.engine import ReminderEngine
-    from store.reminders import ReminderStore
-    from tests.test_dispatch import Recorder
 
     service = live.service
     if extra_config:
@@ -315,7 +312,7 @@ def _sent_done_link(live: Live, extra_config: str = "") -> tuple[str, int]:
 
 
 def _form_fields(live: Live, link: str) -> dict[str, str]:
-    import re
+    pass
 
     page = httpx.get(link, timeout=10)
     assert page.status_code == 200, page.text
@@ -325,7 +322,7 @@ def _form_fields(live: Live, link: str) -> dict[str, str]:
 
 
 def _completion(live: Live) -> object:
-    from store.reminders import ReminderStore
+    pass
 
     return ReminderStore(live.service.store).completion("t.report/cty/2026")
 
@@ -375,9 +372,7 @@ def test_done_post_from_elsewhere_is_refused(live: Live, headers: dict[str, str]
 
 def test_done_post_needs_this_reminders_fresh_csrf_token(live: Live) -> None:
     """The done POST had no CSRF token: now the form's token, for this reminder, at most a day old."""
-    import re
 
-    from store import links
 
     link, reminder_id = _sent_done_link(live)
     fields = _form_fields(live, link)

@@ -16,12 +16,13 @@ from pathlib import Path
 
 import pytest
 
+import main
 from tests.conftest import ROOT, CliResult
 
 
 @pytest.fixture(scope="module")
 def q1(tmp_path_factory: pytest.TempPathFactory) -> list[dict]:
-    import main
+    pass
 
     out = tmp_path_factory.mktemp("sim") / "q1.jsonl"
     assert main.run(["simulate", "--config", str(ROOT / "config.yaml"), "--from", "2025-01-01",

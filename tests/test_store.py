@@ -6,9 +6,15 @@ import datetime as dt
 
 import pytest
 import sqlalchemy as sa
+from alembic import command
+from alembic.config import Config as AlembicConfig
 
+from obligations.errors import ConfigurationError
 from store import Store, open_store, redact_url
+from store.db import MIGRATIONS
 from store.event_versions import EventVersions
+from store.subscribers import SubscriberStore
+from store.tables import reminders, subscribers, subscriptions
 
 T0 = dt.datetime(2025, 3, 15, 1, 0, tzinfo=dt.UTC)
 
@@ -63,7 +69,7 @@ def test_many_events_in_chunks(store: Store) -> None:
 
 
 def test_bad_urls_are_configuration_errors_without_passwords() -> None:
-    from obligations.errors import ConfigurationError
+    pass
 
     with pytest.raises(ConfigurationError) as info:
         open_store("postgresql+psycopg://app:hunter2@127.0.0.1:1/none")
@@ -78,7 +84,7 @@ def test_bad_urls_are_configuration_errors_without_passwords() -> None:
 
 
 def _subscriber(conn: sa.Connection) -> int:
-    from store.tables import subscribers
+    pass
 
     return conn.execute(sa.insert(subscribers).values(
         name="n", channel="telegram", address="1", language="zh-CN", mode="each", digest_at="08:30", source="self",
@@ -100,7 +106,7 @@ def _reminder(n: int, **values: object) -> dict[str, object]:
 ])
 def test_the_database_refuses_an_invalid_level_status_or_kind(store: Store, table: str,
                                                               values: dict[str, str]) -> None:
-    from store.tables import reminders, subscriptions
+    pass
 
     with store.engine.begin() as conn:
         sid = _subscriber(conn)
@@ -113,7 +119,7 @@ def test_the_database_refuses_an_invalid_level_status_or_kind(store: Store, tabl
 
 
 def test_the_subscriber_store_refuses_an_invalid_level(store: Store) -> None:
-    from store.subscribers import SubscriberStore
+    pass
 
     with store.engine.begin() as conn:
         sid = _subscriber(conn)
@@ -126,11 +132,7 @@ def test_the_subscriber_store_refuses_an_invalid_level(store: Store) -> None:
 
 def test_upgrading_a_damaged_database_repairs_it_first(url: str, caplog: pytest.LogCaptureFixture) -> None:
     """Migration 0005 on a database with the rows issue 9 left behind: repaired, then constrained."""
-    from alembic import command
-    from alembic.config import Config as AlembicConfig
 
-    from store.db import MIGRATIONS
-    from store.tables import reminders, subscriptions
 
     engine = sa.create_engine(url)
     cfg = AlembicConfig()

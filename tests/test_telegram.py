@@ -12,21 +12,27 @@ import asyncio
 import contextlib
 import datetime as dt
 import json
+import time as _time
 from collections.abc import AsyncIterator, Iterator
 from dataclasses import dataclass
+from pathlib import Path
 
+import httpx
 import pytest
 
 from bot.app import BotServices, build_application
 from notifiers.log import LogNotifier
 from notifiers.telegram import TelegramConfig, TelegramNotifier
-from obligations.live import Snapshot, load_snapshot
-from scheduler.engine import ReminderEngine
+from scheduler.snapshot import Snapshot, load_snapshot
+from service.engine import ReminderEngine
 from store import Store, open_store
 from store.reminders import ReminderStore
 from store.subscribers import SubscriberStore
 from tests.conftest import DATA
 from tests.fake_telegram import FakeTelegram, fake_bot_api
+from tests.liveserver import FrozenClock, make_site
+from tests.liveserver import running as running_site
+from web.server import _bot, _engine
 
 TOKEN = "123456:TEST-token_abc"
 CHAT = 4242
@@ -259,14 +265,8 @@ def test_callback_data_of_every_keyboard_fits_64_bytes(fake: FakeTelegram, sqlit
 
 def test_webhook_mode(fake: FakeTelegram, tmp_path: object, monkeypatch: pytest.MonkeyPatch) -> None:
     """Webhook instead of long polling: the secret token guards /telegram/webhook."""
-    import time as _time
-    from pathlib import Path
 
-    import httpx
 
-    from calendars.server import _bot, _engine
-    from tests.liveserver import FrozenClock, make_site
-    from tests.liveserver import running as running_site
 
     monkeypatch.setenv("TELEGRAM_WEBHOOK_SECRET", "hook-secret_1")
     config = make_site(Path(str(tmp_path)), [DATA / "rules" / "sample.yaml"],

@@ -6,14 +6,17 @@ output of ``python main.py validate FILE``.
 
 from __future__ import annotations
 
+import datetime as dt
 import os
 import subprocess
 import sys
+import time
 from collections.abc import Callable
 from pathlib import Path
 
 import pytest
 
+from service.live import LiveRules
 from tests.conftest import DATA, ROOT, CliResult
 
 BROKEN = sorted((DATA / "broken").glob("*.yaml"))
@@ -144,10 +147,7 @@ def test_reminder_settings_are_checked(cli: Callable[..., CliResult], monkeypatc
 ])
 def test_a_live_reload_of_a_hostile_file_keeps_the_last_good_rules(tmp_path: Path, bad: str) -> None:
     """The live reload uses validate's loader: a bad file is refused at once, the rules stay."""
-    import datetime as dt
-    import time
 
-    from obligations.live import LiveRules
 
     rules = tmp_path / "rules.yaml"
     rules.write_text((DATA / "rules" / "sample.yaml").read_text(encoding="utf-8"), encoding="utf-8")

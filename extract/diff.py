@@ -17,8 +17,8 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Any
 
-from obligations.extract.duties import Extraction, schedule_key, schedule_words, similarity
-from obligations.extract.text import normalise
+from extract.duties import Extraction, schedule_key, schedule_words, similarity
+from extract.text import normalise
 from obligations.ruleset import RuleSet
 
 PAIR_AT = 0.5  # least quote similarity for a drafted duty and an obligation to be the same duty

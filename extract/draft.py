@@ -15,9 +15,9 @@ from typing import Any
 import yaml
 from pydantic import ValidationError
 
-from obligations.extract.clauses import Path
-from obligations.extract.duties import Duty, Extraction
-from obligations.extract.units import UnitTree
+from extract.clauses import Path
+from extract.duties import Duty, Extraction
+from extract.units import UnitTree
 from obligations.model import Obligation, RulesFile
 
 _ID_BAD = re.compile(r"[^a-z0-9_.-]+")

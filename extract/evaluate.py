@@ -16,8 +16,8 @@ from typing import Any
 
 import yaml
 
-from obligations.extract.duties import Duty, Extraction, extract, schedule_key
-from obligations.extract.text import read_document
+from extract.duties import Duty, Extraction, extract, schedule_key
+from extract.text import read_document
 
 KINDS = ("quota", "yearly_deadline", "window", "once", "unscheduled")
 

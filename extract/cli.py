@@ -11,11 +11,12 @@ import argparse
 import sys
 from pathlib import Path
 
+from extract.diff import compare, render
+from extract.draft import build_rules, doc_id_from, header_lines, to_yaml
+from extract.duties import extract
+from extract.text import DEFAULT_MAX_MB, UnreadableInput, read_document
 from obligations.errors import ValidationFailed
-from obligations.extract.diff import compare, render
-from obligations.extract.draft import build_rules, doc_id_from, header_lines, to_yaml
-from obligations.extract.duties import extract
-from obligations.extract.text import DEFAULT_MAX_MB, UnreadableInput, read_document
+from obligations.loader import load_rules
 
 
 def _error(message: str) -> int:
@@ -44,7 +45,7 @@ def cmd_extract(args: argparse.Namespace) -> int:
 
     report = None
     if args.against:
-        from obligations.loader import load_rules
+        pass
 
         against = Path(args.against)
         if not against.is_file():

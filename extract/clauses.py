@@ -22,8 +22,8 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass, field
 
-from obligations.extract.numerals import to_int
-from obligations.extract.text import SourceText
+from extract.numerals import to_int
+from extract.text import SourceText
 
 _CN = "一二三四五六七八九十百零〇两"
 

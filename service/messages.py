@@ -8,9 +8,10 @@ import html
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 
+from calendars.ics import alarm_triggers, calendar_shell, make_event
 from notifiers.base import Button, Message
 from obligations.i18n import Language
-from obligations.live import Snapshot
+from scheduler.snapshot import Snapshot
 from store.reminders import Claimed
 
 _WORDS: dict[str, dict[Language, str]] = {
@@ -134,7 +135,6 @@ def compose(rows: Sequence[Claimed], snapshot: Snapshot, *, base_url: str, now: 
 
 def occurrence_ics(row: Claimed, snapshot: Snapshot, *, base_url: str, lang: Language) -> bytes | None:
     """The reminded occurrence as a one-event calendar (METHOD:PUBLISH) for mail clients to add."""
-    from calendars.ics import alarm_triggers, calendar_shell, make_event
 
     rules = snapshot.rules
     if row.obligation not in rules.obligations or (row.unit and row.unit not in rules.units):

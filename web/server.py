@@ -14,6 +14,7 @@ import email.utils
 import errno
 import hashlib
 import hmac
+import json
 import logging
 import os
 import socket
@@ -23,27 +24,35 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
+import uvicorn
 from starlette.applications import Starlette
 from starlette.exceptions import HTTPException
 from starlette.requests import Request
 from starlette.responses import JSONResponse, PlainTextResponse, Response
 from starlette.routing import Route
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
+from telegram import Update
+from watchfiles import awatch
 
-from calendars import pages, params
+import notifiers
+from bot.app import BotServices, build_application
 from calendars.feeds import Feed, FeedKind, Selection
-from calendars.service import FeedService
+from notifiers.telegram import WEBHOOK_SECRET_ENV, TelegramNotifier
 from obligations.diagnostics import did_you_mean
 from obligations.errors import ConfigurationError, FatalError
 from obligations.i18n import Language
-from obligations.live import Clock
 from obligations.loader import load_config
 from obligations.model import Level
-from scheduler.engine import ReminderEngine
+from redaction import redact_path
 from scheduler.planner import matches, subscription_from
-from scheduler.runner import EngineRunner
-from service.redaction import redact_path
+from scheduler.snapshot import Clock
+from service import logsetup
+from service.engine import ReminderEngine
+from service.feeds import FeedService
+from service.runner import EngineRunner
+from store.reminders import ReminderStore
 from store.subscribers import SubscriberStore
+from web import pages, params
 
 log = logging.getLogger(__name__)
 
@@ -176,9 +185,7 @@ def telegram_webhook(bot: Any) -> Callable[[Request], Awaitable[Response]]:
     The secret header is compared as bytes (absent, wrong or non-ASCII: 403); the body must be a
     JSON object of at most :data:`params.MAX_BODY` bytes that parses as an Update (else 400 or 413).
     """
-    import json
 
-    from telegram import Update
 
     secret = bot.bot_data["webhook"]["secret"].encode()
 
@@ -305,7 +312,7 @@ async def server_error(request: Request, exc: Exception) -> Response:
 
 
 def redact(path: str) -> str:
-    """A path fit for logs: private feed tokens are secrets, in any spelling (service.redaction)."""
+    """A path fit for logs: private feed tokens are secrets, in any spelling (redaction)."""
     return redact_path(path)
 
 
@@ -434,7 +441,7 @@ async def _keep_bot_started(bot: Any, health: Health, stop: asyncio.Event) -> No
         except Exception as exc:
             reason = f"could not start ({type(exc).__name__}: {exc}); next try in {delay:g}s"
             health.channel("telegram", "failed", reason)
-            log.error("telegram bot %s", reason)  # redacted by service.redaction like every log line
+            log.error("telegram bot %s", reason)  # redacted by redaction like every log line
             await _stop_bot(bot)
             with contextlib.suppress(TimeoutError):
                 await asyncio.wait_for(stop.wait(), timeout=delay)
@@ -449,7 +456,6 @@ async def _keep_bot_started(bot: Any, health: Health, stop: asyncio.Event) -> No
 
 async def _watch(service: FeedService, stop: asyncio.Event) -> None:
     """Reload the rules (and rebuild the feeds) whenever a YAML file next to them changes."""
-    from watchfiles import awatch
 
     def is_yaml(_change: object, path: str) -> bool:
         return path.endswith((".yaml", ".yml"))
@@ -468,11 +474,7 @@ async def _daily(service: FeedService, stop: asyncio.Event) -> None:
 
 
 def _engine(service: FeedService, clock: Clock) -> ReminderEngine:
-    import os
-    import socket
 
-    import notifiers
-    from store.reminders import ReminderStore
 
     config = service.live.current.loaded.config
     try:
@@ -502,8 +504,6 @@ def _bot(service: FeedService, engine: ReminderEngine, clock: Clock, *, health: 
 
 
 def _build_bot(service: FeedService, engine: ReminderEngine, clock: Clock, channel: Any) -> Any:
-    from bot.app import BotServices, build_application
-    from notifiers.telegram import TelegramNotifier
 
     assert isinstance(channel, TelegramNotifier)
 
@@ -516,7 +516,7 @@ def _build_bot(service: FeedService, engine: ReminderEngine, clock: Clock, chann
                            admin_chats=set(channel.config.admin_chats), reload=reload)
     app = build_application(channel.bot, services)
     if channel.config.webhook_url:
-        from notifiers.telegram import WEBHOOK_SECRET_ENV
+        pass
 
         secret = os.environ.get(WEBHOOK_SECRET_ENV, "")
         if not secret:
@@ -549,9 +549,8 @@ def listen(host: str, port: int, where: str = "config.yaml") -> socket.socket:
 
 def serve(config_path: Path | None, *, host: str | None, port: int | None, lang: Language | None,
           clock: Clock = _system_clock, debug: bool = False) -> int:
-    import uvicorn
+    pass
 
-    from service import logsetup
 
     logsetup.configure(debug=debug)  # redaction on every handler before the first line is logged
     loaded = load_config(config_path)  # fail early, before the store is opened

@@ -9,7 +9,7 @@ more specific patterns come first: ``2024年3月1日前`` is a dated deadline be
 
 To teach the extractor a new expression, add a row to :data:`PATTERNS` (or a word to
 :data:`VAGUE_WORDS`), with an ``example`` that the row matches: the unit tests check
-every example, and docs/extract.md lists the table. :mod:`obligations.extract.duties`
+every example, and docs/extract.md lists the table. :mod:`extract.duties`
 combines the triggers of a sentence into schedules.
 """
 
@@ -21,7 +21,7 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any
 
-from obligations.extract.numerals import NUM, to_int
+from extract.numerals import NUM, to_int
 
 # Trigger kinds, as duties.py combines them:
 #   deadline      a date: once (year known or the plan's year) or yearly (每年)

@@ -26,9 +26,9 @@ from dataclasses import dataclass, field
 
 from notifiers.base import DeliveryError, Message, Notifier, PermanentError, RecipientGone, TransientError
 from obligations.config import RemindersConfig
-from obligations.live import Snapshot
-from scheduler.messages import compose
 from scheduler.planner import Planned
+from scheduler.snapshot import Snapshot
+from service.messages import compose
 from store import links
 from store.reminders import Claimed, ReminderStore
 from store.subscribers import SubscriberStore

@@ -14,7 +14,7 @@ import logging
 
 from apscheduler.schedulers.asyncio import AsyncIOScheduler
 
-from scheduler.engine import ReminderEngine
+from service.engine import ReminderEngine
 
 log = logging.getLogger(__name__)
 PLAN_EVERY = dt.timedelta(minutes=10)

@@ -1,7 +1,7 @@
 """From sentences to duties: which words make a duty, its schedule, quote, actor and title.
 
 A duty is drafted where a sentence of the document's body tells someone to do something
-*and* carries a time expression of :mod:`obligations.extract.patterns` (a frequency with
+*and* carries a time expression of :mod:`extract.patterns` (a frequency with
 or without a minimum count, a deadline, a window, the plan's own year) or a vague
 periodic word (定期, 常态化, 及时, 适时, drafted ``unscheduled`` for review). Directives
 with no time words at all are left to the administrator: the calendar has nothing to
@@ -23,10 +23,10 @@ import re
 from dataclasses import dataclass, field
 from typing import Any
 
-from obligations.extract.clauses import Path, Sentence, Structure, parse_structure
-from obligations.extract.patterns import Trigger, find_triggers
-from obligations.extract.text import SourceText, normalise
-from obligations.extract.units import place_of
+from extract.clauses import Path, Sentence, Structure, parse_structure
+from extract.patterns import Trigger, find_triggers
+from extract.text import SourceText, normalise
+from extract.units import place_of
 
 # -- the document ---------------------------------------------------------------------------------
 

@@ -16,7 +16,8 @@ from pathlib import Path
 from calendars.export import feed_range
 from calendars.feeds import FeedSet, build_feed_set
 from obligations.i18n import Language
-from obligations.live import Clock, LiveRules
+from scheduler.snapshot import Clock
+from service.live import LiveRules
 from store import Store, open_store
 from store.event_versions import EventVersions
 

@@ -3,7 +3,7 @@
 Plain server-rendered HTML (Jinja2, autoescaped) with a little CSS that reads
 on a phone. Text is Chinese by default; ``?lang=en`` switches to English.
 
-Every query parameter and path segment goes through :mod:`calendars.params` first:
+Every query parameter and path segment goes through :mod:`web.params` first:
 a bad one is a 4xx page in the reader's language, never an exception.
 """
 
@@ -26,18 +26,18 @@ from starlette.exceptions import HTTPException
 from starlette.requests import Request
 from starlette.responses import HTMLResponse, Response
 
-from calendars import params
-from calendars.describe import describe
 from calendars.feeds import FeedSet, Selection
-from calendars.service import FeedService
 from obligations.diagnostics import did_you_mean
 from obligations.errors import HolidayDataMissing
 from obligations.i18n import Language, t
 from obligations.model import Level, Obligation, Selector, Unit, parse_offset
 from scheduler.occurrence import Occurrence
 from scheduler.planner import urgency
+from service.feeds import FeedService
 from store import links
 from store.reminders import ReminderStore
+from web import params
+from web.describe import describe
 
 DAYS = 30
 _ENV = Environment(

@@ -14,9 +14,9 @@ from typing import Any
 
 from notifiers.base import Notifier
 from obligations.config import Recipient, RemindersConfig, SubscriberConfig
-from obligations.live import Clock, Snapshot
-from scheduler.dispatcher import Dispatcher, DispatchReport
 from scheduler.planner import Contact, Planned, escalations, plan
+from scheduler.snapshot import Clock, Snapshot
+from service.dispatcher import Dispatcher, DispatchReport
 from store.reminders import ReminderStore, SyncReport
 
 log = logging.getLogger(__name__)

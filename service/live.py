@@ -8,44 +8,12 @@ from __future__ import annotations
 
 import datetime as dt
 import logging
-from collections.abc import Callable
-from dataclasses import dataclass
 from pathlib import Path
-from zoneinfo import ZoneInfo
 
 from obligations.errors import FatalError, Problem, ValidationFailed
-from obligations.loader import LoadedConfig, check_config_references, load_config, load_rules
-from obligations.ruleset import RuleSet
-from scheduler.expand import Expander
-from scheduler.workdays import WorkdayCalendar, calendar_from_config
+from scheduler.snapshot import Clock, load_snapshot
 
 log = logging.getLogger(__name__)
-Clock = Callable[[], dt.datetime]
-
-
-@dataclass(frozen=True)
-class Snapshot:
-    """One consistent version of config and rules."""
-
-    version: int
-    loaded: LoadedConfig
-    rules: RuleSet
-    calendar: WorkdayCalendar
-    tz: ZoneInfo
-    loaded_at: dt.datetime
-
-    def expander(self) -> Expander:
-        return Expander(self.rules, self.calendar, self.tz)
-
-
-def load_snapshot(config_path: Path | None, version: int, now: dt.datetime) -> Snapshot:
-    loaded = load_config(config_path)
-    rules = load_rules(loaded.rules_paths())
-    problems = check_config_references(loaded, rules)
-    if problems:
-        raise ValidationFailed(problems)
-    return Snapshot(version, loaded, rules, calendar_from_config(loaded.config.calendar),
-                    ZoneInfo(loaded.config.timezone), now)
 
 
 class LiveRules:
@@ -88,4 +56,4 @@ class LiveRules:
         return sorted(paths)
 
 
-__all__ = ["LiveRules", "Snapshot", "load_snapshot"]
+__all__ = ["LiveRules"]

@@ -14,8 +14,8 @@ from typing import Any
 
 from notifiers import BUILT_IN
 from notifiers.base import Message, Notifier
-from obligations.live import Snapshot
-from scheduler.engine import ReminderEngine
+from scheduler.snapshot import Snapshot
+from service.engine import ReminderEngine
 from store import open_store
 from store.reminders import ReminderStore
 

@@ -10,7 +10,7 @@ import cn2an
 
 #: Regex fragment for one numeral token. 两 is the counting form of 二 (两期, 两个月);
 #: 〇 appears in years written out (二〇二四). Full-width digits are folded to ASCII by
-#: :func:`obligations.extract.text.normalise` before any pattern runs.
+#: :func:`extract.text.normalise` before any pattern runs.
 NUM = r"[0-9〇零一二两三四五六七八九十百千]+"
 
 _CJK_DIGITS = set("〇零一二两三四五六七八九十百千")
