@@ -15,7 +15,8 @@ from zoneinfo import ZoneInfo
 from icalendar import Alarm, Calendar, Event, Timezone, vCategory, vDDDTypes, vDuration
 
 from obligations.i18n import Language, t
-from obligations.model import Obligation, parse_offset
+from obligations.model import Obligation
+from obligations.offset import Offset, OffsetUnit
 from obligations.ruleset import RuleSet
 from scheduler.occurrence import Occurrence
 from scheduler.reminder_time import WorkdaysBefore, anchor, reminder_time
@@ -68,7 +69,7 @@ def description(
 # -- alarms -------------------------------------------------------------------------------------
 
 def alarm_triggers(
-    occ: Occurrence, offsets: Iterable[str], tz: ZoneInfo, workdays_before: WorkdaysBefore
+    occ: Occurrence, offsets: Iterable[Offset], tz: ZoneInfo, workdays_before: WorkdaysBefore
 ) -> list[dt.timedelta | dt.datetime]:
     """TRIGGER values for a duty's reminder offsets, at the times reminders are sent.
 
@@ -78,9 +79,9 @@ def alarm_triggers(
     """
     out: list[dt.timedelta | dt.datetime] = []
     start = anchor(occ, tz) if occ.start is not None else dt.datetime.combine(occ.date, dt.time())
-    for text in offsets:
-        when = reminder_time(occ, text, tz, workdays_before)
-        if parse_offset(text)[1] == "wd":
+    for offset in offsets:
+        when = reminder_time(occ, offset, tz, workdays_before)
+        if offset.unit is OffsetUnit.working_days:
             out.append(when.astimezone(dt.UTC))
         else:
             out.append(when.replace(tzinfo=None) - start)

@@ -38,7 +38,7 @@ from pydantic import Field, field_validator, model_validator
 
 import redaction
 from notifiers.base import DeliveryError, Message, Notifier, PermanentError, TransientError
-from obligations.model import Strict
+from obligations.strict import Strict
 
 MESSAGE_ID_DOMAIN = "obligation-calendar"
 # A bare addr-spec: one '@', nothing that would end it on an SMTP command line or split a

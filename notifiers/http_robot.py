@@ -63,7 +63,7 @@ from pydantic import AfterValidator, Field
 
 import redaction
 from notifiers.base import DeliveryError, Message, Notifier, PermanentError, TransientError
-from obligations.model import Strict
+from obligations.strict import Strict
 
 log = logging.getLogger("notifiers.robots")
 

@@ -21,7 +21,7 @@ from pathlib import Path
 from pydantic import Field
 
 from notifiers.base import Message, Notifier
-from obligations.model import Strict
+from obligations.strict import Strict
 
 log = logging.getLogger("notifiers.log")
 

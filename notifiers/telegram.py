@@ -25,7 +25,7 @@ from telegram.ext import AIORateLimiter, ExtBot
 from telegram.request import HTTPXRequest
 
 from notifiers.base import Message, Notifier, PermanentError, RecipientGone, TransientError
-from obligations.model import Strict
+from obligations.strict import Strict
 from redaction import redact
 
 TOKEN_ENV = "TELEGRAM_BOT_TOKEN"

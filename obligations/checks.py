@@ -14,16 +14,9 @@ from dateutil.rrule import DAILY, MONTHLY, WEEKLY, YEARLY, rrule, rrulestr
 
 from obligations.diagnostics import did_you_mean
 from obligations.errors import Problem
-from obligations.model import (
-    PERIOD_MONTHS,
-    Obligation,
-    Period,
-    QuotaSchedule,
-    RRuleSchedule,
-    Selector,
-    WindowSchedule,
-)
+from obligations.model import Obligation, Selector
 from obligations.ruleset import LoadedFile, RuleSet
+from obligations.schedules import PERIOD_MONTHS, Period, QuotaSchedule, RRuleSchedule, WindowSchedule
 from obligations.yamlsource import PathItem, value_position
 
 # The most working days any week has in a normal year; a week with a make-up

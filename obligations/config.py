@@ -9,7 +9,9 @@ from typing import Literal
 
 from pydantic import Field, field_validator, model_validator
 
-from obligations.model import DayNote, Level, Strict, parse_offset
+from obligations.model import DayNote, Level
+from obligations.offset import Offset, Offsets, OffsetUnit
+from obligations.strict import Strict
 
 
 class OfficialNotice(Strict):
@@ -110,18 +112,9 @@ class SubscriptionConfig(Strict):
     level: Level | None = Field(default=None, description="Every unit of a level")
     obligation: str | None = Field(default=None, description="One duty, for every unit it applies to")
     tag: str | None = Field(default=None, description="Every duty with this tag")
-    lead_times: list[str] | None = Field(
+    lead_times: Offsets | None = Field(
         default=None, description="Offsets before each occurrence (7d, 3wd, 2h); default: the duty's reminders"
     )
-
-    @field_validator("lead_times")
-    @classmethod
-    def _offsets(cls, v: list[str] | None) -> list[str] | None:
-        pass
-
-        for text in v or []:
-            parse_offset(text)
-        return v
 
     @model_validator(mode="after")
     def _one_selection(self) -> SubscriptionConfig:
@@ -161,7 +154,9 @@ class SubscriberConfig(Strict):
 class EscalationTier(Strict):
     """Who is told when a duty is overdue and not marked done."""
 
-    after: str = Field(default="0d", description="How long after the due date: 0d, 3d, 1w or 12h")
+    after: Offset = Field(
+        default="0d", validate_default=True, description="How long after the due date: 0d, 3d, 1w or 12h"
+    )
     to: Literal["lead", "parent", "admins"] = Field(
         default="lead", description="lead: the lead units' contacts; parent: the unit's parent's; admins"
     )
@@ -169,11 +164,9 @@ class EscalationTier(Strict):
 
     @field_validator("after")
     @classmethod
-    def _delay(cls, v: str) -> str:
-        pass
-
-        if parse_offset(v)[1] == "wd":
-            raise ValueError(f"{v!r}: an escalation delay is in days (d), weeks (w) or hours (h), e.g. 3d")
+    def _delay(cls, v: Offset) -> Offset:
+        if v.unit is OffsetUnit.working_days:
+            raise ValueError(f"{str(v)!r}: an escalation delay is in days (d), weeks (w) or hours (h), e.g. 3d")
         return v
 
 

@@ -7,6 +7,7 @@ from dataclasses import dataclass, field
 from functools import cached_property
 
 from obligations.model import Document, Level, Obligation, RulesFile, Selector, Unit, UnitRef
+from obligations.offset import Offset
 from obligations.yamlsource import YamlDocument
 
 
@@ -123,7 +124,8 @@ class RuleSet:
     def file_of_obligation(self, obligation_id: str) -> LoadedFile:
         return self.files[self.obligation_file[obligation_id]]
 
-    def reminders(self, ob: Obligation) -> list[str]:
+    def reminders(self, ob: Obligation) -> list[Offset]:
+        """The duty's reminder offsets, else its file's defaults."""
         if ob.reminders is not None:
             return list(ob.reminders)
         return list(self.file_of_obligation(ob.id).rules.defaults.reminders)

@@ -14,8 +14,9 @@ from operator import attrgetter
 from zoneinfo import ZoneInfo
 
 from obligations.checks import MAX_OCCURRENCES_PER_YEAR
-from obligations.model import Exception_, Obligation, QuotaSchedule, RRuleSchedule, TimeOfDay
+from obligations.model import Exception_, Obligation
 from obligations.ruleset import RuleSet
+from obligations.schedules import QuotaSchedule, RRuleSchedule, TimeOfDay
 from scheduler.occurrence import Kind, Occurrence, Slot
 from scheduler.periods import Span
 from scheduler.slots import slots_for

@@ -6,7 +6,7 @@ import datetime as dt
 from collections.abc import Iterator
 from dataclasses import dataclass
 
-from obligations.model import PERIOD_MONTHS, Period
+from obligations.schedules import PERIOD_MONTHS, Period
 
 _ONE_DAY = dt.timedelta(days=1)
 

@@ -12,7 +12,8 @@ from dataclasses import dataclass
 from typing import Literal
 from zoneinfo import ZoneInfo
 
-from obligations.model import Level, parse_offset
+from obligations.model import Level
+from obligations.offset import Offset, OffsetUnit
 from obligations.ruleset import RuleSet
 from scheduler.occurrence import Occurrence
 from scheduler.reminder_time import WorkdaysBefore, reminder_time
@@ -33,7 +34,7 @@ class Subscription:
     level: str | None = None
     obligation: str | None = None
     tag: str | None = None
-    lead_times: tuple[str, ...] | None = None  # None: the duty's own reminders
+    lead_times: tuple[Offset, ...] | None = None  # None: the duty's own reminders
     quiet_hours: tuple[dt.time, dt.time] | None = None
     digest_at: dt.time | None = None  # set: a daily digest at that local time
 
@@ -161,10 +162,10 @@ def plan(
                 due = reminder_time(occ, lead, tz, workdays_before(occ))
                 if not now <= due <= until:
                     continue
-                key = reminder_key(occ.uid, sub.subscriber_id, lead, occ.date)
+                key = reminder_key(occ.uid, sub.subscriber_id, str(lead), occ.date)
                 out[key] = Planned(
                     key, "reminder", occ.uid, occ.obligation.id, occ.unit, occ.date, sub.subscriber_id,
-                    sub.channel, sub.address, sub.language, lead, due.astimezone(dt.UTC),
+                    sub.channel, sub.address, sub.language, str(lead), due.astimezone(dt.UTC),
                     _send_after(due, sub, tz),
                 )
     return sorted(out.values(), key=lambda p: (p.send_after, p.key))
@@ -186,7 +187,7 @@ class Contact:
 
 def escalations(
     occurrences: Iterable[Occurrence],
-    tiers: Iterable[tuple[str, str, str]],  # (after, to, channel)
+    tiers: Iterable[tuple[Offset, str, str]],  # (after, to, channel)
     *,
     rules: RuleSet,
     tz: ZoneInfo,
@@ -202,24 +203,22 @@ def escalations(
         if occ.kind != "deadline" or occ.uid in done:
             continue
         for index, (after, to, channel) in enumerate(tiers):
-            n, unit = _offset(after)
             start = dt.datetime.combine(occ.date + dt.timedelta(days=1), dt.time(9, 0), tz)  # the morning after
-            due = start + (dt.timedelta(days=n) if unit == "d" else dt.timedelta(hours=n))
+            due = start + _delay(after)
             if not now <= due <= until:
                 continue
             for contact in _recipients(occ, to, channel, rules, admins):
                 key = f"{occ.uid}|escalation{index}|{contact.channel}:{contact.address}|{occ.date.isoformat()}"
                 due_utc = due.astimezone(dt.UTC)
                 out.append(Planned(key, "escalation", occ.uid, occ.obligation.id, occ.unit, occ.date, None,
-                                   contact.channel, contact.address, "zh-CN", after, due_utc, due_utc))
+                                   contact.channel, contact.address, "zh-CN", str(after), due_utc, due_utc))
     return out
 
 
-def _offset(text: str) -> tuple[int, str]:
-    pass
-
-    n, unit = parse_offset(text)
-    return (7 * n, "d") if unit == "w" else (n, unit)  # "wd" is rejected by the config model
+def _delay(after: Offset) -> dt.timedelta:
+    """An escalation's delay; the config model refuses working days for it."""
+    step = {OffsetUnit.hours: dt.timedelta(hours=1), OffsetUnit.weeks: dt.timedelta(weeks=1)}
+    return after.amount * step.get(after.unit, dt.timedelta(days=1))
 
 
 def _recipients(occ: Occurrence, to: str, channel: str, rules: RuleSet, admins: list[Contact]) -> list[Contact]:
@@ -248,6 +247,13 @@ def urgency(occ: Occurrence, *, done: bool, today: dt.date, last_reminder: dt.da
     return "normal"
 
 
+def _lead_time(text: str) -> Offset:
+    try:
+        return Offset.parse(text)
+    except ValueError:
+        raise ValueError(f"lead time {text!r} is not an offset such as 7d, 3wd or 2h") from None
+
+
 def subscription_from(row: Mapping[str, object]) -> Subscription:
     """A planner subscription from a joined subscribers + subscriptions row.
 
@@ -260,12 +266,7 @@ def subscription_from(row: Mapping[str, object]) -> Subscription:
     level = row.get("level")
     if level is not None and level not in Level._value2member_map_:
         raise ValueError(f"level {level!r} is not a valid level ({', '.join(lv.value for lv in Level)})")
-    lead_times = None if lead is None else tuple(x for x in str(lead).split(",") if x)  # "": none
-    for text in lead_times or ():
-        try:
-            parse_offset(text)
-        except ValueError:
-            raise ValueError(f"lead time {text!r} is not an offset such as 7d, 3wd or 2h") from None
+    lead_times = None if lead is None else tuple(_lead_time(x) for x in str(lead).split(",") if x)  # "": none
     try:
         quiet_hours = parse_quiet_hours(row.get("quiet_hours"))  # type: ignore[arg-type]
         digest_at = dt.time.fromisoformat(str(digest)) if digest else None

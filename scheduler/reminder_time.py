@@ -9,15 +9,16 @@ time, so "1d" before a 09:00 session is 09:00 even across a DST change.
 from __future__ import annotations
 
 import datetime as dt
-from collections.abc import Callable
+from collections.abc import Callable, Iterable
 from zoneinfo import ZoneInfo
 
-from obligations.model import parse_offset
+from obligations.offset import Offset, OffsetUnit
 from scheduler.occurrence import Occurrence
 
 REMIND_AT = dt.time(9, 0)
 WorkdaysBefore = Callable[[dt.date, int], dt.date]
-_UNITS = {"d": dt.timedelta(days=1), "w": dt.timedelta(weeks=1), "h": dt.timedelta(hours=1)}
+_STEP = {OffsetUnit.days: dt.timedelta(days=1), OffsetUnit.weeks: dt.timedelta(weeks=1),
+         OffsetUnit.hours: dt.timedelta(hours=1)}
 
 
 def anchor(occ: Occurrence, tz: ZoneInfo) -> dt.datetime:
@@ -27,15 +28,25 @@ def anchor(occ: Occurrence, tz: ZoneInfo) -> dt.datetime:
     return dt.datetime.combine(occ.date, REMIND_AT)
 
 
-def reminder_time(occ: Occurrence, offset: str, tz: ZoneInfo, workdays_before: WorkdaysBefore) -> dt.datetime:
+def reminder_time(occ: Occurrence, offset: Offset, tz: ZoneInfo, workdays_before: WorkdaysBefore) -> dt.datetime:
     """The aware local time of one reminder."""
-    n, unit = parse_offset(offset)
     base = anchor(occ, tz)
-    if unit == "wd":
-        local = dt.datetime.combine(workdays_before(occ.date, n), base.time())
+    if offset.unit is OffsetUnit.working_days:
+        local = dt.datetime.combine(workdays_before(occ.date, offset.amount), base.time())
     else:
-        local = base - n * _UNITS[unit]
+        local = base - offset.amount * _STEP[offset.unit]
     return local.replace(tzinfo=tz)
 
 
-__all__ = ["REMIND_AT", "WorkdaysBefore", "anchor", "reminder_time"]
+def last_reminder(
+    occ: Occurrence, offsets: Iterable[Offset], tz: ZoneInfo, workdays_before: WorkdaysBefore
+) -> dt.datetime | None:
+    """The latest of the occurrence's reminders (aware local time); None without any.
+
+    From then on a deadline is due soon: the page colours it yellow from this day
+    (:func:`scheduler.planner.urgency`), the day the engine sends that reminder.
+    """
+    return max((reminder_time(occ, offset, tz, workdays_before) for offset in offsets), default=None)
+
+
+__all__ = ["REMIND_AT", "WorkdaysBefore", "anchor", "last_reminder", "reminder_time"]

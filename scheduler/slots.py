@@ -13,7 +13,7 @@ from collections.abc import Callable
 from dateutil.rrule import rrulestr
 
 from obligations.checks import MAX_OCCURRENCES_PER_YEAR, rrule_parts_problem
-from obligations.model import (
+from obligations.schedules import (
     PERIOD_MONTHS,
     WEEKDAYS,
     HolidayPolicy,

@@ -106,7 +106,7 @@ class ReminderStore:
                     conn.execute(insert(subscriptions).values(
                         subscriber_id=sid, unit=s.unit, children=s.children,
                         level=s.level.value if s.level else None, obligation=s.obligation, tag=s.tag,
-                        lead_times=",".join(s.lead_times) if s.lead_times is not None else None,
+                        lead_times=",".join(map(str, s.lead_times)) if s.lead_times is not None else None,
                     ))
             gone = [sid for sid in existing.values() if sid not in keep]
             if gone:

@@ -9,7 +9,7 @@ import pytest
 from pydantic import BaseModel
 
 import main
-from obligations import config, model
+from obligations import config, model, schedules
 from tests.conftest import ROOT
 
 README = (ROOT / "README.md").read_text(encoding="utf-8")
@@ -46,7 +46,8 @@ def _models(module: object) -> list[type[BaseModel]]:
             and obj.__name__ != "Strict"]
 
 
-@pytest.mark.parametrize(("module", "doc"), [(model, "docs/rules.md"), (config, "docs/config.md")])
+@pytest.mark.parametrize(("module", "doc"), [(model, "docs/rules.md"), (schedules, "docs/rules.md"),
+                                             (config, "docs/config.md")])
 def test_every_field_is_documented(module: object, doc: str) -> None:
     text = (ROOT / doc).read_text(encoding="utf-8")
     missing = []
@@ -60,6 +61,6 @@ def test_every_field_is_documented(module: object, doc: str) -> None:
 
 def test_every_schedule_type_is_documented() -> None:
     text = (ROOT / "docs" / "rules.md").read_text(encoding="utf-8")
-    for cls in typing.get_args(typing.get_args(model.Schedule)[0]):
+    for cls in typing.get_args(typing.get_args(schedules.Schedule)[0]):
         kind = typing.get_args(cls.model_fields["type"].annotation)[0]
         assert f"`{kind}`" in text

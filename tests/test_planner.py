@@ -6,10 +6,13 @@ import datetime as dt
 from collections.abc import Callable
 from zoneinfo import ZoneInfo
 
+import pytest
+
+from obligations.offset import Offset, OffsetUnit
 from obligations.ruleset import RuleSet
 from scheduler.expand import Expander
 from scheduler.planner import Subscription, SubscriptionIndex, in_quiet_hours, matches, plan, release_time, urgency
-from scheduler.reminder_time import reminder_time
+from scheduler.reminder_time import last_reminder, reminder_time
 from scheduler.workdays import WorkdayCalendar
 from tests.conftest import SHANGHAI, d, obligation
 
@@ -69,8 +72,9 @@ def test_done_occurrences_and_empty_lead_times_plan_nothing(rules_from: Callable
 
 def test_quiet_hours_and_digest_move_the_send_time(rules_from: Callable[..., RuleSet]) -> None:
     rules, occ, exp = rules_and_occurrences(rules_from)
-    quiet = Subscription(1, "log", "a", unit="cty", lead_times=("1d",), quiet_hours=(dt.time(8), dt.time(9, 30)))
-    digest = Subscription(2, "log", "b", unit="cty", lead_times=("1d",), digest_at=dt.time(7, 45))
+    one_day = (Offset.parse("1d"),)
+    quiet = Subscription(1, "log", "a", unit="cty", lead_times=one_day, quiet_hours=(dt.time(8), dt.time(9, 30)))
+    digest = Subscription(2, "log", "b", unit="cty", lead_times=one_day, digest_at=dt.time(7, 45))
     first = {p.subscriber_id: p.send_after.astimezone(SHANGHAI).time() for p in run(rules, occ, exp, quiet, digest)
              if p.occurrence_date == d("2025-10-09")}
     assert first == {1: dt.time(9, 30), 2: dt.time(7, 45)}
@@ -92,7 +96,7 @@ def test_day_offsets_keep_wall_time_across_dst(rules_from: Callable[..., RuleSet
                                            "time": {"start": "09:00", "end": "10:00"}})])
     exp = Expander(rules, WorkdayCalendar(), berlin)
     occ = next(o for o in exp.expand(d("2025-10-27"), d("2025-10-27")).occurrences)
-    when = reminder_time(occ, "1d", berlin, exp.calendar_for(occ).workdays_before)
+    when = reminder_time(occ, Offset.parse("1d"), berlin, exp.calendar_for(occ).workdays_before)
     assert when.isoformat() == "2025-10-26T09:00:00+01:00"  # the day before, 09:00, after the change
     assert (occ.start - when) == dt.timedelta(days=1, hours=0)  # wall-clock day (25 real hours)
 
@@ -120,3 +124,36 @@ def test_the_index_selects_exactly_what_matches_does(rules_from: Callable[..., R
     for o in occ:
         assert sorted(s.subscriber_id for s in index.for_occurrence(o)) == sorted(
             s.subscriber_id for s in subs if matches(s, o, rules))
+
+
+@pytest.mark.parametrize(("text", "amount", "unit"), [
+    ("7d", 7, OffsetUnit.days), ("3wd", 3, OffsetUnit.working_days), ("2h", 2, OffsetUnit.hours),
+    ("1w", 1, OffsetUnit.weeks), (" 0d ", 0, OffsetUnit.days),
+])
+def test_an_offset_is_parsed_once_and_written_back(text: str, amount: int, unit: OffsetUnit) -> None:
+    offset = Offset.parse(text)
+    assert (offset.amount, offset.unit) == (amount, unit)
+    assert str(offset) == text.strip()
+    assert Offset.parse(str(offset)) == offset
+
+
+@pytest.mark.parametrize("text", ["", "3", "d", "3x", "3 wd", "-1d", "1.5d", "3dw"])
+def test_a_bad_offset_names_the_valid_forms(text: str) -> None:
+    with pytest.raises(ValueError, match=r"use a number and d \(days\), wd \(working days\)"):
+        Offset.parse(text)
+
+
+def test_the_last_reminder_counts_working_days_and_hours_as_the_engine_does(
+        rules_from: Callable[..., RuleSet]) -> None:
+    """The page's yellow starts at :func:`last_reminder`: it must be the latest reminder the engine plans."""
+    rules, occ, exp = rules_and_occurrences(rules_from)
+    october = next(o for o in occ if o.unit == "cty" and o.date == d("2025-10-09"))  # after 1-8 October off
+    workdays_before = exp.calendar_for(october).workdays_before
+    three = last_reminder(october, [Offset.parse("3wd")], SHANGHAI, workdays_before)
+    assert three == dt.datetime(2025, 9, 28, 9, 0, tzinfo=SHANGHAI)  # a make-up Sunday
+    hours = last_reminder(october, [Offset.parse("7d"), Offset.parse("2h")], SHANGHAI, workdays_before)
+    assert hours == dt.datetime(2025, 10, 9, 7, 0, tzinfo=SHANGHAI)
+    assert last_reminder(october, [], SHANGHAI, workdays_before) is None
+    planned = run(rules, occ, exp, Subscription(1, "log", "a", unit="cty"))
+    engine_last = max(p.due_at for p in planned if p.occurrence_uid == october.uid)
+    assert last_reminder(october, rules.reminders(october.obligation), SHANGHAI, workdays_before) == engine_last

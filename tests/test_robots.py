@@ -29,7 +29,7 @@ from notifiers.dingtalk import dingtalk_sign
 from notifiers.feishu import feishu_sign
 from notifiers.http_robot import RateLimiter, fit, json_size, redact_url, scrub
 from notifiers.webhook import webhook_signature
-from obligations.model import Strict
+from obligations.strict import Strict
 from tests.conftest import ROOT
 from tests.robot_receivers import LiveReceivers, Reply, Robot, RobotReceivers, free_port, running_receivers
 

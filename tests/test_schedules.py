@@ -12,8 +12,8 @@ import pytest
 import scheduler.expand
 from obligations.errors import HolidayDataMissing
 from obligations.loader import load_rules
-from obligations.model import QuotaSchedule, RRuleSchedule
 from obligations.ruleset import RuleSet
+from obligations.schedules import QuotaSchedule, RRuleSchedule
 from scheduler.expand import Expander
 from scheduler.slots import quota_slots, rrule_slots
 from scheduler.workdays import WorkdayCalendar

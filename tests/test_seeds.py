@@ -9,8 +9,9 @@ from pathlib import Path
 import pytest
 
 from obligations.loader import load_config, load_rules
-from obligations.model import Level, QuotaSchedule, Selector, UnscheduledSchedule, YearlyDeadlineSchedule
+from obligations.model import Level, Selector
 from obligations.ruleset import RuleSet
+from obligations.schedules import QuotaSchedule, UnscheduledSchedule, YearlyDeadlineSchedule
 from scheduler.expand import Expander
 from scheduler.workdays import calendar_from_config
 from tests.conftest import DATA, ROOT, SHANGHAI, d

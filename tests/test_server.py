@@ -19,6 +19,7 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from obligations.config import SubscriberConfig, SubscriptionConfig
+from scheduler.planner import Subscription, plan
 from service.engine import ReminderEngine
 from store import links
 from store.reminders import ReminderStore
@@ -276,6 +277,58 @@ def test_unit_page_colours_deadlines(live: Live) -> None:
     page = get(live, "/unit/cty?year=2025").text
     assert 'class="red" data-uid="t.report/cty/2025"' in page  # due 28 Feb, not marked done
     assert "已逾期" in page
+
+
+_LEAD_TIME_RULES = """\
+version: 1
+document: {id: t-lead, title: 提前量测试}
+units:
+  - {id: cty, name: 测试县人民政府, level: county}
+obligations:
+  - id: t.wd
+    title: 国庆后第一周报送
+    applies_to: [cty]
+    reminders: [3wd]
+    source: {quote: 10月9日前报送}
+    schedule: {type: once, date: 2025-10-09}
+  - id: t.h
+    title: 当天上午报送
+    applies_to: [cty]
+    reminders: [2h]
+    source: {quote: 10月9日报送}
+    schedule: {type: once, date: 2025-10-09}
+"""
+
+
+def test_page_colours_counted_3wd_as_calendar_days_and_ignored_hours(tmp_path: Path) -> None:
+    """Regression: the unit page's yellow ("due soon") started ``3wd`` three calendar days before the
+    deadline and never for ``2h``, while the engine counts working days on the unit's calendar and
+    hours from 09:00. Due Thursday 9 October 2025, after the National Day days off (1-8 October):
+    the engine reminds on Sunday 28 September (a make-up working day) and on 9 October at 07:00;
+    the page must turn yellow on exactly those days, not on 6 October (a holiday) or never.
+    """
+    rules = tmp_path / "lead.yaml"
+    rules.write_text(_LEAD_TIME_RULES, encoding="utf-8")
+    clock = FrozenClock(dt.datetime(2025, 9, 1, 1, 0, tzinfo=dt.UTC))
+    with running(make_site(tmp_path / "site", [rules]), clock) as live:
+        snapshot = live.service.feeds.snapshot
+        expander = snapshot.expander()
+        occurrences = expander.expand(dt.date(2025, 9, 1), dt.date(2025, 10, 31)).occurrences
+        planned = plan(occurrences, [Subscription(1, "log", "a", unit="cty")], rules=snapshot.rules,
+                       tz=snapshot.tz, workdays_before=lambda occ: expander.calendar_for(occ).workdays_before,
+                       done=set(), now=clock.now, until=dt.datetime(2025, 12, 31, tzinfo=dt.UTC))
+        fires = {p.obligation: p.due_at.astimezone(snapshot.tz).date() for p in planned}
+        assert fires == {"t.wd": dt.date(2025, 9, 28), "t.h": dt.date(2025, 10, 9)}
+
+        def colour(uid: str, day: dt.date) -> str:
+            clock.now = dt.datetime.combine(day, dt.time(12, 0), snapshot.tz)
+            page = get(live, "/unit/cty?year=2025").text
+            return re.search(rf'class="(\w+)" data-uid="{re.escape(uid)}"', page).group(1)
+
+        for uid, obligation in (("t.wd/cty/2025-10-09", "t.wd"), ("t.h/cty/2025-10-09", "t.h")):
+            fired = fires[obligation]
+            assert colour(uid, fired - dt.timedelta(days=1)) == "normal", uid
+            assert colour(uid, fired) == "yellow", uid
 
 
 # -- "mark done" links: expiry, origin and CSRF checks (issue 9, item 7) ---------------------------------

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from obligations.i18n import Language, t
-from obligations.model import (
+from obligations.schedules import (
     OnceSchedule,
     QuotaSchedule,
     RRuleSchedule,

@@ -30,9 +30,11 @@ from calendars.feeds import FeedSet, Selection
 from obligations.diagnostics import did_you_mean
 from obligations.errors import HolidayDataMissing
 from obligations.i18n import Language, t
-from obligations.model import Level, Obligation, Selector, Unit, parse_offset
+from obligations.model import Level, Obligation, Selector, Unit
+from scheduler.expand import Expander
 from scheduler.occurrence import Occurrence
 from scheduler.planner import urgency
+from scheduler.reminder_time import last_reminder
 from service.feeds import FeedService
 from store import links
 from store.reminders import ReminderStore
@@ -207,21 +209,24 @@ async def unit_page(request: Request) -> Response:
         request, "unit.html", lang=lang, unit=unit, level_name=t(f"level_{unit.level.value}", lang),
         parent=rules.units.get(unit.parent or ""), children=children, year=year, today=today,
         today_minus=today - dt.timedelta(days=DAYS), occurrences=occurrences, warnings=warnings,
-        colour=functools.partial(_colour, rules=rules, today=today),
+        colour=functools.partial(_colour, expander=feeds.snapshot.expander(), today=today),
         unscheduled=unscheduled, done=ReminderStore(service.store).done_uids(),
         links=feed_links(service.public_url, Selection("unit", key)),
         links_children=feed_links(service.public_url, Selection("unit", key, True)),
     )
 
 
-def _colour(occ: Occurrence, done: set[str], *, rules: Any, today: dt.date) -> str:
-    """normal, yellow (from its last reminder on), red (overdue) or done: the engine's urgency."""
+def _colour(occ: Occurrence, done: set[str], *, expander: Expander, today: dt.date) -> str:
+    """normal, yellow (from the day of its last reminder), red (overdue) or done: the engine's urgency.
+
+    The last reminder is computed as the engine computes it: working days on the unit's
+    calendar, hours and days from the same anchor.
+    """
     if occ.kind != "deadline":
         return "done" if occ.uid in done else "normal"
-    offsets = [parse_offset(o) for o in rules.reminders(occ.obligation)]
-    days = [n * (7 if unit == "w" else 1) for n, unit in offsets if unit in {"d", "w", "wd"}]
-    last_reminder = occ.date - dt.timedelta(days=min(days)) if days else None
-    return urgency(occ, done=occ.uid in done, today=today, last_reminder=last_reminder)
+    offsets = expander.rules.reminders(occ.obligation)
+    last = last_reminder(occ, offsets, expander.tz, expander.calendar_for(occ).workdays_before)
+    return urgency(occ, done=occ.uid in done, today=today, last_reminder=last.date() if last else None)
 
 
 def _participants(rules: Any, ob: Obligation, lang: Language) -> list[str]:
