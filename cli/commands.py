@@ -1,0 +1,167 @@
+"""The command table: every command's name, help text, arguments and the function that runs it.
+
+This module is what ``--help`` and argument parsing need, so it imports only the standard
+library. A command's function is named as a ``"module:function"`` string and imported by
+:func:`cli.load` only when that command runs: ``validate`` does not pay for Starlette,
+SQLAlchemy or the extractor's dependencies.
+"""
+
+from __future__ import annotations
+
+import argparse
+import datetime as dt
+from collections.abc import Callable
+from dataclasses import dataclass
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parent.parent  # the folder of main.py, config.yaml and schema/
+
+
+@dataclass(frozen=True)
+class Command:
+    """One subcommand: ``help`` is its line in ``--help``, ``description`` the top of ``COMMAND --help``."""
+
+    name: str
+    target: str  # "module:function", imported only to run the command
+    help: str
+    description: str
+    arguments: Callable[[argparse.ArgumentParser], None]
+
+
+def iso_date(text: str) -> dt.date:
+    try:
+        return dt.date.fromisoformat(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"{text!r} is not a date; write YYYY-MM-DD, e.g. 2025-03-01") from None
+
+
+def _range(p: argparse.ArgumentParser, first: str = "first day, YYYY-MM-DD") -> None:
+    p.add_argument("--from", dest="from_", type=iso_date, required=True, metavar="DATE", help=first)
+    p.add_argument("--to", type=iso_date, required=True, metavar="DATE", help="last day (inclusive)")
+
+
+def _format(p: argparse.ArgumentParser, *choices: str) -> None:
+    p.add_argument("--format", choices=["table", *choices], default="table", help="output format")
+
+
+# -- rules: validate, list; their JSON Schemas: schema --------------------------------------------------------------
+
+
+def _validate(p: argparse.ArgumentParser) -> None:
+    p.add_argument("paths", nargs="*", metavar="PATH", help="rules files (default: those in the config)")
+
+
+def _list(p: argparse.ArgumentParser) -> None:
+    p.add_argument("--type", choices=["quota", "yearly_deadline", "window", "once", "rrule", "unscheduled"],
+                   help="only duties with this schedule type")
+    p.add_argument("--review", action="store_true", help="only duties marked review: true")
+    _format(p, "json")
+
+
+def _schema(p: argparse.ArgumentParser) -> None:
+    p.add_argument("--out", default=str(ROOT / "schema"), metavar="DIR", help="output folder")
+
+
+# -- dates and feeds: expand, ics, token ---------------------------------------------------------
+
+
+def _expand(p: argparse.ArgumentParser) -> None:
+    _range(p)
+    p.add_argument("--unit", metavar="ID", help="only this unit's occurrences")
+    p.add_argument("--obligation", metavar="ID", help="only this duty")
+    _format(p, "json", "csv")
+
+
+def _ics(p: argparse.ArgumentParser) -> None:
+    p.add_argument("--unit", metavar="ID", help="only this unit's feed")
+    p.add_argument("--out", metavar="DIR", help="write all feeds as files into DIR")
+    p.add_argument("--from", dest="from_", type=iso_date, metavar="DATE",
+                   help="first day (default: feeds.months_back months ago, from the 1st)")
+    p.add_argument("--to", type=iso_date, metavar="DATE",
+                   help="last day (default: the end of the month feeds.months_ahead months on)")
+
+
+def _token(p: argparse.ArgumentParser) -> None:
+    p.add_argument("--name", required=True, help="who the feed is for (shown in the config)")
+    p.add_argument("--unit", metavar="ID", help="the unit whose duties the feed holds")
+    p.add_argument("--children", action="store_true", help="with --unit: the units below it too")
+
+
+# -- the service: serve ------------------------------------------------------------------------
+
+
+def _serve(p: argparse.ArgumentParser) -> None:
+    p.add_argument("--host", metavar="ADDR", help="address to listen on (default: server.host in the config)")
+    p.add_argument("--port", type=int, metavar="N", help="port (default: server.port in the config)")
+
+
+# -- reminders: simulate, done, reminders, invite ------------------------------------------------
+
+
+def _simulate(p: argparse.ArgumentParser) -> None:
+    _range(p, first="first day")
+    p.add_argument("--out", metavar="FILE.jsonl", help="write the JSON lines here instead of stdout")
+
+
+def _done(p: argparse.ArgumentParser) -> None:
+    p.add_argument("obligation", metavar="OBLIGATION", help="the duty's id")
+    p.add_argument("unit", metavar="UNIT", help="the unit's id (- for a duty without units)")
+    p.add_argument("date", metavar="DATE", type=iso_date, help="the occurrence's date (or its date as written)")
+    p.add_argument("--note", help="what was done")
+    p.add_argument("--by", default="cli", help="who marks it (default: cli)")
+    p.add_argument("--evidence", metavar="URL", help="a link to the evidence")
+
+
+def _reminders(p: argparse.ArgumentParser) -> None:
+    which = p.add_mutually_exclusive_group()
+    which.add_argument("--pending", action="store_true", help="reminders waiting to be sent (the default)")
+    which.add_argument("--failed", action="store_true", help="reminders that failed or were missed")
+    _format(p, "json")
+
+
+def _invite(p: argparse.ArgumentParser) -> None:
+    p.add_argument("--unit", metavar="ID", help="subscribe the chat to this unit (and the units below it)")
+    p.add_argument("--admin", action="store_true", help="the chat may use the admin commands")
+
+
+# In the order of ``--help``; ``extract`` is added after ``invite`` (see cli/__init__.py).
+COMMANDS: tuple[Command, ...] = (
+    Command("validate", "cli.rules:cmd_validate", "check rules files (exit 2 with every problem)",
+            "Check rules files; print one line per problem, exit 2 if any.", _validate),
+    Command("expand", "cli.dates:cmd_expand", "list dated occurrences in a range",
+            "Print the dated occurrences of a range.", _expand),
+    Command("ics", "cli.feeds:cmd_ics", "write iCalendar feeds",
+            "Write iCalendar feeds: one to stdout, or all of them into --out DIR.", _ics),
+    Command("serve", "cli.serve:cmd_serve", "run the HTTP service (feeds and the page)",
+            "Run the HTTP service: feeds, the page, health check; rules reload when their files change.",
+            _serve),
+    Command("token", "cli.feeds:cmd_token", "make a private feed token",
+            "Make a secret token for a private feed and print the config lines to add.", _token),
+    Command("simulate", "cli.reminders:cmd_simulate", "preview every reminder of a range (virtual clock)",
+            "Run the real planner and dispatcher on a virtual clock; print every message as JSON lines.",
+            _simulate),
+    Command("done", "cli.reminders:cmd_done", "mark an occurrence done",
+            "Mark one occurrence of a duty done for a unit: no more reminders, shown as done.", _done),
+    Command("reminders", "cli.reminders:cmd_reminders", "list pending or failed reminders",
+            "List reminders: pending ones, or failed and missed ones (what admins must look at).", _reminders),
+    Command("invite", "cli.reminders:cmd_invite", "make a one-time code that binds a chat to the bot",
+            "Print a one-time code that binds a chat to the bot: send it as /start CODE.", _invite),
+    Command("list", "cli.rules:cmd_list", "list the duties, unscheduled ones included",
+            "List the duties themselves, including unscheduled ones and those awaiting review.", _list),
+    Command("schema", "cli.schema:cmd_schema", "write the JSON Schemas for editors",
+            "Write the JSON Schemas of the rules files and of config.yaml.", _schema),
+)
+
+# ``extract`` keeps its arguments next to its code (extract/cli.py, ``add_parser``), a module that
+# needs the extractor's dependencies; only its line in ``--help`` is repeated here, for the parser
+# of every other command.
+EXTRACT = "extract"
+EXTRACT_HELP = "draft a rules file from a policy document"
+EXTRACT_ADD_PARSER = "extract.cli:add_parser"
+EXTRACT_TARGET = "extract.cli:cmd_extract"
+EXTRACT_AFTER = "invite"
+
+TARGETS: dict[str, str] = {c.name: c.target for c in COMMANDS} | {EXTRACT: EXTRACT_TARGET}
+
+__all__ = ["COMMANDS", "EXTRACT", "EXTRACT_ADD_PARSER", "EXTRACT_AFTER", "EXTRACT_HELP", "TARGETS", "Command",
+           "iso_date"]

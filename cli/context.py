@@ -1,0 +1,92 @@
+"""What every command that reads rules starts from: the config, the rules and the language."""
+
+from __future__ import annotations
+
+import argparse
+import datetime as dt
+import sys
+from collections.abc import Sequence
+from dataclasses import dataclass
+from pathlib import Path
+from zoneinfo import ZoneInfo
+
+from cli.commands import ROOT
+from obligations.diagnostics import did_you_mean
+from obligations.errors import FatalError, UnknownReference
+from obligations.i18n import Language
+from obligations.loader import LoadedConfig, load_config, load_rules
+from obligations.ruleset import RuleSet
+from scheduler.expand import Expander, Expansion
+from scheduler.snapshot import Snapshot, load_snapshot
+from scheduler.workdays import calendar_from_config
+
+DEFAULT_CONFIG = Path("config.yaml")
+
+
+@dataclass
+class Context:
+    snapshot: Snapshot
+    lang: Language
+
+    @property
+    def loaded(self) -> LoadedConfig:
+        return self.snapshot.loaded
+
+    @property
+    def rules(self) -> RuleSet:
+        return self.snapshot.rules
+
+    @property
+    def tz(self) -> ZoneInfo:
+        return self.snapshot.tz
+
+    def expander(self) -> Expander:
+        return self.snapshot.expander()
+
+
+def config_path(arg: str | None) -> Path | None:
+    """``--config``, else ./config.yaml, else the one shipped next to main.py (None: built-in defaults)."""
+    if arg is not None:
+        path = Path(arg)
+        if not path.exists():
+            raise FatalError(f"{arg}: config file not found; pass an existing file to --config")
+        return path
+    if DEFAULT_CONFIG.exists():
+        return DEFAULT_CONFIG
+    shipped = ROOT / "config.yaml"
+    return shipped if shipped.exists() else None
+
+
+def load_context(args: argparse.Namespace, rules_override: Sequence[str] = ()) -> Context:
+    now = dt.datetime.now(dt.UTC)
+    if rules_override:
+        loaded = load_config(config_path(args.config))
+        rules = load_rules([Path(p) for p in rules_override])
+        snapshot = Snapshot(1, loaded, rules, calendar_from_config(loaded.config.calendar),
+                            ZoneInfo(loaded.config.timezone), now)
+    else:
+        snapshot = load_snapshot(config_path(args.config), 1, now)
+    return Context(snapshot, args.lang or snapshot.loaded.config.language)
+
+
+def check_ids(ctx: Context, unit: str | None, obligation: str | None) -> None:
+    """Refuse an unknown ``--unit`` or ``--obligation``, naming the nearest known id."""
+    if unit is not None and unit not in ctx.rules.units:
+        raise UnknownReference(f"--unit {unit}: unknown unit id{did_you_mean(unit, ctx.rules.units)}")
+    if obligation is not None and obligation not in ctx.rules.obligations:
+        raise UnknownReference(
+            f"--obligation {obligation}: unknown obligation id{did_you_mean(obligation, ctx.rules.obligations)}"
+        )
+
+
+def check_range(first: dt.date, last: dt.date) -> None:
+    if last < first:
+        raise FatalError(f"--to {last} is before --from {first}; swap them")
+
+
+def warn(expansion: Expansion) -> None:
+    for warning in expansion.warnings:
+        print(f"warning: {warning}", file=sys.stderr)
+
+
+__all__ = ["Context", "check_ids", "check_range", "config_path", "load_context", "warn"]

@@ -1,0 +1,77 @@
+"""Occurrences as text: an aligned table (CJK-wide characters count twice), JSON records and CSV."""
+
+from __future__ import annotations
+
+import csv
+import io
+import unicodedata
+
+from obligations.i18n import Language, t
+from obligations.ruleset import RuleSet
+from scheduler.occurrence import Occurrence
+
+CSV_FIELDS = ["date", "kind", "obligation", "title", "unit", "unit_name", "start", "end",
+              "nominal_date", "window_start", "note", "doc", "clause", "quote", "uid"]
+
+
+def occurrence_record(occ: Occurrence, rules: RuleSet) -> dict[str, object]:
+    """The JSON shape of one occurrence (documented in the README)."""
+    ob = occ.obligation
+    return {
+        "obligation": ob.id,
+        "title": ob.title,
+        "unit": occ.unit,
+        "unit_name": rules.units[occ.unit].name if occ.unit else None,
+        "date": occ.date.isoformat(),
+        "start": occ.start.isoformat() if occ.start else None,
+        "end": occ.end.isoformat() if occ.end else None,
+        "kind": occ.kind,
+        "uid": occ.uid,
+        "nominal_date": occ.nominal.isoformat() if occ.nominal else None,
+        "window_start": occ.window_start.isoformat() if occ.window_start else None,
+        "note": occ.note or None,
+        "source": {
+            "doc": rules.document_of(ob).id,
+            "clause": ob.source.clause,
+            "quote": ob.source.quote,
+        },
+    }
+
+
+def _width(text: str) -> int:
+    return sum(2 if unicodedata.east_asian_width(c) in "WF" else 1 for c in text)
+
+
+def _pad(text: str, width: int) -> str:
+    return text + " " * max(0, width - _width(text))
+
+
+def render_table(occurrences: list[Occurrence], rules: RuleSet, lang: Language) -> str:
+    if not occurrences:
+        return t("no_occurrences", lang) + "\n"
+    head = [t("date", lang), t("kind", lang), t("unit", lang), t("title", lang), t("obligation", lang)]
+    rows = [
+        [o.date.isoformat(), t(o.kind, lang), rules.units[o.unit].name if o.unit else "-",
+         o.obligation.title, o.obligation.id]
+        for o in occurrences
+    ]
+    widths = [max(_width(r[i]) for r in [head, *rows]) for i in range(len(head) - 1)]
+    lines = ["  ".join(_pad(c, w) for c, w in zip(r[:-1], widths, strict=True)) + "  " + r[-1]
+             for r in [head, *rows]]
+    return "\n".join(lines) + "\n"
+
+
+def render_csv(occurrences: list[Occurrence], rules: RuleSet) -> str:
+    buf = io.StringIO()
+    writer = csv.DictWriter(buf, fieldnames=CSV_FIELDS, lineterminator="\n")
+    writer.writeheader()
+    for occ in occurrences:
+        rec = occurrence_record(occ, rules)
+        source = rec.pop("source")
+        assert isinstance(source, dict)
+        rec.update(source)
+        writer.writerow({k: ("" if rec.get(k) is None else rec[k]) for k in CSV_FIELDS})
+    return buf.getvalue()
+
+
+__all__ = ["CSV_FIELDS", "occurrence_record", "render_csv", "render_table"]

@@ -1,0 +1,74 @@
+"""Commands on the rules themselves: ``validate`` and ``list`` (``schema`` is in cli/schema.py)."""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import sys
+
+import notifiers
+from cli.context import load_context
+from notifiers.base import PermanentError
+from notifiers.telegram import api_urls
+from obligations.errors import Problem, ValidationFailed
+from obligations.loader import LoadedConfig
+
+
+def cmd_validate(args: argparse.Namespace) -> int:
+    """Check the rules files and the channel settings; every problem at once (exit 2)."""
+    ctx = load_context(args, args.paths)
+    problems = _channel_problems(ctx.loaded)
+    if problems:
+        raise ValidationFailed(problems)
+    n_ob = len(ctx.rules.obligations)
+    print(f"ok: {len(ctx.rules.files)} file(s), {len(ctx.rules.units)} units, {n_ob} obligations")
+    return 0
+
+
+def _channel_problems(loaded: LoadedConfig) -> list[Problem]:
+    """Channel settings ``serve`` would refuse, and a Bot API URL in the environment it could not use."""
+
+
+    where = str(loaded.path or "config")
+    try:
+        notifiers.load(loaded.config.notifiers)
+    except ValueError as exc:
+        return [Problem(where, 0, 0, str(exc))]
+    url = os.environ.get("TELEGRAM_API_URL")
+    if url:
+        pass
+
+        try:
+            api_urls(url)
+        except PermanentError as exc:
+            return [Problem("environment", 0, 0, str(exc))]
+    return []
+
+
+def cmd_list(args: argparse.Namespace) -> int:
+    """The duties with their schedule type and source, filtered by ``--type`` and ``--review``."""
+    ctx = load_context(args)
+    rows = []
+    for ob in ctx.rules.obligations.values():
+        if args.type and ob.schedule.type != args.type:
+            continue
+        if args.review and not ob.review:
+            continue
+        doc = ctx.rules.document_of(ob)
+        rows.append({
+            "obligation": ob.id, "title": ob.title, "schedule": ob.schedule.type, "review": ob.review,
+            "review_reason": ob.review_reason, "units": len([u for u in ctx.rules.applies_to(ob) if u]),
+            "source": {"doc": doc.id, "clause": ob.source.clause, "quote": ob.source.quote},
+        })
+    if args.format == "json":
+        sys.stdout.write(json.dumps(rows, ensure_ascii=False, indent=2) + "\n")
+        return 0
+    for row in rows:
+        flag = " [review]" if row["review"] else ""
+        print(f"{row['obligation']}  {row['schedule']}  {row['title']}{flag}")
+    print(f"{len(rows)} duties", file=sys.stderr)
+    return 0
+
+
+__all__ = ["cmd_list", "cmd_validate"]
