@@ -15,7 +15,8 @@ from obligations.diagnostics import did_you_mean, problems_from
 from obligations.errors import Problem, ValidationFailed
 from obligations.model import RulesFile
 from obligations.ruleset import LoadedFile, RuleSet
-from obligations.yamlsource import YamlDocument, YamlSyntaxError, read_yaml, value_position
+from obligations.yamllimits import YamlSyntaxError
+from obligations.yamlsource import YamlDocument, read_yaml, value_position
 
 
 @dataclass(frozen=True)

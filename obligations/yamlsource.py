@@ -20,6 +20,16 @@ from ruamel.yaml.constructor import RoundTripConstructor
 from ruamel.yaml.error import MarkedYAMLError, YAMLError
 
 from obligations.errors import Problem
+from obligations.yamllimits import (
+    DEEP,
+    MAX_BYTES,
+    YamlSyntaxError,
+    check_characters,
+    check_limits,
+    short_tag,
+    text_place,
+    too_big,
+)
 
 PathItem = str | int
 
@@ -49,12 +59,6 @@ class YamlDocument:
         return Problem(self.file, line, column, message)
 
 
-class YamlSyntaxError(Exception):
-    def __init__(self, problem: Problem) -> None:
-        super().__init__(str(problem))
-        self.problem = problem
-
-
 def read_yaml(path: Path, display: str | None = None) -> YamlDocument:
     """Parse ``path``; a syntax error becomes a :class:`YamlSyntaxError` with its place."""
     name = display or str(path)
@@ -68,7 +72,7 @@ def read_yaml(path: Path, display: str | None = None) -> YamlDocument:
     except OSError as exc:
         raise YamlSyntaxError(Problem(name, 0, 0, f"cannot read: {exc.strerror or exc}")) from None
     if len(data) > MAX_BYTES:
-        raise YamlSyntaxError(_too_big(name))
+        raise YamlSyntaxError(too_big(name))
     try:
         text = data.decode("utf-8")
     except UnicodeDecodeError as exc:
@@ -79,115 +83,10 @@ def read_yaml(path: Path, display: str | None = None) -> YamlDocument:
     return load_yaml(text, name)
 
 
-# -- limits -----------------------------------------------------------------------------------------
-
-MAX_BYTES = 5 * 1024 * 1024  # the largest shipped rules file is 82 KB
-MAX_DEPTH = 50  # a rules file nests 6 deep, config.yaml 5
-MAX_ALIASES = 100  # the shipped files use none
-MAX_NODES = 100_000  # values after following every alias; the largest shipped file has about 4,000
-# Tags that only say what a plain value already is; !!set, !!omap, !!binary, !!timestamp,
-# !!python/... and local tags build objects a rule cannot hold.
-_CORE_TAGS = {"!", *(f"tag:yaml.org,2002:{t}" for t in ("str", "int", "float", "bool", "null", "seq", "map"))}
-_NON_PRINTABLE = yaml.reader.Reader.NON_PRINTABLE
-
-
-_DEEP = (f"nested more than {MAX_DEPTH} levels deep; a rules file needs 6: check for unclosed brackets "
-         "or runaway indentation")
-
-
-def _too_big(name: str) -> Problem:
-    return Problem(name, 1, 1, f"the file is larger than {MAX_BYTES // (1024 * 1024)} MB, the limit for a rules "
-                               "or config file; split it into several rules files")
-
-
 def _byte_place(data: bytes, offset: int) -> tuple[int, int]:
     """1-based line and column (in characters) of a byte offset."""
     line_start = data.rfind(b"\n", 0, offset) + 1
     return data.count(b"\n", 0, offset) + 1, len(data[line_start:offset].decode("utf-8", "replace")) + 1
-
-
-def _text_place(text: str, offset: int) -> tuple[int, int]:
-    return text.count("\n", 0, offset) + 1, offset - (text.rfind("\n", 0, offset) + 1) + 1
-
-
-def _short_tag(tag: str) -> str:
-    return "!!" + tag.removeprefix("tag:yaml.org,2002:") if tag.startswith("tag:yaml.org,2002:") else tag
-
-
-def check_limits(events: Any, name: str) -> None:
-    """Walk a stream of parser events (libyaml's or ruamel's) and refuse what could hurt.
-
-    One pass, before any node or object is built: it counts aliases and the values the
-    document expands to (an anchored collection's size and height are remembered, so an
-    alias costs what it expands to without being expanded), and the nesting depth with
-    aliases followed. Nothing recurses, so no input can raise RecursionError here.
-    """
-    nodes = aliases = 0
-    stack: list[list[Any]] = []  # open collections: [anchor, size, height]
-    anchors: dict[str, tuple[int, int]] = {}  # anchor -> (values it expands to, collection height)
-
-    def fail(mark: Any, message: str) -> None:
-        line, column = (mark.line + 1, mark.column + 1) if mark is not None else (1, 1)
-        raise YamlSyntaxError(Problem(name, line, column, message))
-
-    for event in events:
-        kind = type(event).__name__
-        if kind in {"SequenceEndEvent", "MappingEndEvent"}:
-            anchor, size, height = stack.pop()
-            if anchor is not None:
-                anchors[anchor] = (size, height)
-            if stack:
-                stack[-1][1] += size
-                stack[-1][2] = max(stack[-1][2], height + 1)
-            continue
-        if kind not in {"ScalarEvent", "AliasEvent", "SequenceStartEvent", "MappingStartEvent"}:
-            continue
-        tag = getattr(event, "tag", None)
-        if tag is not None and str(tag) not in _CORE_TAGS:
-            fail(event.start_mark, f"the tag {_short_tag(str(tag))} is not supported; remove it (a rules or "
-                                   "config file holds text, numbers, true/false, lists and mappings)")
-        if kind == "AliasEvent":
-            aliases += 1
-            if aliases > MAX_ALIASES:
-                fail(event.start_mark, f"more than {MAX_ALIASES} aliases (*name); write the values out instead")
-            if any(frame[0] == event.anchor for frame in stack):
-                fail(event.start_mark, f"the alias *{event.anchor} refers to a collection it is inside; "
-                                       "a value cannot contain itself")
-            size, height = anchors.get(event.anchor, (1, 0))  # undefined: the parser says so
-        elif kind == "ScalarEvent":
-            size, height = 1, 0
-        else:
-            nodes += 1
-            if len(stack) + 1 > MAX_DEPTH:
-                fail(event.start_mark, _DEEP)
-            if nodes > MAX_NODES:
-                fail(event.start_mark, f"more than {MAX_NODES:,} values; split the file")
-            stack.append([event.anchor, 1, 0])
-            continue
-        nodes += size
-        if nodes > MAX_NODES:
-            what = "the aliases expand to" if kind == "AliasEvent" else "the file holds"
-            fail(event.start_mark, f"{what} more than {MAX_NODES:,} values (an alias bomb?); write the "
-                                   "values out without aliases of aliases, or split the file")
-        if len(stack) + height > MAX_DEPTH:
-            fail(event.start_mark, f"the alias *{event.anchor} makes the file nested more than {MAX_DEPTH} "
-                                   "levels deep; write the value out")
-        if kind == "ScalarEvent" and event.anchor is not None:
-            anchors[event.anchor] = (1, 0)
-        if stack:
-            stack[-1][1] += size
-            stack[-1][2] = max(stack[-1][2], height + 1)
-
-
-def _check_characters(text: str, name: str) -> None:
-    m = _NON_PRINTABLE.search(text)
-    if m is not None:
-        line, column = _text_place(text, m.start())
-        code = ord(m.group())
-        raise YamlSyntaxError(Problem(name, line, column, f"control character U+{code:04X} is not allowed in YAML; "
-                                      "delete it (inside double quotes it can be written as an escape, "
-                                      f'e.g. "\\x{code:02x}")' if code < 0x100 else
-                                      f"character U+{code:04X} is not allowed in YAML; delete it"))
 
 
 def load_yaml(text: str, name: str) -> YamlDocument:
@@ -197,8 +96,8 @@ def load_yaml(text: str, name: str) -> YamlDocument:
     and where it began); every other failure raises :class:`YamlSyntaxError` with its place.
     """
     if len(text) > MAX_BYTES or len(text.encode("utf-8", "surrogatepass")) > MAX_BYTES:
-        raise YamlSyntaxError(_too_big(name))
-    _check_characters(text, name)
+        raise YamlSyntaxError(too_big(name))
+    check_characters(text, name)
     try:
         check_limits(yaml.parse(text, Loader=_Yaml12Loader), name)
         loader = _Yaml12Loader(text)  # a SafeLoader subclass: no arbitrary objects
@@ -212,7 +111,7 @@ def load_yaml(text: str, name: str) -> YamlDocument:
     except yaml.YAMLError as exc:
         mark = getattr(exc, "problem_mark", None)
         if "maximum nesting depth" in str(exc) and mark is not None:  # libyaml's own limit, 1000
-            raise YamlSyntaxError(Problem(name, mark.line + 1, mark.column + 1, _DEEP)) from None
+            raise YamlSyntaxError(Problem(name, mark.line + 1, mark.column + 1, DEEP)) from None
         raise YamlSyntaxError(_syntax_problem(text, name, exc)) from None
     return YamlDocument(name, text, data)
 
@@ -278,7 +177,7 @@ class _Unreadable(yaml.constructor.ConstructorError):
 
 def _conversion_problem(node: yaml.Node, exc: Exception) -> str:
     value = node.value if isinstance(node, yaml.ScalarNode) else ""
-    tag = _short_tag(node.tag)
+    tag = short_tag(node.tag)
     if isinstance(exc, ValueError) and "digits" in str(exc) and "integer" in str(exc):
         return ("a number of more than 4300 digits cannot be read; shorten it, "
                 "or quote it if it is meant as text")
@@ -359,7 +258,7 @@ def parse_yaml(text: str, name: str) -> YamlDocument:
         raise YamlSyntaxError(Problem(name, line, column, f"YAML syntax: {what}{hint}")) from None
     except YAMLError as exc:  # a reader error: a character YAML does not allow
         position = getattr(exc, "position", None)
-        line, column = _text_place(text, position) if isinstance(position, int) else (1, 1)
+        line, column = text_place(text, position) if isinstance(position, int) else (1, 1)
         raise YamlSyntaxError(Problem(name, line, column, f"YAML syntax: {' '.join(str(exc).split())}")) from None
     except (RecursionError, ValueError, TypeError, KeyError, AttributeError, IndexError, OverflowError) as exc:
         raise YamlSyntaxError(Problem(name, 1, 1, f"YAML: cannot read the file ({type(exc).__name__}: "
@@ -477,13 +376,8 @@ def value_position(tree: Any, path: Sequence[PathItem]) -> tuple[int, int]:
 
 
 __all__ = [
-    "MAX_ALIASES",
-    "MAX_BYTES",
-    "MAX_DEPTH",
-    "MAX_NODES",
+    "PathItem",
     "YamlDocument",
-    "YamlSyntaxError",
-    "check_limits",
     "load_yaml",
     "parse_yaml",
     "position",

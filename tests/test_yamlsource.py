@@ -7,7 +7,8 @@ from pathlib import Path
 
 import pytest
 
-from obligations.yamlsource import MAX_BYTES, YamlSyntaxError, load_yaml, parse_yaml, read_yaml
+from obligations.yamllimits import MAX_BYTES, YamlSyntaxError
+from obligations.yamlsource import load_yaml, parse_yaml, read_yaml
 from tests.conftest import DATA, ROOT
 
 FILES = [*sorted((ROOT / "rules").glob("*.yaml")), *sorted((DATA / "rules").glob("*.yaml")), ROOT / "config.yaml"]
