@@ -34,22 +34,18 @@ from urllib.parse import quote_plus
 from pydantic import Field
 
 from notifiers.base import DeliveryError, Message, TransientError
-from notifiers.http_robot import (
+from notifiers.robots.notifier import RobotNotifier
+from notifiers.robots.settings import (
     ChatRobotSettings,
     Credentials,
     EnvName,
-    Outgoing,
     RobotChannelSettings,
-    RobotNotifier,
     env_value,
-    first_link,
-    fit,
-    json_body,
-    json_size,
-    mentions_for,
     token_of,
     webhook_url,
 )
+from notifiers.robots.text import first_link, fit, json_body, json_size, mentions_for
+from notifiers.robots.transport import Outgoing
 
 BASE_URL = "https://oapi.dingtalk.com/robot/send"
 BODY_LIMIT = 20000  # bytes of the whole request body

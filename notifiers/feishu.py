@@ -30,22 +30,18 @@ from typing import Any, ClassVar
 from pydantic import Field
 
 from notifiers.base import Message
-from notifiers.http_robot import (
+from notifiers.robots.notifier import RobotNotifier
+from notifiers.robots.settings import (
     ChatRobotSettings,
     Credentials,
     EnvName,
-    Outgoing,
     RobotChannelSettings,
-    RobotNotifier,
     env_value,
-    first_link,
-    fit,
-    json_body,
-    json_size,
-    mentions_for,
     token_of,
     webhook_url,
 )
+from notifiers.robots.text import first_link, fit, json_body, json_size, mentions_for
+from notifiers.robots.transport import Outgoing
 
 BASE_URL = "https://open.feishu.cn/open-apis/bot/v2/hook"
 BODY_LIMIT = 20000  # bytes of the whole request body ("20 KB", read as 20000 to be safe)

@@ -34,18 +34,10 @@ from urllib.parse import quote
 from pydantic import Field
 
 from notifiers.base import Message
-from notifiers.http_robot import (
-    Credentials,
-    EnvName,
-    Outgoing,
-    RobotChannelSettings,
-    RobotNotifier,
-    RobotReply,
-    RobotSettings,
-    env_value,
-    json_body,
-    token_of,
-)
+from notifiers.robots.notifier import RobotNotifier
+from notifiers.robots.settings import Credentials, EnvName, RobotChannelSettings, RobotSettings, env_value, token_of
+from notifiers.robots.text import json_body
+from notifiers.robots.transport import Outgoing, RobotReply
 
 
 class WebhookTarget(RobotSettings):

@@ -25,21 +25,17 @@ from typing import Any, ClassVar
 from pydantic import Field
 
 from notifiers.base import Message
-from notifiers.http_robot import (
+from notifiers.robots.notifier import RobotNotifier
+from notifiers.robots.settings import (
     ChatRobotSettings,
     Credentials,
-    Outgoing,
     RobotChannelSettings,
-    RobotNotifier,
     env_value,
-    first_link,
-    fit,
-    json_body,
-    mentions_for,
     token_of,
-    utf8_size,
     webhook_url,
 )
+from notifiers.robots.text import first_link, fit, json_body, mentions_for, utf8_size
+from notifiers.robots.transport import Outgoing
 
 BASE_URL = "https://qyapi.weixin.qq.com/cgi-bin/webhook/send"
 MARKDOWN_LIMIT = 4096  # bytes of markdown.content

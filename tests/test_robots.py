@@ -23,13 +23,14 @@ import pytest
 import trustme
 
 import notifiers
-from notifiers import http_robot
 from notifiers.base import Button, Message, Notifier, PermanentError, TransientError
 from notifiers.dingtalk import dingtalk_sign
 from notifiers.feishu import feishu_sign
-from notifiers.http_robot import RateLimiter, fit, json_size, redact_url, scrub
+from notifiers.robots.rate import RateLimiter
+from notifiers.robots.text import fit, json_size, utf8_size
 from notifiers.webhook import webhook_signature
 from obligations.strict import Strict
+from redaction import redact_url, scrub
 from tests.conftest import ROOT
 from tests.robot_receivers import LiveReceivers, Reply, Robot, RobotReceivers, free_port, running_receivers
 
@@ -634,7 +635,7 @@ def test_concurrent_senders_get_ordered_slots_and_a_far_one_is_retried_later() -
 @pytest.mark.parametrize("limit", [1, 2, 3, 4, 5, 6, 7, 10, 11, 17, 40])
 def test_fit_cuts_between_characters_and_never_exceeds(limit: int) -> None:
     text = "中文😀ab\"c\\\n第二行👨‍👩‍👧"
-    for size in (http_robot.utf8_size, json_size):
+    for size in (utf8_size, json_size):
         cut = fit(text, limit, size=size)
         assert size(cut) <= max(limit, size("…"))
         assert cut.encode("utf-8").decode("utf-8") == cut

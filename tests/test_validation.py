@@ -138,6 +138,35 @@ def test_reminder_settings_are_checked(cli: Callable[..., CliResult], monkeypatc
     assert result.err.splitlines()[:-1] == expected
 
 
+def test_channel_settings_are_checked_where_they_stand(cli: Callable[..., CliResult],
+                                                      monkeypatch: pytest.MonkeyPatch) -> None:
+    """A typo under a channel was reported without its place (``config:0:0``), one problem at a time, and
+    an unknown channel name only when ``serve`` started: now each is placed and lists the valid keys."""
+    monkeypatch.chdir(ROOT)
+    result = cli("validate", "--config", "tests/data/bad-channels-config.yaml")
+    assert result.code == 2
+    assert result.err.splitlines()[:-1] == [
+        "tests/data/bad-channels-config.yaml:3:67: unknown key 'pasword_env'; did you mean 'password_env'? "
+        "(valid keys: host, port, security, username, password_env, from_address, from_name, timeout_seconds, "
+        "validate_certs, ca_file)",
+        "tests/data/bad-channels-config.yaml:6:47: unknown key 'mentions_all'; did you mean 'mention_all'? "
+        "(valid keys: webhook_env, mention, mention_all, mention_ids)",
+        "tests/data/bad-channels-config.yaml:9:29: webhook_env: must be the NAME of an environment variable "
+        "(letters, digits and _), not its value: webhook URLs and signing secrets never go in config.yaml",
+        "tests/data/bad-channels-config.yaml:10:3: unknown key 'wechat' (valid keys: log, email, telegram, wecom, "
+        "dingtalk, feishu, webhook)",
+    ]
+    assert "access_token=abc" not in result.err  # a secret put where its variable's name goes is not echoed
+
+
+def test_every_channel_with_its_settings_validates(cli: Callable[..., CliResult],
+                                                  monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.chdir(ROOT)
+    result = cli("validate", "--config", "tests/data/channels-config.yaml")
+    assert result.code == 0, result.err
+    assert result.out.startswith("ok: ")
+
+
 @pytest.mark.parametrize("bad", [
     "version: 1\nlol:\n  a: &a [x, x, x, x, x, x, x, x, x]\n" + "".join(
         f"  {b}: &{b} [{', '.join([f'*{a}'] * 9)}]\n" for a, b in zip("abcdefgh", "bcdefghi", strict=True)),
