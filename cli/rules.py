@@ -27,9 +27,11 @@ def cmd_validate(args: argparse.Namespace) -> int:
 
 
 def _channel_problems(loaded: LoadedConfig) -> list[Problem]:
-    """Channel settings ``serve`` would refuse, and a Bot API URL in the environment it could not use."""
-
-
+    """Channel settings ``serve`` would refuse (each placed on its key), and a Bot API URL in the
+    environment it could not use."""
+    placed = notifiers.problems(loaded.source)
+    if placed:
+        return placed
     where = str(loaded.path or "config")
     try:
         notifiers.load(loaded.config.notifiers)
@@ -37,8 +39,6 @@ def _channel_problems(loaded: LoadedConfig) -> list[Problem]:
         return [Problem(where, 0, 0, str(exc))]
     url = os.environ.get("TELEGRAM_API_URL")
     if url:
-        pass
-
         try:
             api_urls(url)
         except PermanentError as exc:

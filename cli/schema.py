@@ -8,7 +8,7 @@ from __future__ import annotations
 import argparse
 from pathlib import Path
 
-from obligations.schema import write_schemas
+from service.schema import write_schemas
 
 
 def cmd_schema(args: argparse.Namespace) -> int:
