@@ -26,12 +26,13 @@ from bot.texts import say
 from obligations.config import InviteLimits
 from obligations.i18n import Language, t
 from obligations.model import Level
-from scheduler.planner import Planned, Subscription, matches, subscription_from
+from scheduler.planner import Subscription, matches, subscription_from
 from scheduler.snapshot import Clock, Snapshot
 from service.engine import tell_admins
 from service.messages import occurrence_ics
+from store.lifecycle import Notice, ReminderKind
 from store.reminders import ReminderStore
-from store.subscribers import SubscriberStore
+from store.subscribers import Subscriber, SubscriberStore
 
 log = logging.getLogger(__name__)
 CHANNEL = "telegram"
@@ -111,9 +112,9 @@ def _services(context: ContextTypes.DEFAULT_TYPE) -> BotServices:
     return context.application.bot_data["services"]  # type: ignore[no-any-return]
 
 
-def _lang_of(update: Update, person: dict[str, Any] | None) -> Language:
+def _lang_of(update: Update, person: Subscriber | None) -> Language:
     if person is not None:
-        return "en" if person["language"] == "en" else "zh-CN"
+        return "en" if person.language == "en" else "zh-CN"
     code = (update.effective_user.language_code or "") if update.effective_user else ""
     return "en" if code.startswith("en") else "zh-CN"
 
@@ -138,16 +139,16 @@ async def _reply(update: Update, text: str, markup: InlineKeyboardMarkup | None 
     await update.effective_chat.send_message(text, reply_markup=markup)
 
 
-def _person(update: Update, services: BotServices) -> dict[str, Any] | None:
+def _person(update: Update, services: BotServices) -> Subscriber | None:
     return services.subscribers.get(CHANNEL, _chat(update))
 
 
-def _active(person: dict[str, Any] | None) -> bool:
-    return bool(person and person["active"])
+def _active(person: Subscriber | None) -> bool:
+    return person is not None and person.active
 
 
-def _is_admin(update: Update, services: BotServices, person: dict[str, Any] | None) -> bool:
-    return _chat(update) in services.admin_chats or bool(person and person.get("is_admin"))
+def _is_admin(update: Update, services: BotServices, person: Subscriber | None) -> bool:
+    return _chat(update) in services.admin_chats or (person is not None and person.is_admin)
 
 
 def _describe_subscription(sub: dict[str, Any], snapshot: Snapshot, lang: Language) -> str:
@@ -166,8 +167,8 @@ def _describe_subscription(sub: dict[str, Any], snapshot: Snapshot, lang: Langua
     return t("all_units", lang)
 
 
-def _subs_summary(person: dict[str, Any], services: BotServices, lang: Language) -> str:
-    subs = services.subscribers.subscriptions_of(person["id"])
+def _subs_summary(person: Subscriber, services: BotServices, lang: Language) -> str:
+    subs = services.subscribers.subscriptions_of(person.id)
     if not subs:
         return say("subs_none", lang)
     snapshot = services.snapshot()
@@ -227,7 +228,8 @@ async def _redeem(update: Update, context: ContextTypes.DEFAULT_TYPE, services: 
         await _tell(context, admin, text)
 
     tell_admins(services.reminders, snapshot.loaded.config.reminders.admins,
-                key=f"invite-lockout|{chat if scope == 'chat' else '*'}|{until.isoformat()}", what="invite lockout",
+                key=f"invite-lockout|{chat if scope == 'chat' else '*'}|{until.isoformat()}",
+                what=Notice.INVITE_LOCKOUT,
                 title=text, now=now, day=now.astimezone(snapshot.tz).date(),
                 skip={(CHANNEL, a) for a in services.admin_chats})
 
@@ -257,7 +259,7 @@ async def help_command(update: Update, context: ContextTypes.DEFAULT_TYPE) -> No
     await _reply(update, text)
 
 
-Bound = tuple[BotServices, dict[str, Any], Language]
+Bound = tuple[BotServices, Subscriber, Language]
 
 
 async def _bound(update: Update, context: ContextTypes.DEFAULT_TYPE) -> Bound | None:
@@ -289,7 +291,7 @@ async def unsubscribe(update: Update, context: ContextTypes.DEFAULT_TYPE) -> Non
     if bound is None:
         return
     services, person, lang = bound
-    subs = services.subscribers.subscriptions_of(person["id"])
+    subs = services.subscribers.subscriptions_of(person.id)
     if not subs:
         await _reply(update, say("subs_none", lang))
         return
@@ -299,12 +301,12 @@ async def unsubscribe(update: Update, context: ContextTypes.DEFAULT_TYPE) -> Non
     await _reply(update, say("unsub_choose", lang), InlineKeyboardMarkup(rows))
 
 
-def _person_subscriptions(services: BotServices, person: dict[str, Any]) -> list[Subscription]:
+def _person_subscriptions(services: BotServices, person: Subscriber) -> list[Subscription]:
     out = []
-    for s in services.subscribers.subscriptions_of(person["id"]):
+    for s in services.subscribers.subscriptions_of(person.id):
         try:
-            out.append(subscription_from({**s, "channel": CHANNEL, "address": person["address"],
-                                          "language": person["language"], "quiet_hours": None, "mode": "each",
+            out.append(subscription_from({**s, "channel": CHANNEL, "address": person.address,
+                                          "language": person.language, "quiet_hours": None, "mode": "each",
                                           "digest_at": None}))
         except ValueError:
             continue  # planning skips it too, and tells the admins
@@ -362,7 +364,7 @@ async def feed(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
     if bound is None:
         return
     services, person, lang = bound
-    token = services.subscribers.new_feed_token(person["id"])
+    token = services.subscribers.new_feed_token(person.id)
     https = f"{services.public_url}/feeds/t/{token}.ics"
     webcal = "webcal://" + https.split("://", 1)[1]
     await _reply(update, say("feed", lang, webcal=webcal, https=https))
@@ -377,7 +379,7 @@ async def lang_command(update: Update, context: ContextTypes.DEFAULT_TYPE) -> No
     if wanted is None:
         await _reply(update, say("bad_lang", lang))
         return
-    services.subscribers.set_language(person["id"], wanted)
+    services.subscribers.set_language(person.id, wanted)
     await _reply(update, say("lang_set", wanted))
 
 
@@ -422,7 +424,7 @@ async def approve(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
     services, lang = admin
     if not context.args:
         pending = services.subscribers.pending()
-        items = "、".join(f"{p['name']}({p['address']})" for p in pending) or say("nothing", lang)
+        items = "、".join(f"{p.name}({p.address})" for p in pending) or say("nothing", lang)
         await _reply(update, say("pending_list", lang, items=items))
         return
     chat = callbacks.chat_id(context.args)
@@ -442,7 +444,8 @@ async def approve(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
 # ids are then checked against the rules in force and the store. Anything else is answered
 # politely and changes nothing.
 
-REMINDER_KINDS_WITH_BUTTONS = frozenset({"reminder", "changed", "escalation"})  # service.messages.compose
+# the kinds service.messages.compose gives buttons
+REMINDER_KINDS_WITH_BUTTONS = frozenset({ReminderKind.REMINDER, ReminderKind.CHANGED, ReminderKind.ESCALATION})
 
 
 async def _answer(query: CallbackQuery, text: str | None = None, alert: bool = False) -> None:
@@ -534,18 +537,18 @@ async def _pick_duty(query: CallbackQuery, services: BotServices, lang: Language
     await _edit(query, say("choose_duty", lang, page=choice.page + 1, pages=pages), InlineKeyboardMarkup(rows))
 
 
-async def _subscribe(query: CallbackQuery, services: BotServices, person: dict[str, Any], lang: Language,
+async def _subscribe(query: CallbackQuery, services: BotServices, person: Subscriber, lang: Language,
                      choice: SubUnit | SubLevel | SubDuty) -> None:
     """A unit, level or duty the rules in force have (a menu older than a reload may offer others)."""
     rules = services.snapshot().rules
     if isinstance(choice, SubUnit) and choice.unit in rules.units:
-        added = services.subscribers.subscribe(person["id"], unit=choice.unit)
+        added = services.subscribers.subscribe(person.id, unit=choice.unit)
         what = rules.units[choice.unit].name
     elif isinstance(choice, SubLevel) and rules.units_of_level(choice.level):
-        added = services.subscribers.subscribe(person["id"], level=choice.level.value)
+        added = services.subscribers.subscribe(person.id, level=choice.level.value)
         what = t(f"level_{choice.level.value}", lang)
     elif isinstance(choice, SubDuty) and choice.duty in rules.obligations:
-        added = services.subscribers.subscribe(person["id"], obligation=choice.duty)
+        added = services.subscribers.subscribe(person.id, obligation=choice.duty)
         what = rules.obligations[choice.duty].title
     else:
         await _answer(query, say("not_offered", lang))
@@ -555,11 +558,11 @@ async def _subscribe(query: CallbackQuery, services: BotServices, person: dict[s
     await _edit(query, text)
 
 
-async def _unsub(query: CallbackQuery, services: BotServices, person: dict[str, Any], lang: Language,
+async def _unsub(query: CallbackQuery, services: BotServices, person: Subscriber, lang: Language,
                  choice: Unsubscribe) -> None:
-    subs = {s["id"]: s for s in services.subscribers.subscriptions_of(person["id"])}
+    subs = {s["id"]: s for s in services.subscribers.subscriptions_of(person.id)}
     sub = subs.get(choice.subscription)
-    if sub is None or not services.subscribers.unsubscribe(person["id"], sub["id"]):
+    if sub is None or not services.subscribers.unsubscribe(person.id, sub["id"]):
         await _answer(query, say("bad_button", lang))
         return
     text = say("unsubscribed", lang, what=_describe_subscription(sub, services.snapshot(), lang))
@@ -567,7 +570,7 @@ async def _unsub(query: CallbackQuery, services: BotServices, person: dict[str, 
     await _edit(query, text)
 
 
-async def _owned(query: CallbackQuery, services: BotServices, person: dict[str, Any], lang: Language,
+async def _owned(query: CallbackQuery, services: BotServices, person: Subscriber, lang: Language,
                  choice: OnReminder) -> dict[str, Any] | None:
     """The reminder a button refers to, if it was sent to this chat with buttons; else an alert and None."""
     reminder = _reminder_of(services, person, choice.reminder)
@@ -577,17 +580,17 @@ async def _owned(query: CallbackQuery, services: BotServices, person: dict[str, 
     return reminder
 
 
-def _reminder_of(services: BotServices, person: dict[str, Any], reminder_id: int) -> dict[str, Any] | str:
+def _reminder_of(services: BotServices, person: Subscriber, reminder_id: int) -> dict[str, Any] | str:
     reminder = services.reminders.get(reminder_id)
     if reminder is None or reminder["kind"] not in REMINDER_KINDS_WITH_BUTTONS:
         return "gone"
-    if reminder["address"] != person["address"] or reminder["channel"] != CHANNEL:
+    if reminder["address"] != person.address or reminder["channel"] != CHANNEL:
         return "not_yours"
     return reminder
 
 
 async def _done(update: Update, context: ContextTypes.DEFAULT_TYPE, services: BotServices,
-                person: dict[str, Any], lang: Language, reminder: dict[str, Any]) -> None:
+                person: Subscriber, lang: Language, reminder: dict[str, Any]) -> None:
     query = update.callback_query
     assert query is not None
     who = _name(update) if update.effective_user is None else " ".join(
@@ -605,7 +608,7 @@ async def _done(update: Update, context: ContextTypes.DEFAULT_TYPE, services: Bo
 
 
 async def _snooze(update: Update, context: ContextTypes.DEFAULT_TYPE, services: BotServices,
-                  person: dict[str, Any], lang: Language, reminder: dict[str, Any]) -> None:
+                  person: Subscriber, lang: Language, reminder: dict[str, Any]) -> None:
     query = update.callback_query
     assert query is not None
     snapshot = services.snapshot()
@@ -616,15 +619,12 @@ async def _snooze(update: Update, context: ContextTypes.DEFAULT_TYPE, services: 
         unit_calendar = snapshot.expander().calendar_of_file(snapshot.rules.unit_file[reminder["unit"]])
     day = unit_calendar.next_workday(today + dt.timedelta(days=1))
     at = dt.datetime.combine(day, dt.time(9, 0), snapshot.tz)
-    services.reminders.add([Planned(
-        f"{reminder['key']}|snooze|{day.isoformat()}", "reminder", reminder["occurrence_uid"],
-        reminder["obligation"], reminder["unit"], reminder["occurrence_date"], reminder["subscriber_id"], CHANNEL,
-        person["address"], person["language"], "snooze", at.astimezone(dt.UTC), at.astimezone(dt.UTC))], now)
+    services.reminders.snooze(reminder["id"], at=at, address=person.address, language=person.language, now=now)
     await _answer(query, say("snoozed", lang, at=at.strftime("%Y-%m-%d %H:%M")))
 
 
 async def _ics(update: Update, context: ContextTypes.DEFAULT_TYPE, services: BotServices,
-               person: dict[str, Any], lang: Language, reminder: dict[str, Any]) -> None:
+               person: Subscriber, lang: Language, reminder: dict[str, Any]) -> None:
     pass
 
     query = update.callback_query

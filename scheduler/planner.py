@@ -9,7 +9,7 @@ from __future__ import annotations
 import datetime as dt
 from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass
-from typing import Literal
+from enum import StrEnum
 from zoneinfo import ZoneInfo
 
 from obligations.model import Level
@@ -18,7 +18,19 @@ from obligations.ruleset import RuleSet
 from scheduler.occurrence import Occurrence
 from scheduler.reminder_time import WorkdaysBefore, reminder_time
 
-Kind = Literal["reminder", "changed", "escalation", "admin"]
+
+class ReminderKind(StrEnum):
+    """What a reminder row is; its lifecycle (statuses, transitions) is in store.lifecycle.
+
+    Defined here, below the store, because the planner makes reminders and escalations; the store
+    adds change notices and the service admin notices. A snoozed reminder keeps its kind
+    (``Planned.snoozed``).
+    """
+
+    REMINDER = "reminder"  # a lead time before the duty's date
+    CHANGED = "changed"  # the duty's date moved (``previous_date`` is the one subscribers knew)
+    ESCALATION = "escalation"  # a deadline passed without being marked done
+    ADMIN = "admin"  # a notice to the reminder admins (``notice`` says what happened)
 
 
 @dataclass(frozen=True)
@@ -42,7 +54,7 @@ class Subscription:
 @dataclass(frozen=True)
 class Planned:
     key: str
-    kind: Kind
+    kind: ReminderKind
     occurrence_uid: str
     obligation: str
     unit: str | None
@@ -51,9 +63,12 @@ class Planned:
     channel: str
     address: str
     language: str
-    lead_time: str
+    lead_time: str  # an offset before the date ("3d", "1wd", "2h"; an escalation's delay); "" for none
     due_at: dt.datetime  # UTC: when the reminder is due
     send_after: dt.datetime  # UTC: due_at moved by quiet hours or a digest time
+    previous_date: dt.date | None = None  # kind "changed": the date subscribers knew
+    notice: str | None = None  # kind "admin": what happened (store.lifecycle.Notice)
+    snoozed: bool = False  # asked again later by its recipient ("remind me tomorrow")
 
 
 def parse_quiet_hours(text: str | None) -> tuple[dt.time, dt.time] | None:
@@ -164,7 +179,7 @@ def plan(
                     continue
                 key = reminder_key(occ.uid, sub.subscriber_id, str(lead), occ.date)
                 out[key] = Planned(
-                    key, "reminder", occ.uid, occ.obligation.id, occ.unit, occ.date, sub.subscriber_id,
+                    key, ReminderKind.REMINDER, occ.uid, occ.obligation.id, occ.unit, occ.date, sub.subscriber_id,
                     sub.channel, sub.address, sub.language, str(lead), due.astimezone(dt.UTC),
                     _send_after(due, sub, tz),
                 )
@@ -210,7 +225,7 @@ def escalations(
             for contact in _recipients(occ, to, channel, rules, admins):
                 key = f"{occ.uid}|escalation{index}|{contact.channel}:{contact.address}|{occ.date.isoformat()}"
                 due_utc = due.astimezone(dt.UTC)
-                out.append(Planned(key, "escalation", occ.uid, occ.obligation.id, occ.unit, occ.date, None,
+                out.append(Planned(key, ReminderKind.ESCALATION, occ.uid, occ.obligation.id, occ.unit, occ.date, None,
                                    contact.channel, contact.address, "zh-CN", str(after), due_utc, due_utc))
     return out
 
@@ -284,6 +299,7 @@ def subscription_from(row: Mapping[str, object]) -> Subscription:
 __all__ = [
     "Contact",
     "Planned",
+    "ReminderKind",
     "Subscription",
     "SubscriptionIndex",
     "escalations",

@@ -30,7 +30,9 @@ from scheduler.planner import Planned
 from scheduler.snapshot import Snapshot
 from service.messages import compose
 from store import links
-from store.reminders import Claimed, ReminderStore
+from store.claimed import Claimed
+from store.lifecycle import Notice, ReminderKind
+from store.reminders import ReminderStore
 from store.subscribers import SubscriberStore
 
 log = logging.getLogger(__name__)
@@ -140,10 +142,10 @@ class Dispatcher:
         """The claimed reminders still worth sending, one list per message (channel and address)."""
         groups: dict[tuple[str, str], list[Claimed]] = {}
         for row in claimed:
-            if row.kind in {"reminder", "changed"} and self._passed(row, now, snapshot):
+            if row.kind in {ReminderKind.REMINDER, ReminderKind.CHANGED} and self._passed(row, now, snapshot):
                 self.store.mark_missed([row.id], self.instance, reason="the duty's date passed before it could be sent")
                 report.missed += 1
-                self._tell_admins(row, "missed", now)
+                self._tell_admins(row, Notice.MISSED, now)
                 continue
             groups.setdefault((row.channel, row.address), []).append(row)
         return list(groups.values())
@@ -215,15 +217,15 @@ class Dispatcher:
         report.failed += len(rows)
         log.error("%s to %s failed for good: %s", rows[0].channel, rows[0].address, error)
         for row in rows:
-            self._tell_admins(row, "failed", now)
+            self._tell_admins(row, Notice.FAILED, now)
 
-    def _tell_admins(self, row: Claimed, what: str, now: dt.datetime) -> None:
-        if row.kind == "admin":
+    def _tell_admins(self, row: Claimed, what: Notice, now: dt.datetime) -> None:
+        if row.kind == ReminderKind.ADMIN:
             return  # never report a report: a broken admin channel must not loop
         notices = [
-            Planned(f"admin|{what}|{row.key}|{admin.channel}:{admin.address}", "admin", row.occurrence_uid,
-                    row.obligation, row.unit, row.occurrence_date, None, admin.channel, admin.address, "zh-CN",
-                    what, now, now)
+            Planned(f"admin|{what}|{row.key}|{admin.channel}:{admin.address}", ReminderKind.ADMIN,
+                    row.occurrence_uid, row.obligation, row.unit, row.occurrence_date, None, admin.channel,
+                    admin.address, "zh-CN", "", now, now, notice=what)
             for admin in self.config.admins
         ]
         if notices:

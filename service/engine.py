@@ -17,6 +17,7 @@ from obligations.config import Recipient, RemindersConfig, SubscriberConfig
 from scheduler.planner import Contact, Planned, escalations, plan
 from scheduler.snapshot import Clock, Snapshot
 from service.dispatcher import Dispatcher, DispatchReport
+from store.lifecycle import Notice, ReminderKind
 from store.reminders import ReminderStore, SyncReport
 
 log = logging.getLogger(__name__)
@@ -73,7 +74,8 @@ class ReminderEngine:
         planned += escalations(occurrences, tiers, rules=snapshot.rules, tz=tz,
                                admins=[Contact(a.channel, a.address) for a in config.admins],
                                done=done, now=now, until=until)
-        report = self.store.sync_plan(planned, now=now, until=until, kinds=("reminder", "escalation"))
+        report = self.store.sync_plan(planned, now=now, until=until,
+                                      kinds=(ReminderKind.REMINDER, ReminderKind.ESCALATION))
         log.info("planned reminders until %s: %d new, %d cancelled, %d change notices",
                  until.date(), report.inserted, report.cancelled, report.changed)
         return report
@@ -86,7 +88,7 @@ class ReminderEngine:
         self._reported.add(sid)
         log.warning("subscription %s of subscriber %s (%s:%s) skipped by planning: %s", sid, row["subscriber_id"],
                     row["channel"], row["address"], exc)
-        tell_admins(self.store, self.config.admins, key=f"bad-subscription|{sid}", what="bad subscription",
+        tell_admins(self.store, self.config.admins, key=f"bad-subscription|{sid}", what=Notice.BAD_SUBSCRIPTION,
                     title=f"订阅 #{sid}(订阅者 {row['subscriber_id']},{row['channel']}:{row['address']})"
                           f"无法读取,已跳过:{exc}", now=now, day=now.astimezone(self.snapshot().tz).date())
 
@@ -102,17 +104,17 @@ class ReminderEngine:
             await notifier.close()
 
 
-def tell_admins(store: ReminderStore, admins: Sequence[Recipient], *, key: str, what: str, title: str,
+def tell_admins(store: ReminderStore, admins: Sequence[Recipient], *, key: str, what: Notice, title: str,
                 now: dt.datetime, day: dt.date, skip: Collection[tuple[str, str]] = ()) -> int:
     """Queue a notice to each of the reminder admins (the Dispatcher's admin notice shape).
 
     ``key`` names the event: the same event is queued once per admin however often it is told
-    (the reminders' unique key), so every process can report it. ``what`` (at most 20
-    characters) says what happened, ``title`` the details. ``skip``: (channel, address) pairs
-    already told another way.
+    (the reminders' unique key), so every process can report it. ``what`` says what happened,
+    ``title`` the details. ``skip``: (channel, address) pairs already told another way.
     """
-    notices = [Planned(f"admin|{key}|{a.channel}:{a.address}"[:500], "admin", f"admin/{key}"[:300], title[:200],
-                       None, day, None, a.channel, a.address, "zh-CN", what[:20], now, now)
+    notices = [Planned(f"admin|{key}|{a.channel}:{a.address}"[:500], ReminderKind.ADMIN, f"admin/{key}"[:300],
+                       title[:200], None, day, None, a.channel, a.address, "zh-CN", "", now, now,
+                       notice=Notice(what))
                for a in admins if (a.channel, a.address) not in skip]
     return store.add(notices, now) if notices else 0
 

@@ -72,9 +72,10 @@ def item_of(row: Claimed, snapshot: Snapshot, base_url: str, today: dt.date, lan
         source = f"《{doc.title}》{ob.source.clause}"
     days = (row.occurrence_date - today).days
     if row.kind == "admin":
-        extra = w("failed", lang, what=row.lead_time)
+        extra = w("failed", lang, what=row.notice or "")
     elif row.kind == "changed":
-        extra = w("moved", lang, old=row.lead_time, new=row.occurrence_date.isoformat())
+        old = row.previous_date.isoformat() if row.previous_date else "?"
+        extra = w("moved", lang, old=old, new=row.occurrence_date.isoformat())
     elif row.kind == "escalation":
         extra = w("not_done", lang)
     elif days > 0:

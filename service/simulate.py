@@ -71,6 +71,8 @@ async def simulate(snapshot: Snapshot, first: dt.date, last: dt.date, *, workdir
                             "channel": row.channel, "recipient": row.address, "kind": row.kind,
                             "obligation": row.obligation, "unit": row.unit,
                             "date": row.occurrence_date.isoformat(), "lead_time": row.lead_time,
+                            "previous_date": row.previous_date.isoformat() if row.previous_date else None,
+                            "notice": row.notice, "snoozed": row.snoozed,
                             "late": late, "digest": len(rows) > 1, "text": message.text,
                         })
                 if not report.claimed:

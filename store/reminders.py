@@ -8,13 +8,13 @@ is replaced by whoever claims after the lease ends. Right before a send the
 holder renews its lease in one statement that succeeds only while the lease
 is still running (:meth:`ReminderStore.renew`), so nothing is sent on a claim
 someone else may already hold. Every outcome is written only by the holder of
-the claim (the ``claimed_by`` fence).
+the claim (the ``claimed_by`` fence). Which statuses each step may update, and to
+what, is store.lifecycle's transition table.
 """
 
 from __future__ import annotations
 
 import datetime as dt
-import hashlib
 import logging
 from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass
@@ -22,21 +22,17 @@ from typing import Any
 
 from sqlalchemy import and_, delete, func, insert, or_, select, update
 from sqlalchemy.dialects import postgresql, sqlite
-from sqlalchemy.engine import Connection, Row
+from sqlalchemy.engine import Connection
 
 from obligations.config import SubscriberConfig
-from scheduler.planner import Planned, Subscription, subscription_from
+from scheduler.planner import Planned, ReminderKind, Subscription, subscription_from
+from store.claimed import Claimed, as_utc
 from store.db import Store
+from store.lifecycle import LIVE_OR_SENT, Event, Notice, ReminderStatus, sources, target
 from store.tables import completions, reminders, subscribers, subscriptions
 
 _CHUNK = 500
 log = logging.getLogger(__name__)
-
-
-def _utc(value: dt.datetime | None) -> dt.datetime | None:
-    if value is None:
-        return None
-    return value.replace(tzinfo=dt.UTC) if value.tzinfo is None else value.astimezone(dt.UTC)
 
 
 @dataclass(frozen=True)
@@ -44,33 +40,6 @@ class SyncReport:
     inserted: int
     cancelled: int
     changed: int
-
-
-@dataclass(frozen=True)
-class Claimed:
-    """A claimed reminder: everything the dispatcher needs to send it."""
-
-    id: int
-    key: str
-    kind: str
-    occurrence_uid: str
-    obligation: str
-    unit: str | None
-    occurrence_date: dt.date
-    subscriber_id: int | None
-    channel: str
-    address: str
-    language: str
-    lead_time: str
-    due_at: dt.datetime
-    send_after: dt.datetime
-    attempts: int
-
-    @classmethod
-    def of(cls, row: Row[Any]) -> Claimed:
-        return cls(row.id, row.key, row.kind, row.occurrence_uid, row.obligation, row.unit, row.occurrence_date,
-                   row.subscriber_id, row.channel, row.address, row.language, row.lead_time,
-                   _utc(row.due_at), _utc(row.send_after), row.attempts)  # type: ignore[arg-type]
 
 
 class ReminderStore:
@@ -152,7 +121,8 @@ class ReminderStore:
                 occurrence_uid=uid, obligation=obligation, unit=unit, occurrence_date=date, done_by=by,
                 done_at=at, note=note, evidence_url=evidence_url))
             conn.execute(update(reminders).where(reminders.c.occurrence_uid == uid,
-                                                 reminders.c.status == "pending").values(status="cancelled"))
+                                                 reminders.c.status.in_(sources(Event.CANCELLED)))
+                         .values(status=target(Event.CANCELLED)))
         return True
 
     def done_uids(self) -> set[str]:
@@ -167,41 +137,41 @@ class ReminderStore:
     # -- planning -----------------------------------------------------------------------------------
 
     def sync_plan(self, planned: Sequence[Planned], *, now: dt.datetime, until: dt.datetime,
-                  kinds: Iterable[str] = ("reminder",)) -> SyncReport:
+                  kinds: Iterable[ReminderKind] = (ReminderKind.REMINDER,)) -> SyncReport:
         """Make the pending reminders due in ``now..until`` exactly ``planned``.
 
         New keys are inserted; pending rows of ``kinds`` in the window that are no
         longer planned (a removed or moved occurrence, a duty marked done, an
         unsubscription) are cancelled; an occurrence that moved to another date
-        gets one "changed" notice per subscriber.
+        gets one "changed" notice per subscriber. Snoozed reminders are in no plan and left alone.
         """
         kinds = tuple(kinds)
         keys = {p.key for p in planned}
         inserted = cancelled = changed = 0
         with self.engine.begin() as conn:
-            window = and_(reminders.c.status == "pending", reminders.c.kind.in_(kinds),
-                          reminders.c.due_at >= now, reminders.c.due_at <= until)
+            window = and_(reminders.c.status.in_(sources(Event.CANCELLED)), reminders.c.kind.in_(kinds),
+                          reminders.c.snoozed.is_(False), reminders.c.due_at >= now, reminders.c.due_at <= until)
             pending = {r.key: r for r in conn.execute(select(reminders.c.id, reminders.c.key).where(window))}
             # the dates subscribers knew, read before the stale reminders of a moved date are cancelled
             # only a new key can reveal a moved date: a pending key already carries its date
             known_dates = self._known_dates(
-                conn, {p.occurrence_uid for p in planned if p.kind == "reminder" and p.key not in pending})
+                conn, {p.occurrence_uid for p in planned if p.kind == ReminderKind.REMINDER and p.key not in pending})
             stale = [r.id for k, r in pending.items() if k not in keys]
             for i in range(0, len(stale), _CHUNK):
                 cancelled += conn.execute(update(reminders).where(reminders.c.id.in_(stale[i:i + _CHUNK]))
-                                          .values(status="cancelled")).rowcount
+                                          .values(status=target(Event.CANCELLED))).rowcount
             rows = [self._row(p, now) for p in planned if p.key not in pending]
             notices = []
             for p in planned:
-                if p.kind != "reminder" or p.subscriber_id is None or p.key in pending:
+                if p.kind != ReminderKind.REMINDER or p.subscriber_id is None or p.key in pending:
                     continue
                 before = known_dates.get((p.occurrence_uid, p.subscriber_id))
                 if before and p.occurrence_date not in before:
-                    old = max(before)
                     notices.append(self._row(Planned(
                         f"{p.occurrence_uid}|s{p.subscriber_id}|changed|{p.occurrence_date.isoformat()}",
-                        "changed", p.occurrence_uid, p.obligation, p.unit, p.occurrence_date, p.subscriber_id,
-                        p.channel, p.address, p.language, old.isoformat(), now, now), now))
+                        ReminderKind.CHANGED, p.occurrence_uid, p.obligation, p.unit, p.occurrence_date,
+                        p.subscriber_id, p.channel, p.address, p.language, "", now, now,
+                        previous_date=max(before)), now))
             for batch in (rows, notices):
                 for i in range(0, len(batch), _CHUNK):
                     chunk = batch[i:i + _CHUNK]
@@ -220,25 +190,45 @@ class ReminderStore:
         ordered = sorted(uids)
         for i in range(0, len(ordered), _CHUNK):
             query = select(reminders.c.occurrence_uid, reminders.c.subscriber_id, reminders.c.occurrence_date).where(
-                reminders.c.occurrence_uid.in_(ordered[i:i + _CHUNK]), reminders.c.kind == "reminder",
-                reminders.c.status.in_(("pending", "claimed", "sent")), reminders.c.subscriber_id.is_not(None))
+                reminders.c.occurrence_uid.in_(ordered[i:i + _CHUNK]), reminders.c.kind == ReminderKind.REMINDER,
+                reminders.c.status.in_(LIVE_OR_SENT), reminders.c.subscriber_id.is_not(None))
             for r in conn.execute(query):
                 out.setdefault((r.occurrence_uid, r.subscriber_id), set()).add(r.occurrence_date)
         return out
 
     @staticmethod
     def _row(p: Planned, now: dt.datetime) -> dict[str, Any]:
-        return {"key": p.key, "kind": p.kind, "occurrence_uid": p.occurrence_uid, "obligation": p.obligation,
-                "unit": p.unit, "occurrence_date": p.occurrence_date, "subscriber_id": p.subscriber_id,
-                "channel": p.channel, "address": p.address, "language": p.language, "lead_time": p.lead_time,
-                "due_at": p.due_at, "send_after": p.send_after, "status": "pending", "attempts": 0,
-                "late": False, "created_at": now}
+        """A new row for ``p``; ValueError for a kind or notice that is not one (before the database says so)."""
+        return {"key": p.key, "kind": ReminderKind(p.kind).value, "occurrence_uid": p.occurrence_uid,
+                "obligation": p.obligation, "unit": p.unit, "occurrence_date": p.occurrence_date,
+                "subscriber_id": p.subscriber_id, "channel": p.channel, "address": p.address,
+                "language": p.language, "lead_time": p.lead_time, "previous_date": p.previous_date,
+                "notice": Notice(p.notice).value if p.notice is not None else None, "snoozed": p.snoozed,
+                "due_at": p.due_at, "send_after": p.send_after, "status": ReminderStatus.PENDING.value,
+                "attempts": 0, "late": False, "created_at": now}
 
     def add(self, items: Sequence[Planned], now: dt.datetime) -> int:
         """Insert reminders as they are (admin notices, bulk loads); existing keys are left alone."""
         rows = [self._row(p, now) for p in items]
         with self.engine.begin() as conn:
             return sum(self._insert_new(conn, rows[i:i + _CHUNK]) for i in range(0, len(rows), _CHUNK))
+
+    def snooze(self, reminder_id: int, *, at: dt.datetime, address: str, language: str,
+               now: dt.datetime) -> bool:
+        """Remind ``address`` of reminder ``reminder_id`` again at ``at`` (once a day); False if it is gone.
+
+        A copy marked ``snoozed``: planning does not cancel it as stale; marking the duty done does.
+        """
+        original = self.as_claimed(reminder_id)
+        if original is None:
+            return False
+        key = f"{original.key}|snooze|{at.date().isoformat()}"  # the recipient's day: ``at`` is local
+        at = at.astimezone(dt.UTC)
+        self.add([Planned(key, original.kind, original.occurrence_uid, original.obligation, original.unit,
+                          original.occurrence_date, original.subscriber_id, original.channel, address, language,
+                          original.lead_time, at, at, previous_date=original.previous_date,
+                          notice=original.notice, snoozed=True)], now)
+        return True
 
     def _insert_new(self, conn: Connection, rows: list[dict[str, Any]]) -> int:
         """Insert rows whose key is new; the number inserted (RETURNING: rowcount lies for executemany)."""
@@ -259,8 +249,8 @@ class ReminderStore:
         (the current time, when a round claims again later than its ``now``), else from ``now``.
         """
         due = or_(
-            and_(reminders.c.status == "pending", reminders.c.send_after <= now),
-            and_(reminders.c.status == "claimed", reminders.c.lease_until < now),
+            and_(reminders.c.status.in_(sources(Event.CLAIMED)), reminders.c.send_after <= now),
+            and_(reminders.c.status.in_(sources(Event.LEASE_LAPSED)), reminders.c.lease_until < now),
         )
         pick = (select(reminders.c.id, reminders.c.channel, reminders.c.address).where(due)
                 .order_by(reminders.c.send_after, reminders.c.id).limit(limit))
@@ -279,7 +269,7 @@ class ReminderStore:
             if not ids:
                 return []
             conn.execute(update(reminders).where(reminders.c.id.in_(ids)).values(
-                status="claimed", claimed_by=instance, lease_until=(lease_from or now) + lease,
+                status=target(Event.CLAIMED), claimed_by=instance, lease_until=(lease_from or now) + lease,
                 attempts=reminders.c.attempts + 1))
             rows = conn.execute(select(reminders).where(reminders.c.id.in_(ids))
                                 .order_by(reminders.c.send_after, reminders.c.id)).all()
@@ -296,11 +286,11 @@ class ReminderStore:
             return set()
         with self.engine.begin() as conn:
             return {r[0] for r in conn.execute(update(reminders).where(
-                reminders.c.id.in_(list(ids)), reminders.c.status == "claimed", reminders.c.claimed_by == instance,
-                reminders.c.lease_until > now,
-            ).values(lease_until=now + lease).returning(reminders.c.id))}
+                reminders.c.id.in_(list(ids)), reminders.c.status.in_(sources(Event.RENEWED)),
+                reminders.c.claimed_by == instance, reminders.c.lease_until > now,
+            ).values(status=target(Event.RENEWED), lease_until=now + lease).returning(reminders.c.id))}
 
-    def _settle(self, ids: Sequence[int], instance: str, **values: Any) -> int:
+    def _settle(self, ids: Sequence[int], instance: str, event: Event, **values: Any) -> int:
         with self.engine.begin() as conn:
             if self.store.dialect == "postgresql":
                 # An outcome need not wait for the disk: if the database server itself crashed in
@@ -308,30 +298,30 @@ class ReminderStore:
                 # the stable Message-ID absorbs. Claims keep full durability.
                 conn.exec_driver_sql("SET LOCAL synchronous_commit = off")
             return conn.execute(update(reminders).where(
-                reminders.c.id.in_(list(ids)), reminders.c.status == "claimed", reminders.c.claimed_by == instance,
-            ).values(lease_until=None, **values)).rowcount
+                reminders.c.id.in_(list(ids)), reminders.c.status.in_(sources(event)),
+                reminders.c.claimed_by == instance,
+            ).values(status=target(event), lease_until=None, **values)).rowcount
 
     def mark_sent(self, ids: Sequence[int], instance: str, *, now: dt.datetime, late: bool,
                   provider_id: str | None) -> int:
-        return self._settle(ids, instance, status="sent", sent_at=now, late=late, provider_id=provider_id,
+        return self._settle(ids, instance, Event.SENT, sent_at=now, late=late, provider_id=provider_id,
                             last_error=None)
 
     def mark_retry(self, ids: Sequence[int], instance: str, *, error: str, at: dt.datetime) -> int:
-        return self._settle(ids, instance, status="pending", send_after=at, last_error=error, claimed_by=None)
+        return self._settle(ids, instance, Event.RETRY, send_after=at, last_error=error, claimed_by=None)
 
     def mark_failed(self, ids: Sequence[int], instance: str, *, error: str) -> int:
-        return self._settle(ids, instance, status="failed", last_error=error)
+        return self._settle(ids, instance, Event.FAILED, last_error=error)
 
     def mark_missed(self, ids: Sequence[int], instance: str, *, reason: str) -> int:
-        return self._settle(ids, instance, status="missed", last_error=reason)
+        return self._settle(ids, instance, Event.MISSED, last_error=reason)
 
     def next_due(self, before: dt.datetime) -> dt.datetime | None:
         """The earliest time a pending reminder may be sent, if it is before ``before``."""
-
         with self.engine.connect() as conn:
             value = conn.execute(select(func.min(reminders.c.send_after)).where(
-                reminders.c.status == "pending", reminders.c.send_after <= before)).scalar()
-        return _utc(value)
+                reminders.c.status == ReminderStatus.PENDING, reminders.c.send_after <= before)).scalar()
+        return as_utc(value)
 
     def get(self, reminder_id: int) -> dict[str, Any] | None:
         with self.engine.connect() as conn:
@@ -359,8 +349,6 @@ class ReminderStore:
             return [dict(r._mapping) for r in rows]
 
     def counts(self) -> dict[str, int]:
-        pass
-
         with self.engine.connect() as conn:
             return {r[0]: r[1] for r in conn.execute(
                 select(reminders.c.status, func.count()).group_by(reminders.c.status))}
@@ -375,8 +363,4 @@ def _log_bad_subscription(row: dict[str, Any], exc: ValueError) -> None:
         log.warning("subscription %s of subscriber %s skipped: %s", row["subscription_id"], row["subscriber_id"], exc)
 
 
-def person_token_hash(token: str) -> str:
-    return hashlib.sha256(token.encode()).hexdigest()
-
-
-__all__ = ["Claimed", "ReminderStore", "SyncReport", "person_token_hash"]
+__all__ = ["Claimed", "ReminderStore", "SyncReport"]  # Claimed: from store.claimed, for older imports

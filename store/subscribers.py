@@ -10,9 +10,11 @@ from __future__ import annotations
 import datetime as dt
 import hashlib
 import secrets as random_secrets
+from dataclasses import dataclass
 from typing import Any
 
 from sqlalchemy import delete, func, insert, select, update
+from sqlalchemy.engine import Row
 
 from obligations.model import Level
 from store.db import Store
@@ -21,6 +23,29 @@ from store.tables import invites, subscribers, subscriptions
 
 def _hash(code: str) -> str:
     return hashlib.sha256(code.strip().encode()).hexdigest()
+
+
+@dataclass(frozen=True)
+class Subscriber:
+    """Who receives reminders on one channel address (a row of ``subscribers``, without its feed token)."""
+
+    id: int
+    name: str
+    channel: str
+    address: str
+    language: str
+    quiet_hours: str | None  # "22:00-07:00"
+    mode: str  # "each" or "digest"
+    digest_at: str  # "08:30"
+    source: str  # "config", "self" (bot or page) or "pending" (asked for access, not yet approved)
+    active: bool
+    is_admin: bool
+    created_at: dt.datetime
+
+    @classmethod
+    def of(cls, row: Row[Any]) -> Subscriber:
+        return cls(row.id, row.name, row.channel, row.address, row.language, row.quiet_hours, row.mode,
+                   row.digest_at, row.source, bool(row.active), bool(row.is_admin), row.created_at)
 
 
 class SubscriberStore:
@@ -37,7 +62,7 @@ class SubscriberStore:
         return code
 
     def redeem(self, code: str, *, channel: str, address: str, name: str, language: str,
-               now: dt.datetime) -> dict[str, Any] | None:
+               now: dt.datetime) -> Subscriber | None:
         """Bind ``channel:address`` with an unused code; None when the code is unknown or used."""
         with self.engine.begin() as conn:
             invite = conn.execute(select(invites).where(invites.c.code_sha256 == _hash(code),
@@ -70,11 +95,11 @@ class SubscriberStore:
             active=active, is_admin=bool(row.is_admin) or admin, name=name))
         return int(row.id)
 
-    def get(self, channel: str, address: str) -> dict[str, Any] | None:
+    def get(self, channel: str, address: str) -> Subscriber | None:
         with self.engine.connect() as conn:
             row = conn.execute(select(subscribers).where(subscribers.c.channel == channel,
                                                          subscribers.c.address == address)).first()
-        return dict(row._mapping) if row else None
+        return Subscriber.of(row) if row else None
 
     def request_access(self, *, channel: str, address: str, name: str, language: str, now: dt.datetime) -> None:
         """A chat without an invite asks to be let in; an admin approves it (inactive until then)."""
@@ -85,9 +110,9 @@ class SubscriberStore:
                 name=name, channel=channel, address=address, language=language, mode="each", digest_at="08:30",
                 source="pending", active=False, is_admin=False, created_at=now))
 
-    def pending(self) -> list[dict[str, Any]]:
+    def pending(self) -> list[Subscriber]:
         with self.engine.connect() as conn:
-            return [dict(r._mapping) for r in conn.execute(
+            return [Subscriber.of(r) for r in conn.execute(
                 select(subscribers).where(subscribers.c.source == "pending").order_by(subscribers.c.id))]
 
     def approve(self, channel: str, address: str) -> bool:
@@ -148,19 +173,17 @@ class SubscriberStore:
                          .values(token_sha256=_hash(token)))
         return token
 
-    def by_feed_token(self, token: str) -> dict[str, Any] | None:
+    def by_feed_token(self, token: str) -> Subscriber | None:
         with self.engine.connect() as conn:
             row = conn.execute(select(subscribers).where(subscribers.c.token_sha256 == _hash(token),
                                                          subscribers.c.active.is_(True))).first()
-        return dict(row._mapping) if row else None
+        return Subscriber.of(row) if row else None
 
     def counts(self) -> dict[str, int]:
-        pass
-
         with self.engine.connect() as conn:
             rows = conn.execute(select(subscribers.c.source, subscribers.c.active, func.count())
                                 .group_by(subscribers.c.source, subscribers.c.active))
             return {f"{r[0]}{'' if r[1] else ' (inactive)'}": r[2] for r in rows}
 
 
-__all__ = ["SubscriberStore"]
+__all__ = ["Subscriber", "SubscriberStore"]

@@ -16,14 +16,18 @@ from sqlalchemy import (
     Table,
     Text,
     UniqueConstraint,
+    false,
 )
+
+from store.lifecycle import Notice, ReminderKind, ReminderStatus
 
 metadata = MetaData()
 
 # The values the code writes and reads, refused otherwise by the database (migration 0005).
 LEVELS = ("province", "prefecture", "county", "township", "department")  # obligations.model.Level
-REMINDER_STATUSES = ("pending", "claimed", "sent", "failed", "missed", "cancelled")
-REMINDER_KINDS = ("reminder", "changed", "escalation", "admin")  # scheduler.planner.Kind; a snooze is a reminder
+REMINDER_STATUSES = tuple(s.value for s in ReminderStatus)  # store.lifecycle
+REMINDER_KINDS = tuple(k.value for k in ReminderKind)  # a snooze keeps its kind (column "snoozed")
+NOTICES = tuple(n.value for n in Notice)  # an admin notice's subject (migration 0006)
 
 
 def _one_of(column: str, values: tuple[str, ...]) -> str:
@@ -92,9 +96,10 @@ completions = Table(
     Column("evidence_url", String(500)),
 )
 
-# Every planned message. ``key`` makes planning idempotent; ``status`` moves
-# pending -> claimed -> sent | failed, or to cancelled / missed; a claim is a
-# lease, so a crashed dispatcher's claims are retried once the lease expires.
+# Every planned message. ``key`` makes planning idempotent; ``status`` moves as store.lifecycle
+# says: pending -> claimed -> sent | failed | missed (or back to pending for a retry), or
+# pending -> cancelled; a claim is a lease, so a crashed dispatcher's claims are retried once
+# the lease expires.
 reminders = Table(
     "reminders",
     metadata,
@@ -109,7 +114,10 @@ reminders = Table(
     Column("channel", String(40), nullable=False),
     Column("address", String(300), nullable=False),
     Column("language", String(10), nullable=False, default="zh-CN"),
-    Column("lead_time", String(20), nullable=False, default=""),
+    Column("lead_time", String(20), nullable=False, default=""),  # an offset ("3d", "1wd", "2h") or ""
+    Column("previous_date", Date),  # kind "changed": the date subscribers knew
+    Column("notice", String(40)),  # kind "admin": what happened (NOTICES)
+    Column("snoozed", Boolean, nullable=False, default=False, server_default=false()),  # "remind me tomorrow"
     Column("due_at", DateTime(timezone=True), nullable=False),
     Column("send_after", DateTime(timezone=True), nullable=False),  # due_at, quiet hours or backoff applied
     Column("status", String(12), nullable=False, default="pending"),
@@ -125,6 +133,7 @@ reminders = Table(
     Index("ix_reminders_occurrence", "occurrence_uid"),
     CheckConstraint(_one_of("status", REMINDER_STATUSES), name="ck_reminders_status"),
     CheckConstraint(_one_of("kind", REMINDER_KINDS), name="ck_reminders_kind"),
+    CheckConstraint(f"notice IS NULL OR {_one_of('notice', NOTICES)}", name="ck_reminders_notice"),
 )
 
 # One-time codes that bind a chat to a subscriber (``main.py invite``); only the hash is kept.
@@ -149,6 +158,7 @@ secrets = Table(
 
 __all__ = [
     "LEVELS",
+    "NOTICES",
     "REMINDER_KINDS",
     "REMINDER_STATUSES",
     "completions",

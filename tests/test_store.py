@@ -20,7 +20,7 @@ T0 = dt.datetime(2025, 3, 15, 1, 0, tzinfo=dt.UTC)
 
 def test_migrations_are_applied_on_open(store: Store, url: str) -> None:
     with store.engine.connect() as conn:
-        assert conn.execute(sa.text("SELECT version_num FROM alembic_version")).scalar_one() == "0005"
+        assert conn.execute(sa.text("SELECT version_num FROM alembic_version")).scalar_one() == "0006"
     again = open_store(url)  # a second start finds the schema current and changes nothing
     again.close()
 
@@ -98,6 +98,11 @@ def _reminder(n: int, **values: object) -> dict[str, object]:
             "attempts": 0, "late": False, "created_at": T0, **values}
 
 
+def _as_of_0005() -> sa.TableClause:
+    """The reminders table before migration 0006 (the current Table would also write its new columns)."""
+    return sa.table("reminders", *(sa.column(name) for name in _reminder(0)))
+
+
 @pytest.mark.parametrize(("table", "values"), [
     ("subscriptions", {"level": "bogus"}),
     ("subscriptions", {"level": "County"}),
@@ -144,8 +149,8 @@ def test_upgrading_a_damaged_database_repairs_it_first(url: str, caplog: pytest.
         sid = _subscriber(conn)
         for level in ("bogus", "county", None, "bogus"):
             conn.execute(sa.insert(subscriptions).values(subscriber_id=sid, children=False, level=level))
-        conn.execute(sa.insert(reminders).values([_reminder(0), _reminder(1, status="bogus"),
-                                                  _reminder(2, kind="weird")]))
+        conn.execute(sa.insert(_as_of_0005()), [_reminder(0), _reminder(1, status="bogus"),
+                                                 _reminder(2, kind="weird")])
     engine.dispose()
     with caplog.at_level("WARNING"):
         store = open_store(url)

@@ -147,7 +147,7 @@ def test_the_whole_conversation(fake: FakeTelegram, sqlite_store: Store) -> None
 
             snoozed = await h.press(message_id, f"z:{rid}", "answerCallbackQuery")
             assert snoozed["params"]["text"] == "将于 2026-02-24 09:00 再提醒(事项日期不变)"  # after the holiday
-            assert any(r["lead_time"] == "snooze" for r in h.engine.store.listing("pending"))
+            assert any(r["snoozed"] for r in h.engine.store.listing("pending"))
 
             marked = await h.press(message_id, f"d:{rid}", "editMessageText")
             assert "✓ 已由 张三 于 2026-02-21 09:00 标记完成" in marked["params"]["text"]
@@ -206,7 +206,9 @@ def test_403_deactivates_the_subscriber_and_tells_the_admins(fake: FakeTelegram,
             fake.blocked_chats.add(CHAT)
             report = await h.engine.dispatch()
             assert report.failed == 1
-            assert h.services.subscribers.get("telegram", str(CHAT))["active"] is False
+            person = h.services.subscribers.get("telegram", str(CHAT))
+            assert person is not None
+            assert person.active is False
             failed = h.engine.store.listing("failed")
             assert "subscriber deactivated" in failed[0]["last_error"]
 
