@@ -17,7 +17,8 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Any
 
-from extract.duties import Extraction, schedule_key, schedule_words, similarity
+from extract.duties import Extraction, similarity
+from extract.schedule import schedule_key, schedule_words
 from extract.text import normalise
 from obligations.ruleset import RuleSet
 

@@ -16,7 +16,8 @@ from typing import Any
 
 import yaml
 
-from extract.duties import Duty, Extraction, extract, schedule_key
+from extract.duties import Duty, Extraction, extract
+from extract.schedule import schedule_key
 from extract.text import read_document
 
 KINDS = ("quota", "yearly_deadline", "window", "once", "unscheduled")

@@ -21,8 +21,9 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
-from extract.duties import extract, schedule_key, schedule_words  # noqa: E402
+from extract.duties import extract  # noqa: E402
 from extract.evaluate import Score, evaluate, overall  # noqa: E402
+from extract.schedule import schedule_key, schedule_words  # noqa: E402
 from extract.text import read_document  # noqa: E402
 from obligations.loader import load_rules  # noqa: E402
 
