@@ -22,17 +22,15 @@ from telegram.ext import Application, ApplicationBuilder, CallbackQueryHandler, 
 
 from bot import callbacks
 from bot.callbacks import OnReminder, PickDuty, PickLevel, SubDuty, SubLevel, SubUnit, Unsubscribe
-from bot.texts import say
+from i18n import N_, Language, tr
 from obligations.config import InviteLimits
-from obligations.i18n import Language, t
 from obligations.model import Level
-from scheduler.planner import Subscription, matches, subscription_from
+from scheduler.planner import Planned, Subscription, matches, subscription_from
 from scheduler.snapshot import Clock, Snapshot
 from service.engine import tell_admins
 from service.messages import occurrence_ics
-from store.lifecycle import Notice, ReminderKind
 from store.reminders import ReminderStore
-from store.subscribers import Subscriber, SubscriberStore
+from store.subscribers import SubscriberStore
 
 log = logging.getLogger(__name__)
 CHANNEL = "telegram"
@@ -112,9 +110,9 @@ def _services(context: ContextTypes.DEFAULT_TYPE) -> BotServices:
     return context.application.bot_data["services"]  # type: ignore[no-any-return]
 
 
-def _lang_of(update: Update, person: Subscriber | None) -> Language:
+def _lang_of(update: Update, person: dict[str, Any] | None) -> Language:
     if person is not None:
-        return "en" if person.language == "en" else "zh-CN"
+        return "en" if person["language"] == "en" else "zh-CN"
     code = (update.effective_user.language_code or "") if update.effective_user else ""
     return "en" if code.startswith("en") else "zh-CN"
 
@@ -139,16 +137,16 @@ async def _reply(update: Update, text: str, markup: InlineKeyboardMarkup | None 
     await update.effective_chat.send_message(text, reply_markup=markup)
 
 
-def _person(update: Update, services: BotServices) -> Subscriber | None:
+def _person(update: Update, services: BotServices) -> dict[str, Any] | None:
     return services.subscribers.get(CHANNEL, _chat(update))
 
 
-def _active(person: Subscriber | None) -> bool:
-    return person is not None and person.active
+def _active(person: dict[str, Any] | None) -> bool:
+    return bool(person and person["active"])
 
 
-def _is_admin(update: Update, services: BotServices, person: Subscriber | None) -> bool:
-    return _chat(update) in services.admin_chats or (person is not None and person.is_admin)
+def _is_admin(update: Update, services: BotServices, person: dict[str, Any] | None) -> bool:
+    return _chat(update) in services.admin_chats or bool(person and person.get("is_admin"))
 
 
 def _describe_subscription(sub: dict[str, Any], snapshot: Snapshot, lang: Language) -> str:
@@ -159,20 +157,20 @@ def _describe_subscription(sub: dict[str, Any], snapshot: Snapshot, lang: Langua
     if sub["unit"]:
         unit = rules.units.get(sub["unit"])
         name = unit.name if unit else sub["unit"]
-        return f"{name}({t('with_children', lang)})" if sub["children"] else name
+        return f"{name}({tr(lang, 'term.with_children')})" if sub["children"] else name
     if sub["level"]:
-        return t(f"level_{sub['level']}", lang) if callbacks.level(sub["level"]) else str(sub["level"])
+        return tr(lang, f"level.{sub['level']}") if callbacks.level(sub["level"]) else str(sub["level"])
     if sub["tag"]:
         return f"#{sub['tag']}"
-    return t("all_units", lang)
+    return tr(lang, "term.all_units")
 
 
-def _subs_summary(person: Subscriber, services: BotServices, lang: Language) -> str:
-    subs = services.subscribers.subscriptions_of(person.id)
+def _subs_summary(person: dict[str, Any], services: BotServices, lang: Language) -> str:
+    subs = services.subscribers.subscriptions_of(person["id"])
     if not subs:
-        return say("subs_none", lang)
+        return tr(lang, "bot.subs_none")
     snapshot = services.snapshot()
-    return say("subs_list", lang, items="、".join(_describe_subscription(s, snapshot, lang) for s in subs))
+    return tr(lang, "bot.subs_list", items="、".join(_describe_subscription(s, snapshot, lang) for s in subs))
 
 
 # -- commands -----------------------------------------------------------------------------------------
@@ -186,13 +184,13 @@ async def start(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
         await _redeem(update, context, services, lang, context.args)
         return
     if _active(person):
-        await _reply(update, say("welcome_back", lang, name=_name(update)))
+        await _reply(update, tr(lang, "bot.welcome_back", name=_name(update)))
         return
     services.subscribers.request_access(channel=CHANNEL, address=_chat(update), name=_name(update), language=lang,
                                         now=services.clock())
-    await _reply(update, say("pending", lang))
+    await _reply(update, tr(lang, "bot.pending"))
     for admin in services.admin_chats:
-        await _tell(context, admin, say("new_chat", "zh-CN", name=_name(update), chat=_chat(update)))
+        await _tell(context, admin, tr("zh-CN", "bot.new_chat", name=_name(update), chat=_chat(update)))
 
 
 async def _redeem(update: Update, context: ContextTypes.DEFAULT_TYPE, services: BotServices, lang: Language,
@@ -204,32 +202,31 @@ async def _redeem(update: Update, context: ContextTypes.DEFAULT_TYPE, services: 
     if blocked is not None:
         until, tell = blocked
         if tell:
-            await _reply(update, say("locked_out", lang, until=_local(until, snapshot)))
+            await _reply(update, tr(lang, "bot.locked_out", until=_local(until, snapshot)))
         return
     code = callbacks.invite_code(args)
     bound = None if code is None else services.subscribers.redeem(
         code, channel=CHANNEL, address=chat, name=_name(update), language=lang, now=now)
     if bound is not None:
-        await _reply(update, say("welcome", lang, name=_name(update), subs=_subs_summary(bound, services, lang)))
+        await _reply(update, tr(lang, "bot.welcome", name=_name(update), subs=_subs_summary(bound, services, lang)))
         return
     lockout = services.invites.failed(chat, now, snapshot.loaded.config.invites)
     if lockout is None:
-        await _reply(update, say("bad_code", lang))
+        await _reply(update, tr(lang, "bot.bad_code"))
         return
     scope, until, count = lockout
-    await _reply(update, say("locked_out", lang, until=_local(until, snapshot)))
+    await _reply(update, tr(lang, "bot.locked_out", until=_local(until, snapshot)))
     if scope == "chat":
         log.warning("chat %s locked out of invites until %s after %d wrong codes", chat, until.isoformat(), count)
-        text = say("admin_locked_out", "zh-CN", chat=chat, name=_name(update), until=_local(until, snapshot))
+        text = tr("zh-CN", "bot.admin_locked_out", chat=chat, name=_name(update), until=_local(until, snapshot))
     else:
         log.warning("every invite locked out until %s after %d wrong codes", until.isoformat(), count)
-        text = say("admin_locked_out_all", "zh-CN", count=count, until=_local(until, snapshot))
+        text = tr("zh-CN", "bot.admin_locked_out_all", count=count, until=_local(until, snapshot))
     for admin in sorted(services.admin_chats):
         await _tell(context, admin, text)
 
     tell_admins(services.reminders, snapshot.loaded.config.reminders.admins,
-                key=f"invite-lockout|{chat if scope == 'chat' else '*'}|{until.isoformat()}",
-                what=Notice.INVITE_LOCKOUT,
+                key=f"invite-lockout|{chat if scope == 'chat' else '*'}|{until.isoformat()}", what="invite lockout",
                 title=text, now=now, day=now.astimezone(snapshot.tz).date(),
                 skip={(CHANNEL, a) for a in services.admin_chats})
 
@@ -251,15 +248,15 @@ async def help_command(update: Update, context: ContextTypes.DEFAULT_TYPE) -> No
     person = _person(update, services)
     lang = _lang_of(update, person)
     if not _active(person):
-        await _reply(update, say("not_bound", lang))
+        await _reply(update, tr(lang, "bot.not_bound"))
         return
-    text = say("help", lang)
+    text = tr(lang, "bot.help")
     if _is_admin(update, services, person):
-        text += "\n" + say("admin_help", lang)
+        text += "\n" + tr(lang, "bot.admin_help")
     await _reply(update, text)
 
 
-Bound = tuple[BotServices, Subscriber, Language]
+Bound = tuple[BotServices, dict[str, Any], Language]
 
 
 async def _bound(update: Update, context: ContextTypes.DEFAULT_TYPE) -> Bound | None:
@@ -268,7 +265,7 @@ async def _bound(update: Update, context: ContextTypes.DEFAULT_TYPE) -> Bound | 
     person = _person(update, services)
     lang = _lang_of(update, person)
     if not _active(person):
-        await _reply(update, say("not_bound", lang))
+        await _reply(update, tr(lang, "bot.not_bound"))
         return None
     assert person is not None
     return services, person, lang
@@ -280,10 +277,10 @@ async def subscribe(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
         return
     services, _, lang = bound
     levels = [lv for lv in Level if services.snapshot().rules.units_of_level(lv)]
-    rows = [[InlineKeyboardButton(t(f"level_{lv.value}", lang), callback_data=PickLevel(lv).data)]
+    rows = [[InlineKeyboardButton(tr(lang, f"level.{lv.value}"), callback_data=PickLevel(lv).data)]
             for lv in levels]
-    rows.append([InlineKeyboardButton(say("by_duty", lang), callback_data=PickDuty().data)])
-    await _reply(update, say("choose_kind", lang), InlineKeyboardMarkup(rows))
+    rows.append([InlineKeyboardButton(tr(lang, "bot.by_duty"), callback_data=PickDuty().data)])
+    await _reply(update, tr(lang, "bot.choose_kind"), InlineKeyboardMarkup(rows))
 
 
 async def unsubscribe(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
@@ -291,22 +288,22 @@ async def unsubscribe(update: Update, context: ContextTypes.DEFAULT_TYPE) -> Non
     if bound is None:
         return
     services, person, lang = bound
-    subs = services.subscribers.subscriptions_of(person.id)
+    subs = services.subscribers.subscriptions_of(person["id"])
     if not subs:
-        await _reply(update, say("subs_none", lang))
+        await _reply(update, tr(lang, "bot.subs_none"))
         return
     snapshot = services.snapshot()
     rows = [[InlineKeyboardButton(_describe_subscription(s, snapshot, lang), callback_data=Unsubscribe(s["id"]).data)]
             for s in subs]
-    await _reply(update, say("unsub_choose", lang), InlineKeyboardMarkup(rows))
+    await _reply(update, tr(lang, "bot.unsub_choose"), InlineKeyboardMarkup(rows))
 
 
-def _person_subscriptions(services: BotServices, person: Subscriber) -> list[Subscription]:
+def _person_subscriptions(services: BotServices, person: dict[str, Any]) -> list[Subscription]:
     out = []
-    for s in services.subscribers.subscriptions_of(person.id):
+    for s in services.subscribers.subscriptions_of(person["id"]):
         try:
-            out.append(subscription_from({**s, "channel": CHANNEL, "address": person.address,
-                                          "language": person.language, "quiet_hours": None, "mode": "each",
+            out.append(subscription_from({**s, "channel": CHANNEL, "address": person["address"],
+                                          "language": person["language"], "quiet_hours": None, "mode": "each",
                                           "digest_at": None}))
         except ValueError:
             continue  # planning skips it too, and tells the admins
@@ -318,7 +315,7 @@ def _lines(occurrences: list[Any], snapshot: Snapshot, lang: Language) -> str:
     out = []
     for o in occurrences[:40]:
         unit = f" · {rules.units[o.unit].name}" if o.unit else ""
-        kind = t(o.kind, lang)
+        kind = tr(lang, f"kind.{o.kind}")
         out.append(f"{o.date.isoformat()} [{kind}] {o.obligation.title}{unit}")
     if len(occurrences) > 40:
         out.append(f"… (+{len(occurrences) - 40})")
@@ -332,7 +329,7 @@ async def upcoming(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
     services, person, lang = bound
     days = callbacks.days(context.args or [])
     if days is None:
-        await _reply(update, say("bad_days", lang))
+        await _reply(update, tr(lang, "bot.bad_days"))
         return
     snapshot = services.snapshot()
     today = services.clock().astimezone(snapshot.tz).date()
@@ -340,8 +337,8 @@ async def upcoming(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
     done = services.reminders.done_uids()
     found = snapshot.expander().expand(today, today + dt.timedelta(days=days)).occurrences
     mine = [o for o in found if o.uid not in done and any(matches(s, o, snapshot.rules) for s in subs)]
-    await _reply(update, say("upcoming", lang, days=days) + "\n" + (_lines(mine, snapshot, lang)
-                                                                   or say("nothing", lang)))
+    await _reply(update, tr(lang, "bot.upcoming", days=days) + "\n" + (_lines(mine, snapshot, lang)
+                                                                   or tr(lang, "bot.nothing")))
 
 
 async def overdue(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
@@ -356,7 +353,7 @@ async def overdue(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
     found = snapshot.expander().expand(today - dt.timedelta(days=90), today - dt.timedelta(days=1)).occurrences
     mine = [o for o in found if o.kind == "deadline" and o.uid not in done
             and any(matches(s, o, snapshot.rules) for s in subs)]
-    await _reply(update, say("overdue", lang) + "\n" + (_lines(mine, snapshot, lang) or say("nothing", lang)))
+    await _reply(update, tr(lang, "bot.overdue") + "\n" + (_lines(mine, snapshot, lang) or tr(lang, "bot.nothing")))
 
 
 async def feed(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
@@ -364,10 +361,10 @@ async def feed(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
     if bound is None:
         return
     services, person, lang = bound
-    token = services.subscribers.new_feed_token(person.id)
+    token = services.subscribers.new_feed_token(person["id"])
     https = f"{services.public_url}/feeds/t/{token}.ics"
     webcal = "webcal://" + https.split("://", 1)[1]
-    await _reply(update, say("feed", lang, webcal=webcal, https=https))
+    await _reply(update, tr(lang, "bot.feed", webcal=webcal, https=https))
 
 
 async def lang_command(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
@@ -377,10 +374,10 @@ async def lang_command(update: Update, context: ContextTypes.DEFAULT_TYPE) -> No
     services, person, lang = bound
     wanted = callbacks.language(context.args or [], lang)
     if wanted is None:
-        await _reply(update, say("bad_lang", lang))
+        await _reply(update, tr(lang, "bot.bad_lang"))
         return
-    services.subscribers.set_language(person.id, wanted)
-    await _reply(update, say("lang_set", wanted))
+    services.subscribers.set_language(person["id"], wanted)
+    await _reply(update, tr(wanted, "bot.lang_set"))
 
 
 async def _admin(update: Update, context: ContextTypes.DEFAULT_TYPE) -> tuple[BotServices, Language] | None:
@@ -388,7 +385,7 @@ async def _admin(update: Update, context: ContextTypes.DEFAULT_TYPE) -> tuple[Bo
     person = _person(update, services)
     lang = _lang_of(update, person)
     if not _is_admin(update, services, person):
-        await _reply(update, say("admins_only", lang))
+        await _reply(update, tr(lang, "bot.admins_only"))
         return None
     return services, lang
 
@@ -401,7 +398,7 @@ async def stats(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
     snapshot = services.snapshot()
     subs = ", ".join(f"{k} {v}" for k, v in sorted(services.subscribers.counts().items()))
     reminders = ", ".join(f"{k} {v}" for k, v in sorted(services.reminders.counts().items()))
-    await _reply(update, say("stats", lang, version=snapshot.version, units=len(snapshot.rules.units),
+    await _reply(update, tr(lang, "bot.stats", version=snapshot.version, units=len(snapshot.rules.units),
                              duties=len(snapshot.rules.obligations), subs=subs or "0", reminders=reminders or "0"))
 
 
@@ -412,9 +409,9 @@ async def reload_command(update: Update, context: ContextTypes.DEFAULT_TYPE) -> 
     services, lang = admin
     ok, version, problems = await asyncio.to_thread(services.reload)
     if ok:
-        await _reply(update, say("reloaded", lang, version=version))
+        await _reply(update, tr(lang, "bot.reloaded", version=version))
     else:
-        await _reply(update, say("reload_failed", lang, version=version, problems="\n".join(problems[:10])))
+        await _reply(update, tr(lang, "bot.reload_failed", version=version, problems="\n".join(problems[:10])))
 
 
 async def approve(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
@@ -424,18 +421,18 @@ async def approve(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
     services, lang = admin
     if not context.args:
         pending = services.subscribers.pending()
-        items = "、".join(f"{p.name}({p.address})" for p in pending) or say("nothing", lang)
-        await _reply(update, say("pending_list", lang, items=items))
+        items = "、".join(f"{p['name']}({p['address']})" for p in pending) or tr(lang, "bot.nothing")
+        await _reply(update, tr(lang, "bot.pending_list", items=items))
         return
     chat = callbacks.chat_id(context.args)
     if chat is None:
-        await _reply(update, say("bad_chat_id", lang))
+        await _reply(update, tr(lang, "bot.bad_chat_id"))
         return
     if services.subscribers.approve(CHANNEL, chat):
-        await _reply(update, say("approved", lang, chat=chat))
-        await _tell(context, chat, say("you_are_approved", "zh-CN"))
+        await _reply(update, tr(lang, "bot.approved", chat=chat))
+        await _tell(context, chat, tr("zh-CN", "bot.you_are_approved"))
     else:
-        await _reply(update, say("not_pending", lang, chat=chat))
+        await _reply(update, tr(lang, "bot.not_pending", chat=chat))
 
 
 # -- buttons ------------------------------------------------------------------------------------------
@@ -444,8 +441,7 @@ async def approve(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
 # ids are then checked against the rules in force and the store. Anything else is answered
 # politely and changes nothing.
 
-# the kinds service.messages.compose gives buttons
-REMINDER_KINDS_WITH_BUTTONS = frozenset({ReminderKind.REMINDER, ReminderKind.CHANGED, ReminderKind.ESCALATION})
+REMINDER_KINDS_WITH_BUTTONS = frozenset({"reminder", "changed", "escalation"})  # service.messages.compose
 
 
 async def _answer(query: CallbackQuery, text: str | None = None, alert: bool = False) -> None:
@@ -474,13 +470,13 @@ async def button(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
     person = _person(update, services)
     lang = _lang_of(update, person)
     if not _active(person):
-        await _answer(query, say("not_bound", lang), alert=True)
+        await _answer(query, tr(lang, "bot.not_bound"), alert=True)
         return
     assert person is not None
     choice = callbacks.parse(query.data)
     if choice is None:
         log.warning("chat %s: refused button data %r", _chat(update), (query.data or "")[:80])
-        await _answer(query, say("bad_button", lang))
+        await _answer(query, tr(lang, "bot.bad_button"))
         return
     if isinstance(choice, PickLevel):
         await _pick_level(query, services, lang, choice)
@@ -508,17 +504,17 @@ async def _pick_level(query: CallbackQuery, services: BotServices, lang: Languag
     units = sorted(rules.units_of_level(choice.level))
     shown = _page(units, choice.page) if units else None
     if shown is None:
-        await _answer(query, say("not_offered", lang))
+        await _answer(query, tr(lang, "bot.not_offered"))
         return
     chunk, pages = shown
     rows = [[InlineKeyboardButton(rules.units[u].name, callback_data=SubUnit(u).data)]
             for u in chunk if len(SubUnit(u).data.encode()) <= 64]
-    rows.append([InlineKeyboardButton(say("all_of_level", lang), callback_data=SubLevel(choice.level).data)])
+    rows.append([InlineKeyboardButton(tr(lang, "bot.all_of_level"), callback_data=SubLevel(choice.level).data)])
     if choice.page + 1 < pages:
-        rows.append([InlineKeyboardButton(say("more", lang),
+        rows.append([InlineKeyboardButton(tr(lang, "bot.more"),
                                           callback_data=PickLevel(choice.level, choice.page + 1).data)])
     await _answer(query)
-    await _edit(query, say("choose_unit", lang, page=choice.page + 1, pages=pages), InlineKeyboardMarkup(rows))
+    await _edit(query, tr(lang, "bot.choose_unit", page=choice.page + 1, pages=pages), InlineKeyboardMarkup(rows))
 
 
 async def _pick_duty(query: CallbackQuery, services: BotServices, lang: Language, choice: PickDuty) -> None:
@@ -526,71 +522,71 @@ async def _pick_duty(query: CallbackQuery, services: BotServices, lang: Language
     duties = [ob for ob in rules.obligations.values() if ob.schedule.type != "unscheduled"]
     shown = _page(duties, choice.page)
     if shown is None:
-        await _answer(query, say("not_offered", lang))
+        await _answer(query, tr(lang, "bot.not_offered"))
         return
     chunk, pages = shown
     rows = [[InlineKeyboardButton(ob.title[:60], callback_data=SubDuty(ob.id).data)]
             for ob in chunk if len(SubDuty(ob.id).data.encode()) <= 64]
     if choice.page + 1 < pages:
-        rows.append([InlineKeyboardButton(say("more", lang), callback_data=PickDuty(choice.page + 1).data)])
+        rows.append([InlineKeyboardButton(tr(lang, "bot.more"), callback_data=PickDuty(choice.page + 1).data)])
     await _answer(query)
-    await _edit(query, say("choose_duty", lang, page=choice.page + 1, pages=pages), InlineKeyboardMarkup(rows))
+    await _edit(query, tr(lang, "bot.choose_duty", page=choice.page + 1, pages=pages), InlineKeyboardMarkup(rows))
 
 
-async def _subscribe(query: CallbackQuery, services: BotServices, person: Subscriber, lang: Language,
+async def _subscribe(query: CallbackQuery, services: BotServices, person: dict[str, Any], lang: Language,
                      choice: SubUnit | SubLevel | SubDuty) -> None:
     """A unit, level or duty the rules in force have (a menu older than a reload may offer others)."""
     rules = services.snapshot().rules
     if isinstance(choice, SubUnit) and choice.unit in rules.units:
-        added = services.subscribers.subscribe(person.id, unit=choice.unit)
+        added = services.subscribers.subscribe(person["id"], unit=choice.unit)
         what = rules.units[choice.unit].name
     elif isinstance(choice, SubLevel) and rules.units_of_level(choice.level):
-        added = services.subscribers.subscribe(person.id, level=choice.level.value)
-        what = t(f"level_{choice.level.value}", lang)
+        added = services.subscribers.subscribe(person["id"], level=choice.level.value)
+        what = tr(lang, f"level.{choice.level.value}")
     elif isinstance(choice, SubDuty) and choice.duty in rules.obligations:
-        added = services.subscribers.subscribe(person.id, obligation=choice.duty)
+        added = services.subscribers.subscribe(person["id"], obligation=choice.duty)
         what = rules.obligations[choice.duty].title
     else:
-        await _answer(query, say("not_offered", lang))
+        await _answer(query, tr(lang, "bot.not_offered"))
         return
-    text = say("subscribed" if added else "already", lang, what=what)
+    text = tr(lang, N_("bot.subscribed") if added else N_("bot.already"), what=what)
     await _answer(query, text)
     await _edit(query, text)
 
 
-async def _unsub(query: CallbackQuery, services: BotServices, person: Subscriber, lang: Language,
+async def _unsub(query: CallbackQuery, services: BotServices, person: dict[str, Any], lang: Language,
                  choice: Unsubscribe) -> None:
-    subs = {s["id"]: s for s in services.subscribers.subscriptions_of(person.id)}
+    subs = {s["id"]: s for s in services.subscribers.subscriptions_of(person["id"])}
     sub = subs.get(choice.subscription)
-    if sub is None or not services.subscribers.unsubscribe(person.id, sub["id"]):
-        await _answer(query, say("bad_button", lang))
+    if sub is None or not services.subscribers.unsubscribe(person["id"], sub["id"]):
+        await _answer(query, tr(lang, "bot.bad_button"))
         return
-    text = say("unsubscribed", lang, what=_describe_subscription(sub, services.snapshot(), lang))
+    text = tr(lang, "bot.unsubscribed", what=_describe_subscription(sub, services.snapshot(), lang))
     await _answer(query, text)
     await _edit(query, text)
 
 
-async def _owned(query: CallbackQuery, services: BotServices, person: Subscriber, lang: Language,
+async def _owned(query: CallbackQuery, services: BotServices, person: dict[str, Any], lang: Language,
                  choice: OnReminder) -> dict[str, Any] | None:
     """The reminder a button refers to, if it was sent to this chat with buttons; else an alert and None."""
     reminder = _reminder_of(services, person, choice.reminder)
     if isinstance(reminder, str):
-        await _answer(query, say(reminder, lang), alert=True)
+        await _answer(query, tr(lang, reminder), alert=True)
         return None
     return reminder
 
 
-def _reminder_of(services: BotServices, person: Subscriber, reminder_id: int) -> dict[str, Any] | str:
+def _reminder_of(services: BotServices, person: dict[str, Any], reminder_id: int) -> dict[str, Any] | str:
     reminder = services.reminders.get(reminder_id)
     if reminder is None or reminder["kind"] not in REMINDER_KINDS_WITH_BUTTONS:
-        return "gone"
-    if reminder["address"] != person.address or reminder["channel"] != CHANNEL:
-        return "not_yours"
+        return N_("bot.gone")
+    if reminder["address"] != person["address"] or reminder["channel"] != CHANNEL:
+        return N_("bot.not_yours")
     return reminder
 
 
 async def _done(update: Update, context: ContextTypes.DEFAULT_TYPE, services: BotServices,
-                person: Subscriber, lang: Language, reminder: dict[str, Any]) -> None:
+                person: dict[str, Any], lang: Language, reminder: dict[str, Any]) -> None:
     query = update.callback_query
     assert query is not None
     who = _name(update) if update.effective_user is None else " ".join(
@@ -601,14 +597,14 @@ async def _done(update: Update, context: ContextTypes.DEFAULT_TYPE, services: Bo
     completion = services.reminders.completion(reminder["occurrence_uid"]) or {"done_by": who, "done_at": now}
     at = completion["done_at"]
     at_local = (at if at.tzinfo else at.replace(tzinfo=dt.UTC)).astimezone(services.snapshot().tz)
-    note = say("done_by", lang, who=completion["done_by"], at=at_local.strftime("%Y-%m-%d %H:%M"))
+    note = tr(lang, "bot.done_by", who=completion["done_by"], at=at_local.strftime("%Y-%m-%d %H:%M"))
     await _answer(query, note)
     original = query.message.text if query.message is not None and hasattr(query.message, "text") else ""
     await _edit(query, f"{original}\n\n{note}" if original else note)
 
 
 async def _snooze(update: Update, context: ContextTypes.DEFAULT_TYPE, services: BotServices,
-                  person: Subscriber, lang: Language, reminder: dict[str, Any]) -> None:
+                  person: dict[str, Any], lang: Language, reminder: dict[str, Any]) -> None:
     query = update.callback_query
     assert query is not None
     snapshot = services.snapshot()
@@ -619,24 +615,27 @@ async def _snooze(update: Update, context: ContextTypes.DEFAULT_TYPE, services: 
         unit_calendar = snapshot.expander().calendar_of_file(snapshot.rules.unit_file[reminder["unit"]])
     day = unit_calendar.next_workday(today + dt.timedelta(days=1))
     at = dt.datetime.combine(day, dt.time(9, 0), snapshot.tz)
-    services.reminders.snooze(reminder["id"], at=at, address=person.address, language=person.language, now=now)
-    await _answer(query, say("snoozed", lang, at=at.strftime("%Y-%m-%d %H:%M")))
+    services.reminders.add([Planned(
+        f"{reminder['key']}|snooze|{day.isoformat()}", "reminder", reminder["occurrence_uid"],
+        reminder["obligation"], reminder["unit"], reminder["occurrence_date"], reminder["subscriber_id"], CHANNEL,
+        person["address"], person["language"], "snooze", at.astimezone(dt.UTC), at.astimezone(dt.UTC))], now)
+    await _answer(query, tr(lang, "bot.snoozed", at=at.strftime("%Y-%m-%d %H:%M")))
 
 
 async def _ics(update: Update, context: ContextTypes.DEFAULT_TYPE, services: BotServices,
-               person: Subscriber, lang: Language, reminder: dict[str, Any]) -> None:
+               person: dict[str, Any], lang: Language, reminder: dict[str, Any]) -> None:
     pass
 
     query = update.callback_query
     assert query is not None
     row = services.reminders.as_claimed(reminder["id"])
     if row is None:
-        await _answer(query, say("gone", lang), alert=True)
+        await _answer(query, tr(lang, "bot.gone"), alert=True)
         return
     data = occurrence_ics(row, services.snapshot(), base_url=services.public_url, lang=lang)
     await _answer(query)
     if data is None:
-        await context.bot.send_message(_chat(update), say("gone", lang))
+        await context.bot.send_message(_chat(update), tr(lang, "bot.gone"))
         return
     await context.bot.send_document(_chat(update), InputFile(data, filename=f"{reminder['obligation']}.ics"))
 
@@ -652,9 +651,9 @@ async def on_error(update: object, context: ContextTypes.DEFAULT_TYPE) -> None:
     lang = _lang_of(update, person)
     try:
         if update.callback_query is not None:
-            await update.callback_query.answer(say("error", lang))
+            await update.callback_query.answer(tr(lang, "bot.error"))
         elif update.effective_chat is not None:
-            await update.effective_chat.send_message(say("error", lang))
+            await update.effective_chat.send_message(tr(lang, "bot.error"))
     except TelegramError:
         pass
 

@@ -19,7 +19,7 @@ from typing import Literal
 
 from calendars.ics import alarm_triggers, calendar_shell, make_event
 from calendars.versions import Version, VersionSource
-from obligations.i18n import Language, t
+from i18n import Language, tr
 from obligations.model import Level
 from scheduler.expand import Expansion
 from scheduler.occurrence import Occurrence
@@ -109,14 +109,14 @@ class FeedSet:
 
     def name_of(self, selection: Selection) -> str:
         rules = self.snapshot.rules
-        base = t("calendar_name", self.lang)
+        base = tr(self.lang, "calendar.name")
         if selection.kind == "unit":
             return f"{base} · {rules.units[selection.key].name}"
         if selection.kind == "level":
-            return f"{base} · {t('level_' + selection.key, self.lang)}"
+            return f"{base} · {tr(self.lang, f'level.{selection.key}')}"
         if selection.kind == "obligation":
             return f"{base} · {rules.obligations[selection.key].title}"
-        return f"{base} · {t('all_units', self.lang)}"
+        return f"{base} · {tr(self.lang, 'term.all_units')}"
 
     def feed(self, selection: Selection) -> Feed:
         cached = self._cache.get(selection)
@@ -161,7 +161,7 @@ class FeedSet:
 
     def _caldesc(self) -> str:
         guessed = sorted(self.snapshot.calendar.guessed_years)
-        return " ".join(t("guessed", self.lang, year=y) for y in guessed)
+        return " ".join(tr(self.lang, "calendar.guessed", year=y) for y in guessed)
 
 
 def build_feed_set(

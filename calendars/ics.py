@@ -14,7 +14,7 @@ from zoneinfo import ZoneInfo
 
 from icalendar import Alarm, Calendar, Event, Timezone, vCategory, vDDDTypes, vDuration
 
-from obligations.i18n import Language, t
+from i18n import Language, tr
 from obligations.model import Obligation
 from obligations.offset import Offset, OffsetUnit
 from obligations.ruleset import RuleSet
@@ -31,7 +31,7 @@ def event_uid(occ: Occurrence) -> str:
 
 def summary(occ: Occurrence, rules: RuleSet, lang: Language = "zh-CN") -> str:
     unit = rules.units[occ.unit].name if occ.unit else ""
-    prefix = f"【{t('deadline', lang)}】" if occ.kind == "deadline" else ""
+    prefix = f"【{tr(lang, 'kind.deadline')}】" if occ.kind == "deadline" else ""
     return f"{prefix}{occ.obligation.title}" + (f" · {unit}" if unit else "")
 
 
@@ -44,23 +44,27 @@ def description(
     if ob.description:
         lines.append(ob.description)
     if ob.actor:
-        lines.append(f"{t('actor', lang)}:{ob.actor}")
+        lines.append(f"{tr(lang, 'label.actor')}:{ob.actor}")
     if ob.lead:
-        lines.append(f"{t('lead', lang)}:" + "、".join(rules.units[u].name for u in ob.lead if u in rules.units))
+        lead = "、".join(rules.units[u].name for u in ob.lead if u in rules.units)
+        lines.append(f"{tr(lang, 'label.lead_units')}:{lead}")
     if occ.window_start is not None:
-        lines.append(f"{t('window', lang)}:{occ.window_start.isoformat()} – {occ.date.isoformat()}")
+        lines.append(f"{tr(lang, 'label.window')}:{occ.window_start.isoformat()} – {occ.date.isoformat()}")
     if occ.note:
         nominal = occ.nominal.isoformat() if occ.nominal else ""
         note = "" if occ.note in {"moved", "added"} else f"({occ.note})"  # the engine's own words
-        lines.append(t("changed" if nominal else "added", lang, nominal=nominal, note=note))
+        if nominal:
+            lines.append(tr(lang, "calendar.changed", nominal=nominal, note=note))
+        else:
+            lines.append(tr(lang, "calendar.added", note=note))
     elif occ.nominal is not None:
-        lines.append(t("moved", lang, nominal=occ.nominal.isoformat()))
+        lines.append(tr(lang, "calendar.moved", nominal=occ.nominal.isoformat()))
     doc = rules.document_of(ob)
     clause = f" {ob.source.clause}" if ob.source.clause else ""
-    lines.append(f"{t('source', lang)}:《{doc.title}》{clause}")
+    lines.append(f"{tr(lang, 'label.source')}:《{doc.title}》{clause}")
     lines.append(f"“{ob.source.quote}”")
     if occ.date.year in set(guessed_years):
-        lines.append(t("guessed", lang, year=occ.date.year))
+        lines.append(tr(lang, "calendar.guessed", year=occ.date.year))
     if link:
         lines.append(link)
     return "\n".join(lines)
@@ -131,7 +135,7 @@ def make_event(
     if link:
         ev.add("url", link)
     ev.add("transp", "TRANSPARENT" if occ.kind == "deadline" else "OPAQUE")
-    ev.add("categories", vCategory([*occ.obligation.tags, t(occ.kind, lang)]))
+    ev.add("categories", vCategory([*occ.obligation.tags, tr(lang, f"kind.{occ.kind}")]))
     for trigger in triggers:
         ev.add_component(_alarm(trigger, text))
     return ev

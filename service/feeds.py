@@ -15,7 +15,7 @@ from pathlib import Path
 
 from calendars.export import feed_range
 from calendars.feeds import FeedSet, build_feed_set
-from obligations.i18n import Language
+from i18n import Language
 from scheduler.snapshot import Clock
 from service.live import LiveRules
 from store import Store, open_store

@@ -22,7 +22,7 @@ import pytest
 import sqlalchemy as sa
 
 from bot import callbacks
-from bot.texts import TEXTS
+from i18n import LANGUAGES, tr
 from obligations.config import InviteLimits, Recipient
 from obligations.model import Level
 from scheduler.planner import Planned
@@ -32,7 +32,7 @@ from tests.fake_telegram import FakeTelegram, fake_bot_api
 from tests.test_telegram import CHAT, FIRST_DUE, TOKEN, Harness, bind_and_subscribe_to_cty, running
 
 ADMIN_CHAT = 9001
-POLITE = {text for key in ("bad_button", "not_offered", "gone", "not_yours") for text in TEXTS[key].values()}
+POLITE = {tr(lang, f"bot.{key}") for key in ("bad_button", "not_offered", "gone", "not_yours") for lang in LANGUAGES}
 _query_ids = itertools.count(7_000_000_000)
 
 
@@ -172,7 +172,7 @@ def test_a_forged_datum_is_answered_in_the_chats_language(fake: FakeTelegram, sq
             assert (await h.say("/lang en"))["params"]["text"] == "Switched to English."
             menu = await h.say("/subscribe")
             answer = await forge(h, menu["result"]["message_id"], "sv:bogus")
-            assert answer["params"]["text"] == TEXTS["bad_button"]["en"]
+            assert answer["params"]["text"] == tr("en", "bot.bad_button")
 
     asyncio.run(scenario())
 
@@ -189,7 +189,7 @@ def test_sv_bogus_stored_a_level_that_stopped_planning_for_everyone(fake: FakeTe
             await bind_and_subscribe_to_cty(h)
             menu = await h.say("/subscribe")
             answer = await forge(h, menu["result"]["message_id"], "sv:bogus")
-            assert answer["params"]["text"] == TEXTS["bad_button"]["zh-CN"]
+            assert answer["params"]["text"] == tr("zh-CN", "bot.bad_button")
             assert [s.level for s in h.engine.store.subscriptions()] == [None]
             assert h.engine.plan().inserted > 0
             assert "2026-02-28" in (await h.say("/upcoming 30"))["params"]["text"]
@@ -206,7 +206,7 @@ def _refused_without_a_traceback(fake: FakeTelegram, store: Store, caplog: pytes
             before = dump(store)
             with caplog.at_level(logging.INFO):
                 answer = await forge(h, message_id, data)
-            assert answer["params"]["text"] == TEXTS[expected]["zh-CN"]
+            assert answer["params"]["text"] == tr("zh-CN", f"bot.{expected}")
             assert dump(store) == before
             assert problems_in(caplog.records) == []
 
@@ -258,12 +258,12 @@ def test_bad_command_arguments_get_a_polite_answer(fake: FakeTelegram, sqlite_st
             with caplog.at_level(logging.INFO):
                 for days in ("²", "１２", "٣", "-1", "x", "1 2", "9" * 30):
                     reply = await h.say(f"/upcoming {days}")
-                    assert reply["params"]["text"] == TEXTS["bad_days"]["zh-CN"], days
+                    assert reply["params"]["text"] == tr("zh-CN", "bot.bad_days"), days
                 assert (await h.say("/upcoming 99999"))["params"]["text"].startswith("未来180天的事项")
-                assert (await h.say("/lang xx"))["params"]["text"] == TEXTS["bad_lang"]["zh-CN"]
+                assert (await h.say("/lang xx"))["params"]["text"] == tr("zh-CN", "bot.bad_lang")
                 for chat in ("abc", "１２３", "1" * 30, "12 34"):
-                    assert (await h.say(f"/approve {chat}"))["params"]["text"] == TEXTS["bad_chat_id"]["zh-CN"]
-                assert (await h.say("/start ²²²"))["params"]["text"] == TEXTS["bad_code"]["zh-CN"]
+                    assert (await h.say(f"/approve {chat}"))["params"]["text"] == tr("zh-CN", "bot.bad_chat_id")
+                assert (await h.say("/start ²²²"))["params"]["text"] == tr("zh-CN", "bot.bad_code")
             assert dump(sqlite_store) == before
             assert problems_in(caplog.records) == []
             assert (await h.say("/lang en"))["params"]["text"] == "Switched to English."
@@ -299,8 +299,8 @@ def test_a_bad_subscription_row_is_skipped_logged_once_and_reported(
             assert person is not None
             with sqlite_store.engine.begin() as conn:
                 conn.exec_driver_sql("PRAGMA ignore_check_constraints = ON")
-                conn.execute(sa.insert(subscriptions).values(subscriber_id=person.id, level="bogus"))
-                conn.execute(sa.insert(subscriptions).values(subscriber_id=person.id, unit="cty",
+                conn.execute(sa.insert(subscriptions).values(subscriber_id=person["id"], level="bogus"))
+                conn.execute(sa.insert(subscriptions).values(subscriber_id=person["id"], unit="cty",
                                                              lead_times="7x"))
                 conn.exec_driver_sql("PRAGMA ignore_check_constraints = OFF")
             with caplog.at_level(logging.INFO):
@@ -312,7 +312,7 @@ def test_a_bad_subscription_row_is_skipped_logged_once_and_reported(
             assert all(r.exc_info is None for r in skipped)
             notices = [r for r in h.engine.store.listing("pending") if r["kind"] == "admin"]
             assert len(notices) == 2
-            assert {n["notice"] for n in notices} == {"bad subscription"}
+            assert {n["lead_time"] for n in notices} == {"bad subscription"}
             assert any("bogus" in n["obligation"] for n in notices)
             # the chat itself still works
             assert "2026-02-28" in (await h.say("/upcoming 30"))["params"]["text"]
@@ -331,7 +331,7 @@ async def _flood(h: Harness, chat: int, codes: list[str]) -> list[str]:
         h.fake.send_text(chat, f"/start {code}")
     h.fake.send_text(chat, "/help")
     marker = await h.fake.wait_for_async("sendMessage", lambda c: str(c["params"]["chat_id"]) == str(chat) and c[
-        "params"]["text"] == TEXTS["not_bound"]["zh-CN"], since=mark)
+        "params"]["text"] == tr("zh-CN", "bot.not_bound"), since=mark)
     return [c["params"]["text"] for c in h.fake.calls("sendMessage")
             if mark <= c["seq"] < marker["seq"] and str(c["params"]["chat_id"]) == str(chat)]
 
@@ -348,13 +348,13 @@ def test_300_wrong_invite_codes_lock_the_chat_out_and_tell_the_admins_once(
             elapsed = time.monotonic() - started
             limits = InviteLimits()
             until = "2026-02-20 08:30"  # 00:00 UTC + 30 min, in Asia/Shanghai
-            assert replies == [TEXTS["bad_code"]["zh-CN"]] * (limits.per_chat - 1) + [
-                TEXTS["locked_out"]["zh-CN"].format(until=until)]
+            assert replies == [tr("zh-CN", "bot.bad_code")] * (limits.per_chat - 1) + [
+                tr("zh-CN", "bot.locked_out", until=until)]
             told = [c for c in fake.sent_messages(ADMIN_CHAT) if "邀请码错误次数过多" in c["params"]["text"]]
             assert len(told) == 1
             assert str(CHAT) in told[0]["params"]["text"]
             notices = [r for r in h.engine.store.listing("pending") if r["kind"] == "admin"]
-            assert [(n["address"], n["notice"]) for n in notices] == [("ops", "invite lockout")]
+            assert [(n["address"], n["lead_time"]) for n in notices] == [("ops", "invite lockout")]
             # the good code sent during the lockout was not even looked up
             assert h.services.subscribers.get("telegram", str(CHAT)) is None
             # after the lockout the chat may try again, and the code still works
@@ -371,13 +371,13 @@ def test_wrong_codes_from_many_chats_lock_every_invite_out(fake: FakeTelegram, s
         async with running(fake, sqlite_store, admin_chats=(str(ADMIN_CHAT),)) as h:
             _with_admins(h, per_chat=3, overall=10, window_minutes=10, lockout_minutes=60)
             for chat in range(100, 105):  # 2 wrong codes each: under the per-chat limit, 10 in all
-                assert await _flood(h, chat, ["nope1", "nope2"]) == [TEXTS["bad_code"]["zh-CN"]] * (
-                    1 if chat == 104 else 2) + ([TEXTS["locked_out"]["zh-CN"].format(until="2026-02-20 09:00")]
+                assert await _flood(h, chat, ["nope1", "nope2"]) == [tr("zh-CN", "bot.bad_code")] * (
+                    1 if chat == 104 else 2) + ([tr("zh-CN", "bot.locked_out", until="2026-02-20 09:00")]
                                                 if chat == 104 else [])
             good = h.services.subscribers.create_invite(unit=None, admin=False, now=h.clock[0])
             # a new chat is told once, even with a good code, and not again
             replies = await _flood(h, 200, [good, good, "x"])
-            assert replies == [TEXTS["locked_out"]["zh-CN"].format(until="2026-02-20 09:00")]
+            assert replies == [tr("zh-CN", "bot.locked_out", until="2026-02-20 09:00")]
             told = [c for c in fake.sent_messages(ADMIN_CHAT) if "邀请码" in c["params"]["text"]]
             assert len(told) == 1
             assert "所有邀请码" in told[0]["params"]["text"]
@@ -391,7 +391,7 @@ def test_wrong_codes_spread_over_time_never_lock_out(fake: FakeTelegram, sqlite_
     async def scenario() -> None:
         async with running(fake, sqlite_store) as h:
             for _ in range(12):  # 4 wrong codes every 10 minutes: always under 5 in the window
-                assert await _flood(h, CHAT, ["a", "b", "c", "d"]) == [TEXTS["bad_code"]["zh-CN"]] * 4
+                assert await _flood(h, CHAT, ["a", "b", "c", "d"]) == [tr("zh-CN", "bot.bad_code")] * 4
                 h.clock[0] += dt.timedelta(minutes=10, seconds=1)
 
     asyncio.run(scenario())

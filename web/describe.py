@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from obligations.i18n import Language, t
+from i18n import N_, Language, tr
 from obligations.schedules import (
     OnceSchedule,
     QuotaSchedule,
@@ -16,23 +16,27 @@ from obligations.schedules import (
 
 def describe(schedule: Schedule, lang: Language = "zh-CN") -> str:
     if isinstance(schedule, QuotaSchedule):
-        return t("quota", lang, per=t(f"per_{schedule.per.value}", lang), count=schedule.count,
-                 unit=t(f"unit_{schedule.unit}", lang))
+        return tr(lang, "schedule.quota", per=tr(lang, f"schedule.per.{schedule.per.value}"), count=schedule.count,
+                  unit=tr(lang, f"schedule.unit.{schedule.unit}"))
     if isinstance(schedule, YearlyDeadlineSchedule):
-        before = t("before_exclusive" if schedule.exclusive else "before_inclusive", lang)
-        text = t("yearly", lang, month=schedule.month, day=schedule.day, before=before)
-        return f"{text}, {t('policy_' + schedule.holiday_policy.value, lang)}"
+        msgid = N_("schedule.yearly_exclusive") if schedule.exclusive else N_("schedule.yearly")
+        text = tr(lang, msgid, month=schedule.month, day=schedule.day)
+        return f"{text}, {_policy(schedule.holiday_policy.value, lang)}"
     if isinstance(schedule, WindowSchedule):
-        period = t(f"period_{schedule.period.value}", lang)
+        period = tr(lang, f"schedule.period.{schedule.period.value}")
         if schedule.index:
-            return t("window_index", lang, index=schedule.index, period=period)
-        return t("window_every", lang, period=period)
+            return tr(lang, "schedule.window_index", index=schedule.index, period=period)
+        return tr(lang, "schedule.window_every", period=period)
     if isinstance(schedule, OnceSchedule):
-        return t("once", lang, date=schedule.date.isoformat())
+        return tr(lang, "schedule.once", date=schedule.date.isoformat())
     if isinstance(schedule, RRuleSchedule):
-        return f"{t('rrule', lang, rule=schedule.rrule)}, {t('policy_' + schedule.holiday_policy.value, lang)}"
+        return f"{tr(lang, 'schedule.rrule', rule=schedule.rrule)}, {_policy(schedule.holiday_policy.value, lang)}"
     assert isinstance(schedule, UnscheduledSchedule)
-    return t("unscheduled", lang, reason=schedule.reason or "-")
+    return tr(lang, "schedule.unscheduled", reason=schedule.reason or "-")
+
+
+def _policy(policy: str, lang: Language) -> str:
+    return tr(lang, f"schedule.policy.{policy}")
 
 
 __all__ = ["describe"]

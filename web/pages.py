@@ -20,16 +20,17 @@ from typing import Any
 from urllib.parse import parse_qsl, urlsplit
 
 import segno
-from jinja2 import Environment, FileSystemLoader, select_autoescape
+from jinja2 import Environment, FileSystemLoader, pass_context, select_autoescape
+from jinja2.runtime import Context
 from sqlalchemy.exc import IntegrityError
 from starlette.exceptions import HTTPException
 from starlette.requests import Request
 from starlette.responses import HTMLResponse, Response
 
 from calendars.feeds import FeedSet, Selection
+from i18n import Language, text, tr
 from obligations.diagnostics import did_you_mean
 from obligations.errors import HolidayDataMissing
-from obligations.i18n import Language, t
 from obligations.model import Level, Obligation, Selector, Unit
 from scheduler.expand import Expander
 from scheduler.occurrence import Occurrence
@@ -47,7 +48,22 @@ _ENV = Environment(
     autoescape=select_autoescape(["html"]),
     trim_blocks=True,
     lstrip_blocks=True,
+    extensions=["jinja2.ext.i18n"],
 )
+
+
+@pass_context
+def _gettext(context: Context, msgid: str) -> str:
+    """``_('page.next_days', days=30)`` in a template: the catalog of the rendering's ``lang``."""
+    return text(context["lang"], msgid)
+
+
+@pass_context
+def _ngettext(context: Context, singular: str, plural: str, n: int) -> str:
+    raise NotImplementedError(f"the catalog has no plural entries yet ({singular!r})")
+
+
+_ENV.install_gettext_callables(_gettext, _ngettext, newstyle=True)  # type: ignore[attr-defined]
 
 
 def _lang(request: Request, service: FeedService) -> Language:
@@ -69,8 +85,7 @@ def _render(request: Request, template: str, status: int = 200, **values: Any) -
         "other_lang": "en" if lang == "zh-CN" else "zh-CN",
         "lang_query": "?lang=en" if lang == "en" else "",
         "lang_amp": "&lang=en" if lang == "en" else "",
-        "t": functools.partial(_t, lang=lang),
-        "weekday": lambda day: t(f"weekday_{day.weekday()}", lang),
+        "weekday": lambda day: tr(lang, f"weekday.{day.isoweekday()}"),
         "describe": lambda schedule: describe(schedule, lang),
         "problems": [str(p) for p in live.problems],
         "rules_version": served.version,
@@ -79,10 +94,6 @@ def _render(request: Request, template: str, status: int = 200, **values: Any) -
         **values,
     }
     return HTMLResponse(_ENV.get_template(template).render(context), status_code=status)
-
-
-def _t(key: str, lang: Language = "zh-CN", **values: object) -> str:
-    return t(key, lang, **values)
 
 
 @dataclass(frozen=True)
@@ -142,7 +153,7 @@ async def index(request: Request) -> Response:
     def node(uid: str) -> dict[str, Any]:
         unit = rules.units[uid]
         links = feed_links(base, Selection("unit", uid))
-        return {"id": uid, "name": unit.name, "level": t(f"level_{unit.level.value}", lang),
+        return {"id": uid, "name": unit.name, "level": tr(lang, f"level.{unit.level.value}"),
                 "webcal": links.webcal, "https": links.https, "qr": links.qr,
                 "children": [node(c) for c in rules.children.get(uid, [])]}
 
@@ -183,7 +194,7 @@ def _key_in(request: Request, known: Iterable[str], what: str) -> str:
     if key is None or key not in known:
         hint = did_you_mean(key, known) if key is not None else ""
         lang = _error_lang(request, service)
-        raise HTTPException(404, f"{t('not_found', lang)}: {what} {params.shown(raw)!r}{hint}")
+        raise HTTPException(404, f"{tr(lang, 'page.not_found')}: {what} {params.shown(raw)!r}{hint}")
     return key
 
 
@@ -206,7 +217,7 @@ async def unit_page(request: Request) -> Response:
                    if ob.schedule.type == "unscheduled" and key in rules.applies_to(ob)]
     children = [rules.units[c] for c in rules.children.get(key, [])]
     return _render(
-        request, "unit.html", lang=lang, unit=unit, level_name=t(f"level_{unit.level.value}", lang),
+        request, "unit.html", lang=lang, unit=unit, level_name=tr(lang, f"level.{unit.level.value}"),
         parent=rules.units.get(unit.parent or ""), children=children, year=year, today=today,
         today_minus=today - dt.timedelta(days=DAYS), occurrences=occurrences, warnings=warnings,
         colour=functools.partial(_colour, expander=feeds.snapshot.expander(), today=today),
@@ -234,7 +245,7 @@ def _participants(rules: Any, ob: Obligation, lang: Language) -> list[str]:
     for ref in ob.participants:
         if isinstance(ref, Selector):
             under = f"{rules.units[ref.under].name}" if ref.under and ref.under in rules.units else ""
-            names.append(f"{under}{t('level_' + ref.level.value, lang)}")
+            names.append(f"{under}{tr(lang, f'level.{ref.level.value}')}")
         elif ref in rules.units:
             names.append(rules.units[ref].name)
     return names
@@ -267,7 +278,7 @@ async def qr_code(request: Request) -> Response:
                                        "level": [level.value for level in Level], "all": ["all"]}
     if kind not in known or key not in known[kind]:  # only the codes of real feeds: never of any text
         lang = _error_lang(request, service)
-        raise HTTPException(404, f"{t('not_found', lang)}: {params.shown(kind)}/{params.shown(key)}")
+        raise HTTPException(404, f"{tr(lang, 'page.not_found')}: {params.shown(kind)}/{params.shown(key)}")
     children = kind == "unit" and request.query_params.get("children") == "1"
     selection = Selection("all") if kind == "all" else Selection(kind, key, children)  # type: ignore[arg-type]
     return Response(_qr_svg(feed_links(service.public_url, selection).webcal), media_type="image/svg+xml",
@@ -285,52 +296,16 @@ def _qr_svg(text: str) -> bytes:
 
 MAX_REMINDER_ID = 2**31 - 1  # the store's ids are 32-bit integers on PostgreSQL
 MAX_EVIDENCE = 500  # the store's column
-_DONE_TEXTS: dict[str, dict[str, str]] = {
-    "expired": {
-        "zh-CN": "此链接已于 {date} 过期(职责日期后 {days} 天)。如该事项已办结,请联系管理员标记完成。",
-        "en": "This link expired on {date} ({days} days after the duty's date). If the duty was done, "
-              "ask an administrator to mark it done.",
-    },
-    "cross_site": {
-        "zh-CN": "此表单只能从本站的页面提交,未作任何记录。请重新打开提醒消息中的链接后再提交。",
-        "en": "This form can only be sent from this site's own page; nothing was recorded. "
-              "Open the link from the reminder again and send the form from there.",
-    },
-    "stale_form": {
-        "zh-CN": "此表单已失效,未作任何记录。请重新打开提醒消息中的链接后再提交。",
-        "en": "This form has expired; nothing was recorded. Open the link from the reminder again and send "
-              "the form from there.",
-    },
-    "form_type": {
-        "zh-CN": "请通过页面上的表单提交。",
-        "en": "Send the form on the page.",
-    },
-    "too_large": {
-        "zh-CN": "提交的内容过长,未作任何记录。",
-        "en": "What was sent is too long; nothing was recorded.",
-    },
-    "evidence": {
-        "zh-CN": "佐证材料链接须以 http:// 或 https:// 开头,且不超过 500 个字符,未作任何记录。",
-        "en": "The link to evidence must start with http:// or https:// and be at most 500 characters; "
-              "nothing was recorded.",
-    },
-}
-
-
-def _done_text(key: str, lang: Language, **values: object) -> str:
-    return _DONE_TEXTS[key][lang].format(**values)
-
-
 def _reminder_for(request: Request, signature: str, lang: Language) -> dict[str, Any]:
     """The reminder of a signed link; 404 for an id that is no number, 403 for a wrong or unknown link."""
     service: FeedService = request.app.state.service
     reminder_id = params.ascii_int(request.path_params["id"], 1, MAX_REMINDER_ID)
     if reminder_id is None:
-        raise HTTPException(404, f"{t('not_found', lang)}: {t('bad_link', lang)}")
+        raise HTTPException(404, f"{tr(lang, 'page.not_found')}: {tr(lang, 'done.bad_link')}")
     reminder = ReminderStore(service.store).get(reminder_id)
     if reminder is None or not links.verify(links.signing_key(service.store), reminder["id"], reminder["address"],
                                             signature):
-        raise HTTPException(403, t("bad_link", lang))
+        raise HTTPException(403, tr(lang, "done.bad_link"))
     return reminder
 
 
@@ -376,16 +351,16 @@ async def _form(request: Request, lang: Language) -> dict[str, str]:
     """The POSTed form (URL-encoded, as the page sends it), read up to :data:`params.MAX_BODY` bytes."""
     kind = request.headers.get("content-type", "").split(";")[0].strip().lower()
     if kind != "application/x-www-form-urlencoded":
-        raise HTTPException(415, _done_text("form_type", lang))
+        raise HTTPException(415, tr(lang, "done.form_type"))
     body = bytearray()
     async for chunk in request.stream():
         body += chunk
         if len(body) > params.MAX_BODY:
-            raise HTTPException(413, _done_text("too_large", lang))
+            raise HTTPException(413, tr(lang, "done.too_large"))
     try:
         pairs = parse_qsl(body.decode("utf-8", "replace"), keep_blank_values=True, max_num_fields=20)
     except ValueError:
-        raise HTTPException(400, _done_text("form_type", lang)) from None
+        raise HTTPException(400, tr(lang, "done.form_type")) from None
     form: dict[str, str] = {}
     for name, value in pairs:
         form.setdefault(name, value)  # the first of repeated fields, as the page has each once
@@ -407,7 +382,7 @@ async def done_page(request: Request) -> Response:
     expires = link_expires(service, reminder)
     if service.today() > expires:
         days = service.feeds.snapshot.loaded.config.reminders.done_link_days
-        return error_page(request, 410, _done_text("expired", lang, date=expires.isoformat(), days=days))
+        return error_page(request, 410, tr(lang, "done.expired", date=expires.isoformat(), days=days))
     store = ReminderStore(service.store)
     key = links.signing_key(service.store)
     who = store.subscriber_name(reminder["subscriber_id"]) or reminder["address"]
@@ -415,13 +390,13 @@ async def done_page(request: Request) -> Response:
     ob = rules.obligations.get(reminder["obligation"])
     if form is not None:
         if not same_origin(request, service.public_url):
-            return error_page(request, 403, _done_text("cross_site", lang))
+            return error_page(request, 403, tr(lang, "done.cross_site"))
         if not links.verify_csrf(key, reminder["id"], reminder["address"], form.get("csrf", ""), service.clock()):
-            return error_page(request, 403, _done_text("stale_form", lang))
+            return error_page(request, 403, tr(lang, "done.stale_form"))
         evidence = form.get("evidence", "").strip() or None
         if evidence and (not evidence.startswith(("http://", "https://")) or len(evidence) > MAX_EVIDENCE
                          or not evidence.isprintable()):
-            return error_page(request, 400, _done_text("evidence", lang))
+            return error_page(request, 400, tr(lang, "done.bad_evidence"))
         with contextlib.suppress(IntegrityError):  # marked done by someone else meanwhile: theirs stands
             store.mark_done(uid=reminder["occurrence_uid"], obligation=reminder["obligation"],
                             unit=reminder["unit"], date=reminder["occurrence_date"], by=who[:200],
