@@ -25,12 +25,13 @@ from bot.callbacks import OnReminder, PickDuty, PickLevel, SubDuty, SubLevel, Su
 from i18n import N_, Language, tr
 from obligations.config import InviteLimits
 from obligations.model import Level
-from scheduler.planner import Planned, Subscription, matches, subscription_from
+from scheduler.planner import Subscription, matches, subscription_from
 from scheduler.snapshot import Clock, Snapshot
 from service.engine import tell_admins
 from service.messages import occurrence_ics
+from store.lifecycle import Notice, ReminderKind
 from store.reminders import ReminderStore
-from store.subscribers import SubscriberStore
+from store.subscribers import Subscriber, SubscriberStore
 
 log = logging.getLogger(__name__)
 CHANNEL = "telegram"
@@ -110,9 +111,9 @@ def _services(context: ContextTypes.DEFAULT_TYPE) -> BotServices:
     return context.application.bot_data["services"]  # type: ignore[no-any-return]
 
 
-def _lang_of(update: Update, person: dict[str, Any] | None) -> Language:
+def _lang_of(update: Update, person: Subscriber | None) -> Language:
     if person is not None:
-        return "en" if person["language"] == "en" else "zh-CN"
+        return "en" if person.language == "en" else "zh-CN"
     code = (update.effective_user.language_code or "") if update.effective_user else ""
     return "en" if code.startswith("en") else "zh-CN"
 
@@ -137,16 +138,16 @@ async def _reply(update: Update, text: str, markup: InlineKeyboardMarkup | None 
     await update.effective_chat.send_message(text, reply_markup=markup)
 
 
-def _person(update: Update, services: BotServices) -> dict[str, Any] | None:
+def _person(update: Update, services: BotServices) -> Subscriber | None:
     return services.subscribers.get(CHANNEL, _chat(update))
 
 
-def _active(person: dict[str, Any] | None) -> bool:
-    return bool(person and person["active"])
+def _active(person: Subscriber | None) -> bool:
+    return person is not None and person.active
 
 
-def _is_admin(update: Update, services: BotServices, person: dict[str, Any] | None) -> bool:
-    return _chat(update) in services.admin_chats or bool(person and person.get("is_admin"))
+def _is_admin(update: Update, services: BotServices, person: Subscriber | None) -> bool:
+    return _chat(update) in services.admin_chats or (person is not None and person.is_admin)
 
 
 def _describe_subscription(sub: dict[str, Any], snapshot: Snapshot, lang: Language) -> str:
@@ -165,8 +166,8 @@ def _describe_subscription(sub: dict[str, Any], snapshot: Snapshot, lang: Langua
     return tr(lang, "term.all_units")
 
 
-def _subs_summary(person: dict[str, Any], services: BotServices, lang: Language) -> str:
-    subs = services.subscribers.subscriptions_of(person["id"])
+def _subs_summary(person: Subscriber, services: BotServices, lang: Language) -> str:
+    subs = services.subscribers.subscriptions_of(person.id)
     if not subs:
         return tr(lang, "bot.subs_none")
     snapshot = services.snapshot()
@@ -226,7 +227,8 @@ async def _redeem(update: Update, context: ContextTypes.DEFAULT_TYPE, services: 
         await _tell(context, admin, text)
 
     tell_admins(services.reminders, snapshot.loaded.config.reminders.admins,
-                key=f"invite-lockout|{chat if scope == 'chat' else '*'}|{until.isoformat()}", what="invite lockout",
+                key=f"invite-lockout|{chat if scope == 'chat' else '*'}|{until.isoformat()}",
+                what=Notice.INVITE_LOCKOUT,
                 title=text, now=now, day=now.astimezone(snapshot.tz).date(),
                 skip={(CHANNEL, a) for a in services.admin_chats})
 
@@ -256,7 +258,7 @@ async def help_command(update: Update, context: ContextTypes.DEFAULT_TYPE) -> No
     await _reply(update, text)
 
 
-Bound = tuple[BotServices, dict[str, Any], Language]
+Bound = tuple[BotServices, Subscriber, Language]
 
 
 async def _bound(update: Update, context: ContextTypes.DEFAULT_TYPE) -> Bound | None:
@@ -288,7 +290,7 @@ async def unsubscribe(update: Update, context: ContextTypes.DEFAULT_TYPE) -> Non
     if bound is None:
         return
     services, person, lang = bound
-    subs = services.subscribers.subscriptions_of(person["id"])
+    subs = services.subscribers.subscriptions_of(person.id)
     if not subs:
         await _reply(update, tr(lang, "bot.subs_none"))
         return
@@ -298,12 +300,12 @@ async def unsubscribe(update: Update, context: ContextTypes.DEFAULT_TYPE) -> Non
     await _reply(update, tr(lang, "bot.unsub_choose"), InlineKeyboardMarkup(rows))
 
 
-def _person_subscriptions(services: BotServices, person: dict[str, Any]) -> list[Subscription]:
+def _person_subscriptions(services: BotServices, person: Subscriber) -> list[Subscription]:
     out = []
-    for s in services.subscribers.subscriptions_of(person["id"]):
+    for s in services.subscribers.subscriptions_of(person.id):
         try:
-            out.append(subscription_from({**s, "channel": CHANNEL, "address": person["address"],
-                                          "language": person["language"], "quiet_hours": None, "mode": "each",
+            out.append(subscription_from({**s, "channel": CHANNEL, "address": person.address,
+                                          "language": person.language, "quiet_hours": None, "mode": "each",
                                           "digest_at": None}))
         except ValueError:
             continue  # planning skips it too, and tells the admins
@@ -361,7 +363,7 @@ async def feed(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
     if bound is None:
         return
     services, person, lang = bound
-    token = services.subscribers.new_feed_token(person["id"])
+    token = services.subscribers.new_feed_token(person.id)
     https = f"{services.public_url}/feeds/t/{token}.ics"
     webcal = "webcal://" + https.split("://", 1)[1]
     await _reply(update, tr(lang, "bot.feed", webcal=webcal, https=https))
@@ -376,7 +378,7 @@ async def lang_command(update: Update, context: ContextTypes.DEFAULT_TYPE) -> No
     if wanted is None:
         await _reply(update, tr(lang, "bot.bad_lang"))
         return
-    services.subscribers.set_language(person["id"], wanted)
+    services.subscribers.set_language(person.id, wanted)
     await _reply(update, tr(wanted, "bot.lang_set"))
 
 
@@ -421,7 +423,7 @@ async def approve(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
     services, lang = admin
     if not context.args:
         pending = services.subscribers.pending()
-        items = "、".join(f"{p['name']}({p['address']})" for p in pending) or tr(lang, "bot.nothing")
+        items = "、".join(f"{p.name}({p.address})" for p in pending) or tr(lang, "bot.nothing")
         await _reply(update, tr(lang, "bot.pending_list", items=items))
         return
     chat = callbacks.chat_id(context.args)
@@ -441,7 +443,8 @@ async def approve(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
 # ids are then checked against the rules in force and the store. Anything else is answered
 # politely and changes nothing.
 
-REMINDER_KINDS_WITH_BUTTONS = frozenset({"reminder", "changed", "escalation"})  # service.messages.compose
+# the kinds service.messages.compose gives buttons
+REMINDER_KINDS_WITH_BUTTONS = frozenset({ReminderKind.REMINDER, ReminderKind.CHANGED, ReminderKind.ESCALATION})
 
 
 async def _answer(query: CallbackQuery, text: str | None = None, alert: bool = False) -> None:
@@ -533,18 +536,18 @@ async def _pick_duty(query: CallbackQuery, services: BotServices, lang: Language
     await _edit(query, tr(lang, "bot.choose_duty", page=choice.page + 1, pages=pages), InlineKeyboardMarkup(rows))
 
 
-async def _subscribe(query: CallbackQuery, services: BotServices, person: dict[str, Any], lang: Language,
+async def _subscribe(query: CallbackQuery, services: BotServices, person: Subscriber, lang: Language,
                      choice: SubUnit | SubLevel | SubDuty) -> None:
     """A unit, level or duty the rules in force have (a menu older than a reload may offer others)."""
     rules = services.snapshot().rules
     if isinstance(choice, SubUnit) and choice.unit in rules.units:
-        added = services.subscribers.subscribe(person["id"], unit=choice.unit)
+        added = services.subscribers.subscribe(person.id, unit=choice.unit)
         what = rules.units[choice.unit].name
     elif isinstance(choice, SubLevel) and rules.units_of_level(choice.level):
-        added = services.subscribers.subscribe(person["id"], level=choice.level.value)
+        added = services.subscribers.subscribe(person.id, level=choice.level.value)
         what = tr(lang, f"level.{choice.level.value}")
     elif isinstance(choice, SubDuty) and choice.duty in rules.obligations:
-        added = services.subscribers.subscribe(person["id"], obligation=choice.duty)
+        added = services.subscribers.subscribe(person.id, obligation=choice.duty)
         what = rules.obligations[choice.duty].title
     else:
         await _answer(query, tr(lang, "bot.not_offered"))
@@ -554,11 +557,11 @@ async def _subscribe(query: CallbackQuery, services: BotServices, person: dict[s
     await _edit(query, text)
 
 
-async def _unsub(query: CallbackQuery, services: BotServices, person: dict[str, Any], lang: Language,
+async def _unsub(query: CallbackQuery, services: BotServices, person: Subscriber, lang: Language,
                  choice: Unsubscribe) -> None:
-    subs = {s["id"]: s for s in services.subscribers.subscriptions_of(person["id"])}
+    subs = {s["id"]: s for s in services.subscribers.subscriptions_of(person.id)}
     sub = subs.get(choice.subscription)
-    if sub is None or not services.subscribers.unsubscribe(person["id"], sub["id"]):
+    if sub is None or not services.subscribers.unsubscribe(person.id, sub["id"]):
         await _answer(query, tr(lang, "bot.bad_button"))
         return
     text = tr(lang, "bot.unsubscribed", what=_describe_subscription(sub, services.snapshot(), lang))
@@ -566,7 +569,7 @@ async def _unsub(query: CallbackQuery, services: BotServices, person: dict[str, 
     await _edit(query, text)
 
 
-async def _owned(query: CallbackQuery, services: BotServices, person: dict[str, Any], lang: Language,
+async def _owned(query: CallbackQuery, services: BotServices, person: Subscriber, lang: Language,
                  choice: OnReminder) -> dict[str, Any] | None:
     """The reminder a button refers to, if it was sent to this chat with buttons; else an alert and None."""
     reminder = _reminder_of(services, person, choice.reminder)
@@ -576,17 +579,17 @@ async def _owned(query: CallbackQuery, services: BotServices, person: dict[str, 
     return reminder
 
 
-def _reminder_of(services: BotServices, person: dict[str, Any], reminder_id: int) -> dict[str, Any] | str:
+def _reminder_of(services: BotServices, person: Subscriber, reminder_id: int) -> dict[str, Any] | str:
     reminder = services.reminders.get(reminder_id)
     if reminder is None or reminder["kind"] not in REMINDER_KINDS_WITH_BUTTONS:
         return N_("bot.gone")
-    if reminder["address"] != person["address"] or reminder["channel"] != CHANNEL:
+    if reminder["address"] != person.address or reminder["channel"] != CHANNEL:
         return N_("bot.not_yours")
     return reminder
 
 
 async def _done(update: Update, context: ContextTypes.DEFAULT_TYPE, services: BotServices,
-                person: dict[str, Any], lang: Language, reminder: dict[str, Any]) -> None:
+                person: Subscriber, lang: Language, reminder: dict[str, Any]) -> None:
     query = update.callback_query
     assert query is not None
     who = _name(update) if update.effective_user is None else " ".join(
@@ -604,7 +607,7 @@ async def _done(update: Update, context: ContextTypes.DEFAULT_TYPE, services: Bo
 
 
 async def _snooze(update: Update, context: ContextTypes.DEFAULT_TYPE, services: BotServices,
-                  person: dict[str, Any], lang: Language, reminder: dict[str, Any]) -> None:
+                  person: Subscriber, lang: Language, reminder: dict[str, Any]) -> None:
     query = update.callback_query
     assert query is not None
     snapshot = services.snapshot()
@@ -615,15 +618,12 @@ async def _snooze(update: Update, context: ContextTypes.DEFAULT_TYPE, services: 
         unit_calendar = snapshot.expander().calendar_of_file(snapshot.rules.unit_file[reminder["unit"]])
     day = unit_calendar.next_workday(today + dt.timedelta(days=1))
     at = dt.datetime.combine(day, dt.time(9, 0), snapshot.tz)
-    services.reminders.add([Planned(
-        f"{reminder['key']}|snooze|{day.isoformat()}", "reminder", reminder["occurrence_uid"],
-        reminder["obligation"], reminder["unit"], reminder["occurrence_date"], reminder["subscriber_id"], CHANNEL,
-        person["address"], person["language"], "snooze", at.astimezone(dt.UTC), at.astimezone(dt.UTC))], now)
+    services.reminders.snooze(reminder["id"], at=at, address=person.address, language=person.language, now=now)
     await _answer(query, tr(lang, "bot.snoozed", at=at.strftime("%Y-%m-%d %H:%M")))
 
 
 async def _ics(update: Update, context: ContextTypes.DEFAULT_TYPE, services: BotServices,
-               person: dict[str, Any], lang: Language, reminder: dict[str, Any]) -> None:
+               person: Subscriber, lang: Language, reminder: dict[str, Any]) -> None:
     pass
 
     query = update.callback_query

@@ -45,9 +45,10 @@ def item_of(row: Claimed, snapshot: Snapshot, base_url: str, today: dt.date, lan
         source = f"《{doc.title}》{ob.source.clause}"
     days = (row.occurrence_date - today).days
     if row.kind == "admin":
-        extra = tr(lang, "message.failed", what=row.lead_time)
+        extra = tr(lang, "message.failed", what=row.notice or "")
     elif row.kind == "changed":
-        extra = tr(lang, "message.moved", old=row.lead_time, new=row.occurrence_date.isoformat())
+        old = row.previous_date.isoformat() if row.previous_date else "?"
+        extra = tr(lang, "message.moved", old=old, new=row.occurrence_date.isoformat())
     elif row.kind == "escalation":
         extra = tr(lang, "message.not_done")
     elif days > 0:

@@ -299,8 +299,8 @@ def test_a_bad_subscription_row_is_skipped_logged_once_and_reported(
             assert person is not None
             with sqlite_store.engine.begin() as conn:
                 conn.exec_driver_sql("PRAGMA ignore_check_constraints = ON")
-                conn.execute(sa.insert(subscriptions).values(subscriber_id=person["id"], level="bogus"))
-                conn.execute(sa.insert(subscriptions).values(subscriber_id=person["id"], unit="cty",
+                conn.execute(sa.insert(subscriptions).values(subscriber_id=person.id, level="bogus"))
+                conn.execute(sa.insert(subscriptions).values(subscriber_id=person.id, unit="cty",
                                                              lead_times="7x"))
                 conn.exec_driver_sql("PRAGMA ignore_check_constraints = OFF")
             with caplog.at_level(logging.INFO):
@@ -312,7 +312,7 @@ def test_a_bad_subscription_row_is_skipped_logged_once_and_reported(
             assert all(r.exc_info is None for r in skipped)
             notices = [r for r in h.engine.store.listing("pending") if r["kind"] == "admin"]
             assert len(notices) == 2
-            assert {n["lead_time"] for n in notices} == {"bad subscription"}
+            assert {n["notice"] for n in notices} == {"bad subscription"}
             assert any("bogus" in n["obligation"] for n in notices)
             # the chat itself still works
             assert "2026-02-28" in (await h.say("/upcoming 30"))["params"]["text"]
@@ -354,7 +354,7 @@ def test_300_wrong_invite_codes_lock_the_chat_out_and_tell_the_admins_once(
             assert len(told) == 1
             assert str(CHAT) in told[0]["params"]["text"]
             notices = [r for r in h.engine.store.listing("pending") if r["kind"] == "admin"]
-            assert [(n["address"], n["lead_time"]) for n in notices] == [("ops", "invite lockout")]
+            assert [(n["address"], n["notice"]) for n in notices] == [("ops", "invite lockout")]
             # the good code sent during the lockout was not even looked up
             assert h.services.subscribers.get("telegram", str(CHAT)) is None
             # after the lockout the chat may try again, and the code still works

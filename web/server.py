@@ -168,12 +168,12 @@ async def feed_token(request: Request) -> Response:
             return _feed_response(request, service.feeds.feed(selection), "private", private=True)
     person = SubscriberStore(service.store).by_feed_token(token)
     if person is not None:  # a personal link made by the bot's /feed: the person's subscriptions
-        subs = [subscription_from({**s, "channel": person["channel"], "address": person["address"],
-                                   "language": person["language"], "quiet_hours": None, "mode": "each",
+        subs = [subscription_from({**s, "channel": person.channel, "address": person.address,
+                                   "language": person.language, "quiet_hours": None, "mode": "each",
                                    "digest_at": None})
-                for s in SubscriberStore(service.store).subscriptions_of(person["id"])]
+                for s in SubscriberStore(service.store).subscriptions_of(person.id)]
         rules = service.feeds.snapshot.rules
-        feed = service.feeds.feed_for(("person", person["id"], tuple(subs)), person["name"],
+        feed = service.feeds.feed_for(("person", person.id, tuple(subs)), person.name,
                                       lambda occ: any(matches(sub, occ, rules) for sub in subs))
         return _feed_response(request, feed, "private", private=True)
     return PlainTextResponse("unknown feed link; ask your administrator for a new one\n", status_code=404)
