@@ -23,6 +23,7 @@ from typing import Any
 from sqlalchemy import and_, delete, func, insert, or_, select, update
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.engine import Connection
+from sqlalchemy.exc import IntegrityError
 
 from obligations.config import SubscriberConfig
 from scheduler.planner import Planned, ReminderKind, Subscription, subscription_from
@@ -113,17 +114,40 @@ class ReminderStore:
 
     def mark_done(self, *, uid: str, obligation: str, unit: str | None, date: dt.date, by: str,
                   at: dt.datetime, note: str = "", evidence_url: str | None = None) -> bool:
-        """Record the occurrence as done and cancel its pending reminders; False if it already was."""
-        with self.engine.begin() as conn:
-            if conn.execute(select(completions.c.id).where(completions.c.occurrence_uid == uid)).first():
-                return False
-            conn.execute(insert(completions).values(
-                occurrence_uid=uid, obligation=obligation, unit=unit, occurrence_date=date, done_by=by,
-                done_at=at, note=note, evidence_url=evidence_url))
-            conn.execute(update(reminders).where(reminders.c.occurrence_uid == uid,
-                                                 reminders.c.status.in_(sources(Event.CANCELLED)))
-                         .values(status=target(Event.CANCELLED)))
+        """Record the occurrence as done and cancel its pending reminders; False if it already was.
+
+        Two marks at the same moment: the first completion stands, the other gets False.
+        """
+        try:
+            with self.engine.begin() as conn:
+                if conn.execute(select(completions.c.id).where(completions.c.occurrence_uid == uid)).first():
+                    return False
+                conn.execute(insert(completions).values(
+                    occurrence_uid=uid, obligation=obligation, unit=unit, occurrence_date=date, done_by=by,
+                    done_at=at, note=note, evidence_url=evidence_url))
+                conn.execute(update(reminders).where(reminders.c.occurrence_uid == uid,
+                                                     reminders.c.status.in_(sources(Event.CANCELLED)))
+                             .values(status=target(Event.CANCELLED)))
+        except IntegrityError:
+            return False  # completions.occurrence_uid is unique: someone else's completion was first
         return True
+
+    def undo_done(self, uid: str, *, now: dt.datetime) -> dict[str, Any] | None:
+        """Delete the occurrence's completion (returned; None if there was none).
+
+        Its cancelled reminders still to come are deleted with it, so that the next planning run,
+        which inserts only keys it has not stored, plans them again; those already due stay as they
+        are. A snoozed copy is in no plan and does not come back.
+        """
+        with self.engine.begin() as conn:
+            row = conn.execute(select(completions).where(completions.c.occurrence_uid == uid)).first()
+            if row is None:
+                return None
+            conn.execute(delete(completions).where(completions.c.id == row.id))
+            conn.execute(delete(reminders).where(reminders.c.occurrence_uid == uid,
+                                                 reminders.c.status == ReminderStatus.CANCELLED,
+                                                 reminders.c.due_at >= now))
+        return dict(row._mapping)
 
     def done_uids(self) -> set[str]:
         with self.engine.connect() as conn:

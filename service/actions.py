@@ -1,0 +1,284 @@
+"""What people do with their duties, one home for every door: mark done, undo, snooze, upcoming, overdue.
+
+The command line, the bot and the web page call these plain functions. Each takes the stores, the
+rules in force (:class:`~scheduler.snapshot.Snapshot`), the time (``now`` or ``today``: nothing here
+reads the clock), who acts and through which door, and returns a small typed result. Nothing here
+words anything for people: each door turns a result into its own sentences through the catalog.
+Storage stays in store/; this module decides.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import logging
+from dataclasses import dataclass
+from enum import StrEnum
+from typing import Any
+
+from scheduler.occurrence import Occurrence
+from scheduler.planner import ReminderKind, Subscription, matches, subscription_from
+from scheduler.reminder_time import REMIND_AT
+from scheduler.snapshot import Snapshot
+from service.messages import occurrence_ics
+from store.claimed import as_utc
+from store.reminders import ReminderStore
+from store.subscribers import Subscriber, SubscriberStore
+
+log = logging.getLogger(__name__)
+
+NEARBY = dt.timedelta(days=31)  # how far from the given date the CLI looks for the occurrence meant
+OVERDUE_DAYS = 90  # how far back "overdue" looks
+# the kinds of reminder whose message carries buttons (service.messages.compose)
+KINDS_WITH_BUTTONS = frozenset({ReminderKind.REMINDER, ReminderKind.CHANGED, ReminderKind.ESCALATION})
+
+
+class Door(StrEnum):
+    """Where an action came in."""
+
+    CLI = "cli"
+    BOT = "bot"
+    WEB = "web"
+
+
+@dataclass(frozen=True)
+class Actor:
+    """Who acts: the name a completion records, the door, and their subscriber row when they have one."""
+
+    name: str
+    door: Door
+    person: Subscriber | None = None
+
+
+@dataclass(frozen=True)
+class Target:
+    """One occurrence of a duty for one unit (or none), as a completion records it."""
+
+    uid: str
+    obligation: str
+    unit: str | None
+    date: dt.date
+
+    @classmethod
+    def of(cls, occ: Occurrence) -> Target:
+        return cls(occ.uid, occ.obligation.id, occ.unit, occ.date)
+
+    @classmethod
+    def of_reminder(cls, reminder: dict[str, Any]) -> Target:
+        return cls(reminder["occurrence_uid"], reminder["obligation"], reminder["unit"], reminder["occurrence_date"])
+
+
+@dataclass(frozen=True)
+class Completion:
+    """A recorded completion; ``at`` is aware UTC."""
+
+    target: Target
+    by: str
+    at: dt.datetime
+    note: str = ""
+    evidence_url: str | None = None
+
+    @classmethod
+    def of(cls, row: dict[str, Any]) -> Completion:
+        at = as_utc(row["done_at"])
+        assert at is not None
+        return cls(Target(row["occurrence_uid"], row["obligation"], row["unit"], row["occurrence_date"]),
+                   row["done_by"], at, row.get("note") or "", row.get("evidence_url"))
+
+
+@dataclass(frozen=True)
+class Marked:
+    """``mark_done``: the completion that stands; ``created`` False when it was already done (theirs stands)."""
+
+    completion: Completion
+    created: bool
+
+
+@dataclass(frozen=True)
+class Undone:
+    """``undo_done``: the completion removed, or None when the occurrence was not marked done."""
+
+    target: Target
+    removed: Completion | None
+
+
+@dataclass(frozen=True)
+class Snoozed:
+    """``snooze``: the reminder comes again at ``at`` (aware, the rules' time zone)."""
+
+    reminder_id: int
+    at: dt.datetime
+
+
+class Refusal(StrEnum):
+    GONE = "gone"  # no such reminder (any more), or one without buttons
+    NOT_YOURS = "not yours"  # sent to someone else
+
+
+@dataclass(frozen=True)
+class Refused:
+    reason: Refusal
+
+
+@dataclass(frozen=True)
+class NoOccurrence:
+    """``find_occurrence``: nothing on that date; ``nearby`` are the dates that unit has around it."""
+
+    obligation: str
+    unit: str | None
+    date: dt.date
+    nearby: tuple[dt.date, ...]
+
+
+@dataclass(frozen=True)
+class Listing:
+    """``upcoming`` / ``overdue``: the person's occurrences not marked done, in date order."""
+
+    occurrences: tuple[Occurrence, ...]
+    first: dt.date
+    last: dt.date
+
+
+# -- which occurrence, which reminder ------------------------------------------------------------------
+
+
+def find_occurrence(snapshot: Snapshot, obligation: str, unit: str | None, date: dt.date) -> Occurrence | NoOccurrence:
+    """The occurrence of ``obligation`` for ``unit`` on ``date`` (its date, or its date as written)."""
+    found = snapshot.expander().expand(date - NEARBY, date + NEARBY, units={unit} if unit else None,
+                                       obligations={obligation}).occurrences
+    mine = [o for o in found if o.unit == unit]
+    for occ in mine:
+        if date in (occ.date, occ.nominal):
+            return occ
+    return NoOccurrence(obligation, unit, date, tuple(sorted({o.date for o in mine})))
+
+
+def reminder_for(reminders: ReminderStore, reminder_id: int, person: Subscriber) -> dict[str, Any] | Refused:
+    """The reminder a button refers to, if it was sent to ``person`` with buttons."""
+    reminder = reminders.get(reminder_id)
+    if reminder is None or reminder["kind"] not in KINDS_WITH_BUTTONS:
+        return Refused(Refusal.GONE)
+    if reminder["address"] != person.address or reminder["channel"] != person.channel:
+        return Refused(Refusal.NOT_YOURS)
+    return reminder
+
+
+# -- done and undone ----------------------------------------------------------------------------------
+
+
+def mark_done(reminders: ReminderStore, target: Target, actor: Actor, *, now: dt.datetime, note: str = "",
+              evidence_url: str | None = None) -> Marked:
+    """Record ``target`` done (its pending reminders are cancelled); a completion already there stands."""
+    created = reminders.mark_done(uid=target.uid, obligation=target.obligation, unit=target.unit, date=target.date,
+                                  by=actor.name[:200], at=now, note=note[:2000], evidence_url=evidence_url)
+    row = reminders.completion(target.uid)
+    if row is None:  # undone by someone else in between: report what was asked
+        completion = Completion(target, actor.name[:200], now.astimezone(dt.UTC), note, evidence_url)
+    else:
+        completion = Completion.of(row)
+    if created:
+        log.info("%s marked done by %s via %s", target.uid, actor.name, actor.door.value)
+    return Marked(completion, created)
+
+
+def undo_done(reminders: ReminderStore, target: Target, actor: Actor, *, now: dt.datetime) -> Undone:
+    """Remove ``target``'s completion; the next planning run plans its reminders again."""
+    row = reminders.undo_done(target.uid, now=now)
+    if row is not None:
+        log.info("%s no longer done (undone by %s via %s)", target.uid, actor.name, actor.door.value)
+    return Undone(target, Completion.of(row) if row is not None else None)
+
+
+# -- snooze and the calendar file ---------------------------------------------------------------------
+
+
+def snooze_time(snapshot: Snapshot, unit: str | None, now: dt.datetime) -> dt.datetime:
+    """09:00 (:data:`REMIND_AT`) on the unit's next working day after today, in the rules' time zone."""
+    today = now.astimezone(snapshot.tz).date()
+    calendar = snapshot.calendar
+    if unit in snapshot.rules.unit_file:
+        calendar = snapshot.expander().calendar_of_file(snapshot.rules.unit_file[unit])
+    return dt.datetime.combine(calendar.next_workday(today + dt.timedelta(days=1)), REMIND_AT, snapshot.tz)
+
+
+def snooze(reminders: ReminderStore, snapshot: Snapshot, reminder: dict[str, Any], person: Subscriber, *,
+           now: dt.datetime) -> Snoozed | Refused:
+    """Remind ``person`` of ``reminder`` again on the next working day (once a day)."""
+    at = snooze_time(snapshot, reminder["unit"], now)
+    if not reminders.snooze(reminder["id"], at=at, address=person.address, language=person.language, now=now):
+        return Refused(Refusal.GONE)
+    return Snoozed(reminder["id"], at)
+
+
+def reminder_ics(reminders: ReminderStore, snapshot: Snapshot, reminder_id: int, *, base_url: str,
+                 lang: str) -> bytes | Refused:
+    """The reminded occurrence as a one-event calendar file; GONE when it or its duty is gone."""
+    row = reminders.as_claimed(reminder_id)
+    data = None if row is None else occurrence_ics(row, snapshot, base_url=base_url,
+                                                   lang="en" if lang == "en" else "zh-CN")
+    return Refused(Refusal.GONE) if data is None else data
+
+
+# -- what is coming, what is late ---------------------------------------------------------------------
+
+
+def subscriptions_of(subscribers: SubscriberStore, person: Subscriber) -> list[Subscription]:
+    """The person's subscriptions as the planner reads them; one it cannot read is left out (as planning does)."""
+    out = []
+    for s in subscribers.subscriptions_of(person.id):
+        try:
+            out.append(subscription_from({**s, "channel": person.channel, "address": person.address,
+                                          "language": person.language, "quiet_hours": None, "mode": "each",
+                                          "digest_at": None}))
+        except ValueError:
+            continue  # planning skips it too, and tells the admins
+    return out
+
+
+def _mine(reminders: ReminderStore, subscribers: SubscriberStore, snapshot: Snapshot, person: Subscriber,
+          first: dt.date, last: dt.date, *, deadlines_only: bool) -> Listing:
+    subs = subscriptions_of(subscribers, person)
+    done = reminders.done_uids()
+    found = snapshot.expander().expand(first, last).occurrences
+    mine = tuple(o for o in found if o.uid not in done and (not deadlines_only or o.kind == "deadline")
+                 and any(matches(s, o, snapshot.rules) for s in subs))
+    return Listing(mine, first, last)
+
+
+def upcoming(reminders: ReminderStore, subscribers: SubscriberStore, snapshot: Snapshot, person: Subscriber, *,
+             today: dt.date, days: int) -> Listing:
+    """The person's occurrences from today to ``days`` days ahead, not marked done."""
+    return _mine(reminders, subscribers, snapshot, person, today, today + dt.timedelta(days=days),
+                 deadlines_only=False)
+
+
+def overdue(reminders: ReminderStore, subscribers: SubscriberStore, snapshot: Snapshot, person: Subscriber, *,
+            today: dt.date) -> Listing:
+    """The person's deadlines of the last :data:`OVERDUE_DAYS` days before today, not marked done."""
+    return _mine(reminders, subscribers, snapshot, person, today - dt.timedelta(days=OVERDUE_DAYS),
+                 today - dt.timedelta(days=1), deadlines_only=True)
+
+
+__all__ = [
+    "KINDS_WITH_BUTTONS",
+    "Actor",
+    "Completion",
+    "Door",
+    "Listing",
+    "Marked",
+    "NoOccurrence",
+    "Refusal",
+    "Refused",
+    "Snoozed",
+    "Target",
+    "Undone",
+    "find_occurrence",
+    "mark_done",
+    "overdue",
+    "reminder_for",
+    "reminder_ics",
+    "snooze",
+    "snooze_time",
+    "subscriptions_of",
+    "undo_done",
+    "upcoming",
+]

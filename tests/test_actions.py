@@ -1,0 +1,150 @@
+"""service.actions: every user action on a real store (SQLite, and PostgreSQL in the slow run), frozen times."""
+
+from __future__ import annotations
+
+import datetime as dt
+
+import pytest
+
+from scheduler.occurrence import Occurrence
+from scheduler.planner import Planned, ReminderKind
+from scheduler.reminder_time import REMIND_AT
+from scheduler.snapshot import Snapshot, load_snapshot
+from service import actions
+from service.actions import Actor, Door, Marked, NoOccurrence, Refusal, Refused, Snoozed, Target
+from store import Store
+from store.reminders import ReminderStore
+from store.subscribers import Subscriber, SubscriberStore
+from tests.conftest import DATA, SHANGHAI
+
+NOW = dt.datetime(2026, 2, 21, 1, 0, tzinfo=dt.UTC)  # Saturday 21 Feb 2026, 09:00 in Shanghai
+REPORT_DAY = dt.date(2026, 2, 28)  # t.report for cty: due 1 March, moved back to a make-up Saturday
+CLI = Actor("张三", Door.CLI)
+
+
+@pytest.fixture
+def snapshot() -> Snapshot:
+    return load_snapshot(DATA / "sample-config.yaml", 1, NOW)
+
+
+@pytest.fixture
+def reminders(store: Store) -> ReminderStore:
+    return ReminderStore(store)
+
+
+@pytest.fixture
+def person(store: Store) -> Subscriber:
+    subscribers = SubscriberStore(store)
+    code = subscribers.create_invite(unit=None, admin=False, now=NOW)
+    bound = subscribers.redeem(code, channel="telegram", address="4242", name="李四", language="zh-CN", now=NOW)
+    assert bound is not None
+    subscribers.subscribe(bound.id, unit="cty")
+    return bound
+
+
+def report(snapshot: Snapshot) -> Occurrence:
+    found = actions.find_occurrence(snapshot, "t.report", "cty", REPORT_DAY)
+    assert isinstance(found, Occurrence)
+    return found
+
+
+def remind(reminders: ReminderStore, occ: Occurrence, person: Subscriber, due: dt.datetime,
+           kind: ReminderKind = ReminderKind.REMINDER) -> dict:
+    key = f"{occ.uid}|s{person.id}|{due.isoformat()}"
+    reminders.add([Planned(key, kind, occ.uid, occ.obligation.id, occ.unit, occ.date, person.id, person.channel,
+                           person.address, "zh-CN", "1d", due, due)], NOW)
+    row = next(r for r in reminders.listing("pending", "cancelled") if r["key"] == key)
+    return row
+
+
+def test_find_occurrence_by_its_date_or_its_date_as_written(snapshot: Snapshot) -> None:
+    occ = report(snapshot)
+    assert (occ.date, occ.nominal) == (REPORT_DAY, dt.date(2026, 3, 1))
+    assert actions.find_occurrence(snapshot, "t.report", "cty", dt.date(2026, 3, 1)) == occ
+    missing = actions.find_occurrence(snapshot, "t.report", "cty", dt.date(2026, 2, 20))
+    assert missing == NoOccurrence("t.report", "cty", dt.date(2026, 2, 20), (REPORT_DAY,))
+
+
+def test_mark_done_cancels_reminders_and_the_first_completion_stands(
+        snapshot: Snapshot, reminders: ReminderStore, person: Subscriber) -> None:
+    occ = report(snapshot)
+    row = remind(reminders, occ, person, NOW + dt.timedelta(days=6))
+    first = actions.mark_done(reminders, Target.of(occ), CLI, now=NOW, note="已报送")
+    assert first.created
+    assert first.completion.by == "张三"
+    assert first.completion.note == "已报送"
+    assert first.completion.at == NOW
+    assert first.completion.target == Target.of(occ)
+    assert reminders.get(row["id"])["status"] == "cancelled"
+    later = actions.mark_done(reminders, Target.of(occ), Actor("王五", Door.WEB), now=NOW + dt.timedelta(hours=1))
+    assert later == Marked(first.completion, created=False)  # theirs stands
+    assert occ.uid in reminders.done_uids()
+
+
+def test_undo_done_lets_planning_plan_the_reminders_again(
+        snapshot: Snapshot, reminders: ReminderStore, person: Subscriber) -> None:
+    occ = report(snapshot)
+    due = NOW + dt.timedelta(days=6)
+    row = remind(reminders, occ, person, due)
+    actions.mark_done(reminders, Target.of(occ), CLI, now=NOW)
+    undone = actions.undo_done(reminders, Target.of(occ), CLI, now=NOW + dt.timedelta(hours=1))
+    assert undone.removed is not None
+    assert undone.removed.by == "张三"
+    assert occ.uid not in reminders.done_uids()
+    assert reminders.get(row["id"]) is None  # the cancelled reminder still to come is gone ...
+    plan = [Planned(row["key"], ReminderKind.REMINDER, occ.uid, occ.obligation.id, occ.unit, occ.date, person.id,
+                    person.channel, person.address, "zh-CN", "1d", due, due)]
+    report_ = reminders.sync_plan(plan, now=NOW + dt.timedelta(hours=1), until=NOW + dt.timedelta(days=30))
+    assert report_.inserted == 1  # ... so planning plans it again
+    again = actions.undo_done(reminders, Target.of(occ), CLI, now=NOW)
+    assert again.removed is None
+
+
+def test_reminder_for_refuses_gone_and_other_peoples_reminders(
+        snapshot: Snapshot, reminders: ReminderStore, person: Subscriber) -> None:
+    occ = report(snapshot)
+    row = remind(reminders, occ, person, NOW)
+    assert actions.reminder_for(reminders, row["id"], person)["id"] == row["id"]
+    assert actions.reminder_for(reminders, row["id"] + 1000, person) == Refused(Refusal.GONE)
+    other = Subscriber(**{**person.__dict__, "address": "99"})
+    assert actions.reminder_for(reminders, row["id"], other) == Refused(Refusal.NOT_YOURS)
+    admin = remind(reminders, occ, person, NOW + dt.timedelta(hours=1), ReminderKind.ADMIN)
+    assert actions.reminder_for(reminders, admin["id"], person) == Refused(Refusal.GONE)  # no buttons on it
+
+
+def test_snooze_is_nine_on_the_next_working_day(
+        snapshot: Snapshot, reminders: ReminderStore, person: Subscriber) -> None:
+    occ = report(snapshot)
+    row = remind(reminders, occ, person, NOW)
+    snoozed = actions.snooze(reminders, snapshot, row, person, now=NOW)
+    # Saturday 21 Feb 2026: Sunday and Monday 23 Feb are Spring Festival days off
+    assert snoozed == Snoozed(row["id"], dt.datetime(2026, 2, 24, 9, 0, tzinfo=SHANGHAI))
+    assert snoozed.at.time() == REMIND_AT
+    copy = [r for r in reminders.listing("pending") if r["snoozed"]]
+    assert len(copy) == 1
+    assert copy[0]["occurrence_uid"] == occ.uid
+    gone = {**row, "id": row["id"] + 1000}
+    assert actions.snooze(reminders, snapshot, gone, person, now=NOW) == Refused(Refusal.GONE)
+
+
+def test_reminder_ics(snapshot: Snapshot, reminders: ReminderStore, person: Subscriber) -> None:
+    row = remind(reminders, report(snapshot), person, NOW)
+    data = actions.reminder_ics(reminders, snapshot, row["id"], base_url="http://duties.test", lang="zh-CN")
+    assert isinstance(data, bytes)
+    assert b"BEGIN:VEVENT" in data
+    assert actions.reminder_ics(reminders, snapshot, row["id"] + 1000, base_url="http://duties.test",
+                                lang="en") == Refused(Refusal.GONE)
+
+
+def test_upcoming_and_overdue_are_the_persons_duties_not_done(
+        snapshot: Snapshot, reminders: ReminderStore, store: Store, person: Subscriber) -> None:
+    subscribers = SubscriberStore(store)
+    today = NOW.astimezone(SHANGHAI).date()
+    coming = actions.upcoming(reminders, subscribers, snapshot, person, today=today, days=30)
+    assert [(o.obligation.id, o.unit, o.date) for o in coming.occurrences] == [("t.report", "cty", REPORT_DAY)]
+    assert (coming.first, coming.last) == (today, today + dt.timedelta(days=30))
+    late = actions.overdue(reminders, subscribers, snapshot, person, today=dt.date(2026, 3, 2))
+    assert [o.uid for o in late.occurrences] == [report(snapshot).uid]
+    actions.mark_done(reminders, Target.of(report(snapshot)), CLI, now=NOW)
+    assert actions.upcoming(reminders, subscribers, snapshot, person, today=today, days=30).occurrences == ()
+    assert actions.overdue(reminders, subscribers, snapshot, person, today=dt.date(2026, 3, 2)).occurrences == ()
