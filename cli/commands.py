@@ -110,6 +110,8 @@ def _done(p: argparse.ArgumentParser) -> None:
     p.add_argument("--note", help="what was done")
     p.add_argument("--by", default="cli", help="who marks it (default: cli)")
     p.add_argument("--evidence", metavar="URL", help="a link to the evidence")
+    p.add_argument("--undo", action="store_true",
+                   help="take a mark back: the occurrence is no longer done and its reminders are planned again")
 
 
 def _reminders(p: argparse.ArgumentParser) -> None:
@@ -141,7 +143,8 @@ COMMANDS: tuple[Command, ...] = (
             "Run the real planner and dispatcher on a virtual clock; print every message as JSON lines.",
             _simulate),
     Command("done", "cli.reminders:cmd_done", "mark an occurrence done",
-            "Mark one occurrence of a duty done for a unit: no more reminders, shown as done.", _done),
+            "Mark one occurrence of a duty done for a unit (no more reminders, shown as done), or undo that.",
+            _done),
     Command("reminders", "cli.reminders:cmd_reminders", "list pending or failed reminders",
             "List reminders: pending ones, or failed and missed ones (what admins must look at).", _reminders),
     Command("invite", "cli.reminders:cmd_invite", "make a one-time code that binds a chat to the bot",

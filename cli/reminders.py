@@ -12,6 +12,7 @@ from pathlib import Path
 
 from cli.context import Context, check_ids, check_range, load_context
 from obligations.errors import FatalError
+from service import actions
 from service.simulate import simulate
 from store import open_store
 from store.reminders import ReminderStore
@@ -39,26 +40,25 @@ def _reminder_store(ctx: Context) -> ReminderStore:
 
 
 def cmd_done(args: argparse.Namespace) -> int:
-    """Find the occurrence on DATE (its date or its date as written, within a month) and mark it done."""
+    """Find the occurrence on DATE (its date or its date as written, within a month): mark it done, or undo that."""
     ctx = load_context(args)
     check_ids(ctx, args.unit if args.unit != "-" else None, args.obligation)
-    unit = None if args.unit == "-" else args.unit
-    found = ctx.expander().expand(args.date - dt.timedelta(days=31), args.date + dt.timedelta(days=31),
-                                  units={unit} if unit else None, obligations={args.obligation})
-    matching = [o for o in found.occurrences if o.unit == unit and args.date in (o.date, o.nominal)]
-    if not matching:
-        dates = ", ".join(sorted({o.date.isoformat() for o in found.occurrences if o.unit == unit})) or "none"
-        raise FatalError(f"{args.obligation} has no occurrence for {unit or 'no unit'} on {args.date}; "
+    occ = actions.find_occurrence(ctx.snapshot, args.obligation, None if args.unit == "-" else args.unit, args.date)
+    if isinstance(occ, actions.NoOccurrence):
+        dates = ", ".join(d.isoformat() for d in occ.nearby) or "none"
+        raise FatalError(f"{occ.obligation} has no occurrence for {occ.unit or 'no unit'} on {occ.date}; "
                          f"nearby occurrences: {dates}")
-    occ = matching[0]
-    store = _reminder_store(ctx)
+    store, actor, now = _reminder_store(ctx), actions.Actor(args.by, actions.Door.CLI), dt.datetime.now(dt.UTC)
     try:
-        created = store.mark_done(uid=occ.uid, obligation=occ.obligation.id, unit=occ.unit, date=occ.date,
-                                  by=args.by, at=dt.datetime.now(dt.UTC), note=args.note or "",
-                                  evidence_url=args.evidence)
+        if args.undo:
+            undone = actions.undo_done(store, actions.Target.of(occ), actor, now=now)
+            print(("no longer done: " if undone.removed else "was not done: ") + occ.uid)
+        else:
+            marked = actions.mark_done(store, actions.Target.of(occ), actor, now=now, note=args.note or "",
+                                       evidence_url=args.evidence)
+            print(("marked done: " if marked.created else "already done: ") + occ.uid)
     finally:
         store.store.close()
-    print(("marked done: " if created else "already done: ") + occ.uid)
     return 0
 
 

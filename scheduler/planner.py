@@ -16,7 +16,7 @@ from obligations.model import Level
 from obligations.offset import Offset, OffsetUnit
 from obligations.ruleset import RuleSet
 from scheduler.occurrence import Occurrence
-from scheduler.reminder_time import WorkdaysBefore, reminder_time
+from scheduler.reminder_time import REMIND_AT, WorkdaysBefore, reminder_time
 
 
 class ReminderKind(StrEnum):
@@ -218,7 +218,7 @@ def escalations(
         if occ.kind != "deadline" or occ.uid in done:
             continue
         for index, (after, to, channel) in enumerate(tiers):
-            start = dt.datetime.combine(occ.date + dt.timedelta(days=1), dt.time(9, 0), tz)  # the morning after
+            start = dt.datetime.combine(occ.date + dt.timedelta(days=1), REMIND_AT, tz)  # the morning after
             due = start + _delay(after)
             if not now <= due <= until:
                 continue

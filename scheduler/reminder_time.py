@@ -15,7 +15,7 @@ from zoneinfo import ZoneInfo
 from obligations.offset import Offset, OffsetUnit
 from scheduler.occurrence import Occurrence
 
-REMIND_AT = dt.time(9, 0)
+REMIND_AT = dt.time(9, 0)  # the one home of "09:00": reminders, escalations (the morning after), snoozes
 WorkdaysBefore = Callable[[dt.date, int], dt.date]
 _STEP = {OffsetUnit.days: dt.timedelta(days=1), OffsetUnit.weeks: dt.timedelta(weeks=1),
          OffsetUnit.hours: dt.timedelta(hours=1)}

@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import datetime as dt
+from collections.abc import Callable
+from typing import Any
 
 import pytest
 
@@ -148,3 +150,16 @@ def test_upcoming_and_overdue_are_the_persons_duties_not_done(
     actions.mark_done(reminders, Target.of(report(snapshot)), CLI, now=NOW)
     assert actions.upcoming(reminders, subscribers, snapshot, person, today=today, days=30).occurrences == ()
     assert actions.overdue(reminders, subscribers, snapshot, person, today=dt.date(2026, 3, 2)).occurrences == ()
+
+
+def test_the_done_command_marks_and_undoes(cli: Callable[..., Any]) -> None:
+    config = str(DATA / "sample-config.yaml")
+    assert cli("done", "--config", config, "t.report", "cty", "2026-03-01").out.startswith("marked done: ")
+    assert cli("done", "--config", config, "t.report", "cty", "2026-02-28").out.startswith("already done: ")
+    assert cli("done", "--config", config, "t.report", "cty", "2026-02-28", "--undo").out.startswith(
+        "no longer done: ")
+    assert cli("done", "--config", config, "t.report", "cty", "2026-02-28", "--undo").out.startswith(
+        "was not done: ")
+    missing = cli("done", "--config", config, "t.report", "cty", "2026-02-20")
+    assert missing.code == 1
+    assert "nearby occurrences: 2026-02-28" in missing.err
