@@ -11,9 +11,9 @@ from pathlib import Path
 from zoneinfo import ZoneInfo
 
 from cli.commands import ROOT
+from i18n import Language
 from obligations.diagnostics import did_you_mean
 from obligations.errors import FatalError, UnknownReference
-from obligations.i18n import Language
 from obligations.loader import LoadedConfig, load_config, load_rules
 from obligations.ruleset import RuleSet
 from scheduler.expand import Expander, Expansion

@@ -15,6 +15,7 @@ from obligations.errors import FatalError
 from service import actions
 from service.simulate import simulate
 from store import open_store
+from store.lifecycle import ReminderStatus
 from store.reminders import ReminderStore
 from store.subscribers import SubscriberStore
 
@@ -65,7 +66,8 @@ def cmd_done(args: argparse.Namespace) -> int:
 def cmd_reminders(args: argparse.Namespace) -> int:
     """Pending (and claimed) reminders, or with ``--failed`` the failed and missed ones."""
     ctx = load_context(args)
-    statuses = ("failed", "missed") if args.failed else ("pending", "claimed")
+    statuses = ((ReminderStatus.FAILED, ReminderStatus.MISSED) if args.failed
+                else (ReminderStatus.PENDING, ReminderStatus.CLAIMED))
     store = _reminder_store(ctx)
     try:
         rows = store.listing(*statuses)

@@ -6,7 +6,7 @@ import csv
 import io
 import unicodedata
 
-from obligations.i18n import Language, t
+from i18n import Language, tr
 from obligations.ruleset import RuleSet
 from scheduler.occurrence import Occurrence
 
@@ -15,7 +15,7 @@ CSV_FIELDS = ["date", "kind", "obligation", "title", "unit", "unit_name", "start
 
 
 def occurrence_record(occ: Occurrence, rules: RuleSet) -> dict[str, object]:
-    """The JSON shape of one occurrence (documented in the README)."""
+    """The JSON shape of one occurrence (documented in docs/cli.md)."""
     ob = occ.obligation
     return {
         "obligation": ob.id,
@@ -48,10 +48,11 @@ def _pad(text: str, width: int) -> str:
 
 def render_table(occurrences: list[Occurrence], rules: RuleSet, lang: Language) -> str:
     if not occurrences:
-        return t("no_occurrences", lang) + "\n"
-    head = [t("date", lang), t("kind", lang), t("unit", lang), t("title", lang), t("obligation", lang)]
+        return tr(lang, "term.no_occurrences") + "\n"
+    head = [tr(lang, "label.date"), tr(lang, "label.kind"), tr(lang, "label.unit"), tr(lang, "label.title"),
+            tr(lang, "label.duty")]
     rows = [
-        [o.date.isoformat(), t(o.kind, lang), rules.units[o.unit].name if o.unit else "-",
+        [o.date.isoformat(), tr(lang, f"kind.{o.kind}"), rules.units[o.unit].name if o.unit else "-",
          o.obligation.title, o.obligation.id]
         for o in occurrences
     ]

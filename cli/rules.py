@@ -10,7 +10,7 @@ import sys
 import notifiers
 from cli.context import load_context
 from notifiers.base import PermanentError
-from notifiers.telegram import api_urls
+from notifiers.telegram_urls import api_urls
 from obligations.errors import Problem, ValidationFailed
 from obligations.loader import LoadedConfig
 

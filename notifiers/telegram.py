@@ -12,7 +12,6 @@ from __future__ import annotations
 
 import html
 import os
-from urllib.parse import urlsplit, urlunsplit
 
 # python-telegram-bot 22 warns on every 429 unless told to use timedelta for retry_after;
 # we handle both forms, so opt in before any RetryAfter is built
@@ -25,13 +24,12 @@ from telegram.ext import AIORateLimiter, ExtBot
 from telegram.request import HTTPXRequest
 
 from notifiers.base import Message, Notifier, PermanentError, RecipientGone, TransientError
+from notifiers.telegram_urls import API_URL_ENV, DEFAULT_API_URL, api_urls
 from obligations.strict import Strict
 from redaction import redact
 
 TOKEN_ENV = "TELEGRAM_BOT_TOKEN"
-API_URL_ENV = "TELEGRAM_API_URL"
 WEBHOOK_SECRET_ENV = "TELEGRAM_WEBHOOK_SECRET"
-DEFAULT_API_URL = "https://api.telegram.org/bot"
 MAX_TEXT = 4096  # Telegram's limit for one message's text, in characters
 
 
@@ -78,28 +76,6 @@ def make_bot(config: TelegramConfig) -> ExtBot[None]:
                              group_max_rate=20, group_time_period=60, max_retries=config.max_retries)
     return ExtBot(token, base_url=base_url, base_file_url=base_file_url, request=request,
                   rate_limiter=limiter)
-
-
-def api_urls(url: str) -> tuple[str, str]:
-    """The Bot API's base URL as python-telegram-bot wants it (ending in ``/bot``, the token is appended)
-    and the matching file URL, from either form people write: ``http://host:port/bot`` or ``http://host:port``.
-
-    :raises PermanentError: not an http(s) URL, with the fix.
-    """
-    text = url.strip()
-    if "{token}" in text:  # PTB's own placeholder form: used as it is
-        return text, text.replace("/bot{token}", "/file/bot{token}")
-    parts = urlsplit(text)
-    if parts.scheme not in {"http", "https"} or not parts.netloc or parts.query or parts.fragment:
-        raise PermanentError(f"the Bot API URL ({API_URL_ENV} or notifiers.telegram.api_url) {text!r} is not "
-                             "usable; write it as https://api.telegram.org/bot or http://HOST:PORT (the /bot "
-                             "is added when missing)")
-    path = parts.path.rstrip("/")
-    if not path.endswith("/bot"):
-        path += "/bot"
-    root = path.removesuffix("/bot")
-    return (urlunsplit((parts.scheme, parts.netloc, path, "", "")),
-            urlunsplit((parts.scheme, parts.netloc, f"{root}/file/bot", "", "")))
 
 
 def _redact(text: str) -> str:

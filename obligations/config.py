@@ -9,6 +9,7 @@ from typing import Literal
 
 from pydantic import Field, field_validator, model_validator
 
+from i18n import DEFAULT, Language
 from obligations.model import DayNote, Level
 from obligations.offset import Offset, Offsets, OffsetUnit
 from obligations.strict import Strict
@@ -132,7 +133,7 @@ class SubscriberConfig(Strict):
     name: str = Field(description="Who it is, e.g. 库尔勒市信访局值班")
     channel: str = Field(description="log, email, telegram, wecom, dingtalk, feishu or webhook")
     address: str = Field(description="E-mail address, chat id, or the robot's name under notifiers")
-    language: Literal["zh-CN", "en"] = Field(default="zh-CN", description="Language of the messages")
+    language: Language = Field(default=DEFAULT, description="Language of the messages")
     quiet_hours: str | None = Field(
         default=None, description="Local hours without messages, 'HH:MM-HH:MM'; held messages come as one digest"
     )
@@ -212,7 +213,7 @@ class Config(Strict):
     timezone: str = Field(
         default="Asia/Shanghai", description="IANA time zone of the sessions' times"
     )
-    language: Literal["zh-CN", "en"] = Field(default="zh-CN", description="Language of user-facing text")
+    language: Language = Field(default=DEFAULT, description="Language of user-facing text")
     rules: list[str] = Field(
         default_factory=lambda: ["rules/*.yaml"],
         description="Rules files or glob patterns, relative to this file",

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import csv
+import datetime as dt
 import io
 import socket
 import subprocess
@@ -11,9 +12,13 @@ from collections.abc import Callable
 from pathlib import Path
 
 import pytest
+import sqlalchemy as sa
 
 from cli import build_parser, load
 from cli.commands import TARGETS
+from store import open_store
+from store.lifecycle import ReminderStatus
+from store.tables import reminders
 from tests.conftest import DATA, ROOT, CliResult
 
 CONFIG = str(DATA / "sample-config.yaml")
@@ -193,3 +198,25 @@ def test_extract_runs_through_the_table(cli: Callable[..., CliResult], tmp_path:
     assert result.code == 0, result.err
     assert "每年至少举办一期法治专题培训班" in result.out
     assert cli("extract", str(policy), "--max-mb", "lots").code == 2
+
+
+def test_reminders_lists_the_waiting_ones_or_with_failed_the_failed_and_missed(
+        cli: Callable[..., CliResult], scratch_store: Path) -> None:
+    """``reminders`` picks its statuses from store.lifecycle.ReminderStatus, not bare strings."""
+    at = dt.datetime(2025, 3, 1, 9, tzinfo=dt.UTC)
+    store = open_store(f"sqlite:///{scratch_store}")
+    with store.engine.begin() as conn:
+        conn.execute(sa.insert(reminders), [
+            {"key": f"k-{status}", "kind": "reminder", "occurrence_uid": f"u-{status}", "obligation": "t.report",
+             "occurrence_date": at.date(), "channel": "log", "address": status, "due_at": at, "send_after": at,
+             "status": status, "created_at": at}
+            for status in ReminderStatus
+        ])
+    store.close()
+    waiting = cli("reminders", "--config", CONFIG, "--format", "json")
+    assert waiting.code == 0, waiting.err
+    assert sorted(r["status"] for r in waiting.json()) == ["claimed", "pending"]
+    failed = cli("reminders", "--config", CONFIG, "--failed")
+    assert failed.code == 0, failed.err
+    assert sorted(line.split()[2] for line in failed.out.splitlines()) == ["failed", "missed"]
+    assert failed.err.strip() == "2 reminder(s)"

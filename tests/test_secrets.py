@@ -27,7 +27,7 @@ import pytest
 
 import redaction
 from notifiers.base import PermanentError
-from notifiers.telegram import api_urls
+from notifiers.telegram_urls import api_urls
 from scheduler.planner import Planned
 from store import open_store
 from store.reminders import ReminderStore
