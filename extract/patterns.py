@@ -11,6 +11,11 @@ To teach the extractor a new expression, add a row to :data:`PATTERNS` (or a wor
 :data:`VAGUE_WORDS`), with an ``example`` that the row matches: the unit tests check
 every example, and docs/extract.md lists the table. :mod:`extract.duties`
 combines the triggers of a sentence into schedules.
+
+Deadline words follow the project's one reading (docs/rules.md, "Reading 前, 之前, 以前, 底前,
+年内"), which tests/test_readings.py holds the shipped rules and these patterns to: 前, 之前 and
+以前 include the day; 年底前 and 年内 end on 31 December of the year named or of the plan's
+year; ``2024年前`` is by 31 December 2023, always for review.
 """
 
 from __future__ import annotations
@@ -212,19 +217,19 @@ _EVERY_YEAR = r"(?P<every>每年(?:的)?(?:于|在)?)?"
 PATTERNS: tuple[PatternSpec, ...] = (
     PatternSpec("date_full", "deadline",
                 re.compile(rf"{_YEAR}年(?P<m>{NUM})月(?P<d>{NUM})日{_BEFORE}"), _ymd,
-                "2021年3月1日之前", "a one-off deadline on that date"),
+                "2021年3月1日之前", "a one-off deadline on that date, the day included"),
     PatternSpec("month_end_full", "deadline",
                 re.compile(rf"{_YEAR}年(?P<m>{NUM})月(?:底|末){_BEFORE}?"), _ym_end,
                 "2024年6月底前", "a one-off deadline on the last day of that month"),
     PatternSpec("year_end_full", "deadline",
-                re.compile(rf"{_YEAR}年(?:底|末){_BEFORE}?"), _year_end,
-                "2024年底前", "a one-off deadline on 31 December of that year"),
+                re.compile(rf"{_YEAR}年(?:年)?(?:底|末){_BEFORE}?"), _year_end,
+                "2024年年底前", "a one-off deadline on 31 December of that year (2024年底前, 2024年年底前)"),
     PatternSpec("before_year", "deadline",
                 re.compile(rf"{_YEAR}年{_BEFORE}(?![一二三四五六七八九十两0-9半])"), _before_year,
                 "2024年前", "a one-off deadline on 31 December of the year before (review)"),
     PatternSpec("month_day", "deadline",
                 re.compile(rf"{_EVERY_YEAR}(?P<m>{NUM})月(?P<d>{NUM})日{_BEFORE}"), _month_day,
-                "每年3月1日前", "yearly deadline with 每年; else a deadline in the plan's year (review)"),
+                "每年3月1日前", "that day included: yearly with 每年; else in the plan's year (review)"),
     PatternSpec("monthly_day", "deadline",
                 re.compile(rf"每月(?:的)?(?P<d>{NUM})(?:日|号){_BEFORE}"), _monthly_day,
                 "每月10日前", "a deadline on that day of every month (an RRULE)"),

@@ -177,6 +177,23 @@ def test_before_a_year_is_the_end_of_the_year_before() -> None:
     assert duty.review
 
 
+@pytest.mark.parametrize("body", ["2024年年底前基本建成行政执法协调监督工作体系。",
+                                  "2024年底前基本建成行政执法协调监督工作体系。"])
+def test_a_named_years_end_is_that_year_in_a_plan_of_another_year(body: str) -> None:
+    """Regression: "2024年年底前" in a 2023 plan was read as the plan's 年底前, 2023-12-31."""
+    duty = only(plan(body, title="测试县2023年法治政府建设工作要点"))
+    assert duty.schedule == {"type": "once", "date": dt.date(2024, 12, 31)}
+
+
+@pytest.mark.parametrize(("body", "schedule"), [
+    ("2025年3月1日以前报送自查报告。", {"type": "once", "date": dt.date(2025, 3, 1)}),
+    ("各级政府每年4月1日之前向社会公开法治政府建设报告。", {"type": "yearly_deadline", "month": 4, "day": 1}),
+])
+def test_zhiqian_and_yiqian_include_the_day_like_qian(body: str, schedule: dict[str, Any]) -> None:
+    """之前 and 以前 are read as 前: the day included, never exclusive (docs/rules.md)."""
+    assert only(plan(body)).schedule == schedule
+
+
 def test_a_window_without_every_year_is_this_years() -> None:
     duty = only(plan("第一季度完成行政规范性文件清理。"))
     assert duty.schedule == {"type": "window", "period": "quarter", "index": 1}

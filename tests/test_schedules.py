@@ -148,6 +148,7 @@ def test_yearly_deadlines_2024_to_2026(dates_of: Dates) -> None:
 
 
 def test_strictly_before_1_april(dates_of: Dates) -> None:
+    """The `exclusive` option, for a text that says 4月1日(不含)前; 4月1日前 itself is 1 April."""
     got = dates_of({"type": "yearly_deadline", "month": 4, "day": 1, "exclusive": True}, "2025-01-01", "2025-12-31")
     assert got == ds("2025-03-31")
 
@@ -182,7 +183,9 @@ def test_window_carries_its_first_day(rules_from: Callable[..., RuleSet]) -> Non
 def test_one_off_deadlines(dates_of: Dates) -> None:
     assert dates_of({"type": "once", "date": "2020-06-15"}, "2020-01-01", "2020-12-31") == ds("2020-06-15")
     assert dates_of({"type": "once", "date": "2024-12-31"}, "2024-01-01", "2026-12-31") == ds("2024-12-31")
-    # 2021年3月1日之前: strictly before
+    # 2021年3月1日之前 includes 1 March (docs/rules.md, "Reading 前, 之前, 以前, 底前, 年内"): a Monday
+    assert dates_of({"type": "once", "date": "2021-03-01"}, "2021-01-01", "2021-12-31") == ds("2021-03-01")
+    # exclusive is only for a text that excludes the day in words (3月1日(不含)前)
     assert dates_of({"type": "once", "date": "2021-03-01", "exclusive": True}, "2021-01-01", "2021-12-31") == ds(
         "2021-02-28")
     assert dates_of({"type": "once", "date": "2024-12-31"}, "2025-01-01", "2025-12-31") == []
