@@ -29,7 +29,8 @@ from starlette.types import ASGIApp, Receive, Scope, Send  # noqa: E402
 
 from service.feeds import FeedService  # noqa: E402
 from tests.liveserver import FrozenClock  # noqa: E402
-from web.server import AccessLog, create_app  # noqa: E402
+from web.access_log import AccessLog  # noqa: E402
+from web.app import create_app  # noqa: E402
 
 
 def build_app(config: Path, now: dt.datetime, public_url: str,

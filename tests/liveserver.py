@@ -16,7 +16,8 @@ from typing import Any
 import uvicorn
 
 from service.feeds import FeedService
-from web.server import AccessLog, create_app
+from web.access_log import AccessLog
+from web.app import create_app
 
 
 class FrozenClock:

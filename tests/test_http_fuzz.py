@@ -32,7 +32,8 @@ from store import links
 from store.reminders import ReminderStore
 from tests.conftest import DATA
 from tests.liveserver import FrozenClock, make_site
-from web.server import AccessLog, create_app
+from web.access_log import AccessLog
+from web.app import create_app
 
 SAMPLE = DATA / "rules" / "sample.yaml"
 NOW = dt.datetime(2025, 3, 15, 1, 0, tzinfo=dt.UTC)  # 09:00 in Shanghai

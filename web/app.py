@@ -1,0 +1,83 @@
+"""The ASGI app (Starlette): the routes, the error handlers and what runs beside it.
+
+No response ever carries a traceback: an HTTP error is a plain line on feeds, the webhook and
+/healthz, a page elsewhere; anything else is logged and answered with a 500 line.
+"""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Awaitable, Callable
+from typing import Any
+
+from starlette.applications import Starlette
+from starlette.exceptions import HTTPException
+from starlette.requests import Request
+from starlette.responses import PlainTextResponse, Response
+from starlette.routing import Route
+
+from redaction import redact_path
+from service.feeds import FeedService
+from service.runner import EngineRunner
+from web import pages
+from web.done import done_page
+from web.feeds import feed_token, public_feed
+from web.health import Health, healthz
+from web.lifespan import lifespan
+from web.qr import qr_code
+from web.render import error_page
+from web.webhook import telegram_webhook
+
+log = logging.getLogger(__name__)
+
+
+def create_app(service: FeedService, *, watch: bool = True, runner: EngineRunner | None = None,
+               bot: Any = None, health: Health | None = None) -> Starlette:
+    """The ASGI app around ``service``; ``watch`` reloads rules when their files change;
+    ``runner`` (the reminder engine on APScheduler) and ``bot`` (the Telegram conversation,
+    long polling or webhook) start and stop with the app. A bot that cannot start does not stop
+    the app: /healthz says ``degraded`` with the reason (``health``) and the bot tries again."""
+    health = health or Health()
+    routes = [
+        # feeds first: calendar apps poll them far more often than people open pages
+        Route("/feeds/unit/{key}.ics", public_feed("unit")),
+        Route("/feeds/all.ics", public_feed("all")),
+        Route("/feeds/level/{key}.ics", public_feed("level")),
+        Route("/feeds/obligation/{key}.ics", public_feed("obligation")),
+        Route("/feeds/t/{token}.ics", feed_token),
+        Route("/", pages.index),
+        Route("/unit/{key}", pages.unit_page),
+        Route("/obligation/{key}", pages.obligation_page),
+        Route("/qr/{kind}/{key}.svg", qr_code),
+        Route("/done/{id}", done_page, methods=["GET", "POST"]),
+        Route("/healthz", healthz),
+    ]
+    if bot is not None and bot.bot_data.get("webhook") is not None:
+        routes.append(Route("/telegram/webhook", telegram_webhook(bot), methods=["POST"]))
+    handlers: dict[Any, Callable[[Request, Exception], Awaitable[Response]]] = {
+        HTTPException: http_error, Exception: server_error,
+    }
+    app = Starlette(routes=routes, exception_handlers=handlers,
+                    lifespan=lifespan(service, watch=watch, runner=runner, bot=bot, health=health))
+    app.state.service = service
+    app.state.health = health
+    return app
+
+
+async def http_error(request: Request, exc: Exception) -> Response:
+    assert isinstance(exc, HTTPException)
+    path = request.scope["path"]
+    if path.startswith(("/feeds/", "/telegram/")) or path == "/healthz":
+        response: Response = PlainTextResponse(f"{exc.detail}\n", status_code=exc.status_code)
+    else:
+        response = error_page(request, exc.status_code, str(exc.detail))
+    response.headers.update(exc.headers or {})  # Allow on a 405
+    return response
+
+
+async def server_error(request: Request, exc: Exception) -> Response:
+    log.error("error serving %s", redact_path(request.url.path), exc_info=exc)
+    return PlainTextResponse("internal error; it has been logged\n", status_code=500)
+
+
+__all__ = ["create_app"]

@@ -1,0 +1,159 @@
+"""The iCalendar feeds over HTTP: public feeds, private feeds by token, conditional requests, gzip.
+
+Feeds are served from memory (:class:`service.feeds.FeedService`) with strong ETags,
+Last-Modified, 304s and a pre-compressed gzip body. Unknown ids are 404 with a suggestion,
+malformed parameters 400.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import email.utils
+import hashlib
+import hmac
+from collections.abc import Awaitable, Callable
+
+from starlette.exceptions import HTTPException
+from starlette.requests import Request
+from starlette.responses import PlainTextResponse, Response
+
+from calendars.feeds import Feed, FeedKind, Selection
+from obligations.config import PrivateFeed
+from obligations.diagnostics import did_you_mean
+from obligations.model import Level
+from scheduler.planner import matches, subscription_from
+from service.feeds import FeedService
+from store.subscribers import SubscriberStore
+from web import params
+from web.render import service_of
+
+_UNKNOWN_LINK = "unknown feed link; ask your administrator for a new one\n"
+
+
+def _not_found(what: str, key: str, known: list[str]) -> PlainTextResponse:
+    hint = did_you_mean(key, known) if params.key(key) is not None else ""
+    return PlainTextResponse(f"unknown {what} {params.shown(key)!r}{hint}. The list of feeds is on the home "
+                             "page: /\n", status_code=404)
+
+
+def _feed_response(request: Request, feed: Feed, name: str, *, private: bool) -> Response:
+    gzip_ok = "gzip" in request.headers.get("accept-encoding", "").lower()
+    etag = feed.etag if not gzip_ok else feed.etag[:-1] + '-gz"'
+    headers = {
+        "ETag": etag,
+        "Last-Modified": feed.http_date,
+        "Cache-Control": ("private" if private else "public") + ", max-age=300",
+        "Vary": "Accept-Encoding",
+        "Content-Disposition": f'inline; filename="{name}.ics"',
+    }
+    if _not_modified(request, etag, feed.last_modified):
+        return Response(status_code=304, headers=headers)
+    body = feed.gzipped if gzip_ok else feed.body
+    if gzip_ok:
+        headers["Content-Encoding"] = "gzip"
+    return Response(body, headers=headers, media_type="text/calendar; charset=utf-8")
+
+
+def _not_modified(request: Request, etag: str, last_modified: dt.datetime) -> bool:
+    match = request.headers.get("if-none-match")
+    if match is not None:
+        tags = {t.strip().removeprefix("W/") for t in match.split(",")}
+        return etag in tags or "*" in tags
+    since = request.headers.get("if-modified-since")
+    if since:
+        try:
+            parsed = email.utils.parsedate_to_datetime(since)
+        except (TypeError, ValueError):
+            return False
+        if parsed.tzinfo is None:
+            parsed = parsed.replace(tzinfo=dt.UTC)
+        return last_modified.replace(microsecond=0) <= parsed
+    return False
+
+
+def _children(request: Request) -> bool:
+    raw = request.query_params.get("children", "0")
+    if raw not in {"0", "1", "true", "false"}:
+        raise HTTPException(400, f"children must be 0 or 1, not {params.shown(raw)!r}")
+    return raw in {"1", "true"}
+
+
+def _public_or_403(service: FeedService) -> None:
+    if not service.live.current.loaded.config.feeds.public:
+        raise HTTPException(403, "this feed is not public; ask your administrator for a personal feed link")
+
+
+def public_feed(kind: FeedKind) -> Callable[[Request], Awaitable[Response]]:
+    """The endpoint of one kind of public feed: all, unit (``?children=1``), level or duty."""
+
+    async def endpoint(request: Request) -> Response:
+        service = service_of(request)
+        _public_or_403(service)
+        feeds = service.feeds
+        if kind == "all":
+            selection = Selection("all")
+        else:
+            key = request.path_params["key"]
+            rules = feeds.snapshot.rules
+            known = {"unit": rules.units, "level": [level.value for level in Level],
+                     "obligation": rules.obligations}[kind]
+            if params.key(key) is None or key not in known:
+                return _not_found("duty" if kind == "obligation" else kind, key, list(known))
+            selection = Selection(kind, key, _children(request) if kind == "unit" else False)
+        name = "all" if kind == "all" else f"{kind}-{selection.key}"
+        return _feed_response(request, feeds.feed(selection), name, private=False)
+
+    return endpoint
+
+
+def _selection_of(private: PrivateFeed) -> Selection:
+    """What a configured private feed (``feeds.private``) shows."""
+    if private.unit:
+        return Selection("unit", private.unit, private.children)
+    if private.level:
+        return Selection("level", private.level.value)
+    if private.obligation:
+        return Selection("obligation", private.obligation)
+    return Selection("all")
+
+
+def _configured_feed(request: Request, service: FeedService, selection: Selection) -> Response:
+    rules = service.feeds.snapshot.rules
+    if (selection.kind == "unit" and selection.key not in rules.units) or (
+            selection.kind == "obligation" and selection.key not in rules.obligations):
+        return PlainTextResponse("this feed's unit or duty no longer exists; ask your administrator\n",
+                                 status_code=404)
+    return _feed_response(request, service.feeds.feed(selection), "private", private=True)
+
+
+def _personal_feed(request: Request, service: FeedService, token: str) -> Response | None:
+    """A personal link made by the bot's /feed: the person's subscriptions; None for an unknown token."""
+    subscribers = SubscriberStore(service.store)
+    person = subscribers.by_feed_token(token)
+    if person is None:
+        return None
+    subs = [subscription_from({**s, "channel": person.channel, "address": person.address,
+                               "language": person.language, "quiet_hours": None, "mode": "each",
+                               "digest_at": None})
+            for s in subscribers.subscriptions_of(person.id)]
+    rules = service.feeds.snapshot.rules
+    feed = service.feeds.feed_for(("person", person.id, tuple(subs)), person.name,
+                                  lambda occ: any(matches(sub, occ, rules) for sub in subs))
+    return _feed_response(request, feed, "private", private=True)
+
+
+async def feed_token(request: Request) -> Response:
+    """``/feeds/t/{token}.ics``: a private feed from ``feeds.private`` (by the token's SHA-256) or the bot."""
+    service = service_of(request)
+    token = params.key(request.path_params["token"])
+    if token is None or not token.isascii():  # every token we make is ASCII and short
+        return PlainTextResponse(_UNKNOWN_LINK, status_code=404)
+    digest = hashlib.sha256(token.encode()).hexdigest()
+    for private in service.live.current.loaded.config.feeds.private:
+        if hmac.compare_digest(private.token_sha256, digest):
+            return _configured_feed(request, service, _selection_of(private))
+    personal = _personal_feed(request, service, token)
+    return personal if personal is not None else PlainTextResponse(_UNKNOWN_LINK, status_code=404)
+
+
+__all__ = ["feed_token", "public_feed"]

@@ -1,0 +1,94 @@
+"""Rendering a page: the Jinja2 templates, in the reader's language.
+
+Text is Chinese by default; ``?lang=en`` switches to English. Templates read their text from the
+gettext catalog (``{{ _('page.next_days', days=30) }}``) of the rendering's ``lang``.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Any
+
+from jinja2 import Environment, FileSystemLoader, pass_context, select_autoescape
+from jinja2.runtime import Context
+from starlette.exceptions import HTTPException
+from starlette.requests import Request
+from starlette.responses import HTMLResponse, Response
+
+from i18n import Language, text, tr
+from service.feeds import FeedService
+from web import params
+from web.describe import describe
+
+_ENV = Environment(
+    loader=FileSystemLoader(Path(__file__).resolve().parent / "templates"),
+    autoescape=select_autoescape(["html"]),
+    trim_blocks=True,
+    lstrip_blocks=True,
+    extensions=["jinja2.ext.i18n"],
+)
+
+
+@pass_context
+def _gettext(context: Context, msgid: str) -> str:
+    """``_('page.next_days', days=30)`` in a template: the catalog of the rendering's ``lang``."""
+    return text(context["lang"], msgid)
+
+
+@pass_context
+def _ngettext(context: Context, singular: str, plural: str, n: int) -> str:
+    raise NotImplementedError(f"the catalog has no plural entries yet ({singular!r})")
+
+
+_ENV.install_gettext_callables(_gettext, _ngettext, newstyle=True)  # type: ignore[attr-defined]
+
+
+def service_of(request: Request) -> FeedService:
+    """The service the app was created around (``app.state.service``)."""
+    return request.app.state.service  # type: ignore[no-any-return]
+
+
+def page_lang(request: Request, service: FeedService) -> Language:
+    """``?lang=``: zh-CN or en (anything else is a 400); without it, the service's language."""
+    asked = request.query_params.get("lang")
+    if asked in ("zh-CN", "en"):
+        return asked  # type: ignore[return-value]
+    if asked is not None:
+        raise HTTPException(400, f"lang must be zh-CN or en, not {params.shown(asked)!r}")
+    return service.lang
+
+
+def error_lang(request: Request, service: FeedService) -> Language:
+    """The language of an error: ?lang=en when asked for (even among bad parameters), else the service's."""
+    return "en" if request.query_params.get("lang") == "en" else service.lang
+
+
+def render(request: Request, template: str, status: int = 200, **values: Any) -> HTMLResponse:
+    """``template`` with ``values`` and what every page shows (language links, rules version, problems)."""
+    service = service_of(request)
+    lang = page_lang(request, service) if "lang" not in values else values.pop("lang")
+    live = service.live
+    served = service.feeds.snapshot
+    context = {
+        "lang": lang,
+        "other_lang": "en" if lang == "zh-CN" else "zh-CN",
+        "lang_query": "?lang=en" if lang == "en" else "",
+        "lang_amp": "&lang=en" if lang == "en" else "",
+        "weekday": lambda day: tr(lang, f"weekday.{day.isoweekday()}"),
+        "describe": lambda schedule: describe(schedule, lang),
+        "problems": [str(p) for p in live.problems],
+        "rules_version": served.version,
+        "public": served.loaded.config.feeds.public,  # private-only services show no public feed links
+        "rules_loaded_at": served.loaded_at.astimezone(served.tz).strftime("%Y-%m-%d %H:%M"),
+        **values,
+    }
+    return HTMLResponse(_ENV.get_template(template).render(context), status_code=status)
+
+
+def error_page(request: Request, status: int, message: str) -> Response:
+    """An error as a page, in the reader's language when it can be told (never a 400 of its own)."""
+    lang = error_lang(request, service_of(request))
+    return render(request, "error.html", status=status, lang=lang, code=status, message=message)
+
+
+__all__ = ["error_lang", "error_page", "page_lang", "render", "service_of"]
