@@ -3,7 +3,9 @@
 Each occurrence's VEVENT is serialised once (by icalendar) and shared by the
 all-feed, its unit's feed, its level's feed and its duty's feed. The event's
 history (DTSTAMP, LAST-MODIFIED, SEQUENCE) comes from a version source, the
-store in the service, so it changes only when the event's content does.
+store in the service, so it changes only when the event's content does. A link
+is not content: the hash leaves the base URL out (see :func:`content_hash`), so
+``serve`` and ``ics`` building links with different hosts share one history.
 """
 
 from __future__ import annotations
@@ -16,6 +18,8 @@ import hashlib
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from typing import Literal
+
+from icalendar import vText
 
 from calendars.ics import alarm_triggers, calendar_shell, make_event
 from calendars.versions import Version, VersionSource
@@ -76,6 +80,21 @@ def in_memory_versions() -> VersionSource:
     return sync
 
 
+def content_hash(content: bytes, base_url: str) -> str:
+    """The version-driving hash of one serialised VEVENT, without the host its links point to.
+
+    Lines are unfolded first (RFC 5545 3.1: a fold is CRLF + one space) so a
+    longer or shorter host cannot move a fold; then the base URL is dropped both
+    as written in URL (a URI, raw) and in DESCRIPTION (TEXT, escaped).
+    """
+    unfolded = content.replace(b"\r\n ", b"")
+    base = base_url.rstrip("/")
+    if base:
+        for written in dict.fromkeys((base.encode(), vText(base).to_ical())):
+            unfolded = unfolded.replace(written, b"")
+    return hashlib.sha256(unfolded).hexdigest()
+
+
 def _stamp(value: dt.datetime) -> bytes:
     return value.astimezone(dt.UTC).strftime("%Y%m%dT%H%M%SZ").encode()
 
@@ -91,7 +110,8 @@ class FeedSet:
     lang: Language
     refresh: dt.timedelta
     built_at: dt.datetime
-    _cache: dict[Selection, Feed] = field(default_factory=dict)
+    guessed_years: frozenset[int] = frozenset()
+    _cache: dict[tuple[Selection, str | None], Feed] = field(default_factory=dict)
     _by_unit: dict[str | None, list[int]] | None = None
     _by_obligation: dict[str, list[int]] = field(default_factory=dict)
 
@@ -111,19 +131,28 @@ class FeedSet:
         rules = self.snapshot.rules
         base = tr(self.lang, "calendar.name")
         if selection.kind == "unit":
-            return f"{base} · {rules.units[selection.key].name}"
+            unit = rules.units[selection.key].name
+            if selection.children:
+                unit = tr(self.lang, "calendar.unit_with_children", unit=unit)
+            return f"{base} · {unit}"
         if selection.kind == "level":
             return f"{base} · {tr(self.lang, f'level.{selection.key}')}"
         if selection.kind == "obligation":
             return f"{base} · {rules.obligations[selection.key].title}"
         return f"{base} · {tr(self.lang, 'term.all_units')}"
 
-    def feed(self, selection: Selection) -> Feed:
-        cached = self._cache.get(selection)
+    def titled(self, label: str) -> str:
+        """The calendar name of a feed named by its configuration (a private feed's ``name``)."""
+        return f"{tr(self.lang, 'calendar.name')} · {label}"
+
+    def feed(self, selection: Selection, label: str | None = None) -> Feed:
+        """The feed of ``selection``, named after it, or after ``label`` (a private feed's own name)."""
+        cached = self._cache.get((selection, label))
         if cached is not None:
             return cached
-        feed = self._assemble(self._indexes(selection), self.name_of(selection))
-        self._cache[selection] = feed
+        name = self.name_of(selection) if label is None else self.titled(label)
+        feed = self._assemble(self._indexes(selection), name)
+        self._cache[(selection, label)] = feed
         return feed
 
     def _assemble(self, picked: list[int], name: str) -> Feed:
@@ -138,11 +167,11 @@ class FeedSet:
     def feed_for(self, key: tuple[object, ...], name: str, wanted: Callable[[Occurrence], bool]) -> Feed:
         """A feed of the occurrences ``wanted`` picks (a person's subscriptions), cached by ``key``."""
         selection = Selection("all", f"custom:{hash(key)}")
-        cached = self._cache.get(selection)
+        cached = self._cache.get((selection, name))
         if cached is None:
             picked = [i for i, occ in enumerate(self.occurrences) if wanted(occ)]
             cached = self._assemble(picked, name)
-            self._cache[selection] = cached
+            self._cache[(selection, name)] = cached
         return cached
 
     def _indexes(self, selection: Selection) -> list[int]:
@@ -160,8 +189,14 @@ class FeedSet:
         return sorted(i for unit in units for i in self._by_unit.get(unit, []))
 
     def _caldesc(self) -> str:
-        guessed = sorted(self.snapshot.calendar.guessed_years)
-        return " ".join(tr(self.lang, "calendar.guessed", year=y) for y in guessed)
+        """The warning for each year of this feed's range that has no official holiday data.
+
+        Only years the range reaches: the calendar's list grows with whatever any
+        expansion touched (a page showing 2028, a date moved past New Year), and a
+        feed ending in 2027 must not warn about 2028.
+        """
+        years = sorted(y for y in self.guessed_years if self.first.year <= y <= self.last.year)
+        return " ".join(tr(self.lang, "calendar.guessed", year=y) for y in years)
 
 
 def build_feed_set(
@@ -193,7 +228,7 @@ def build_feed_set(
         uid = str(event["UID"])
         contents.append(content)
         uids.append(uid)
-        hashes[uid] = hashlib.sha256(content).hexdigest()
+        hashes[uid] = content_hash(content, base)
     known = versions(hashes, now)
     events: list[bytes] = []
     modified: list[dt.datetime] = []
@@ -204,7 +239,7 @@ def build_feed_set(
         # the history lines go right after BEGIN:VEVENT; content lines may come in any order (RFC 5545 3.6)
         events.append(content.replace(b"BEGIN:VEVENT\r\n", b"BEGIN:VEVENT\r\n" + history, 1))
         modified.append(version.last_modified)
-    return FeedSet(snapshot, expansion, first, last, events, modified, lang, refresh, now)
+    return FeedSet(snapshot, expansion, first, last, events, modified, lang, refresh, now, guessed)
 
 
-__all__ = ["Feed", "FeedSet", "Selection", "VersionSource", "build_feed_set", "in_memory_versions"]
+__all__ = ["Feed", "FeedSet", "Selection", "VersionSource", "build_feed_set", "content_hash", "in_memory_versions"]

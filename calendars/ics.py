@@ -12,7 +12,7 @@ import functools
 from collections.abc import Iterable
 from zoneinfo import ZoneInfo
 
-from icalendar import Alarm, Calendar, Event, Timezone, vCategory, vDDDTypes, vDuration
+from icalendar import Alarm, Calendar, Event, Timezone, vCategory, vDDDTypes, vDuration, vText
 
 from i18n import Language, tr
 from obligations.model import Obligation
@@ -148,17 +148,23 @@ def _vtimezone(tzid: str) -> Timezone:
 
 
 def calendar_shell(name: str, tz: ZoneInfo, *, refresh: dt.timedelta, description: str = "") -> Calendar:
-    """An empty VCALENDAR with the feed's properties and its VTIMEZONE."""
+    """An empty VCALENDAR with the feed's properties and its VTIMEZONE.
+
+    NAME and the X-WR- names are TEXT, but icalendar only escapes the types it
+    knows (NAME and X- properties are written raw as strings), so they are added as
+    ``vText``: a name's comma or semicolon is otherwise read as a list separator
+    (vobject cut "库尔勒市, 值班" at the comma).
+    """
     cal = Calendar()
     cal.add("prodid", PRODID)
     cal.add("version", "2.0")
     cal.add("calscale", "GREGORIAN")
     cal.add("method", "PUBLISH")
-    cal.add("name", name)
-    cal.add("x-wr-calname", name)
+    cal.add("name", vText(name))
+    cal.add("x-wr-calname", vText(name))
     if description:
         cal.add("description", description)
-        cal.add("x-wr-caldesc", description)
+        cal.add("x-wr-caldesc", vText(description))
     cal.add("x-wr-timezone", tz.key)
     cal.add("refresh-interval", refresh, parameters={"VALUE": "DURATION"})
     cal.add("x-published-ttl", vDuration(refresh).to_ical().decode())  # an X- property: icalendar cannot type it

@@ -1,9 +1,10 @@
-"""Served feeds read by three independent parsers, each agreeing with our own expansion.
+"""Served feeds read by five independent parsers, each agreeing with our own expansion.
 
-icalendar (Python), recurring-ical-events (Python, expands recurrences) and
-Mozilla's ical.js under node (Thunderbird's parser) parse the bytes our server
-sends; each one's list of (UID, date) over 2025 equals ``expand`` for the same
-unit and range.
+icalendar (Python), recurring-ical-events (Python, expands recurrences), vobject
+(Python, Radicale's), ical (Python, Home Assistant's) and Mozilla's ical.js under
+node (Thunderbird's parser) parse the bytes our server sends; each one's list of
+(UID, date) over 2025 equals ``expand`` for the same unit and range, and each
+reads the calendar's name whole.
 """
 
 from __future__ import annotations
@@ -15,6 +16,8 @@ import httpx
 import icalendar
 import pytest
 import recurring_ical_events
+import vobject
+from ical.calendar_stream import IcsCalendarStream
 
 from tests.conftest import ROOT
 from tests.icaljs import icaljs_expand, require_icaljs
@@ -29,6 +32,7 @@ FEEDS = {
     "duty": ("/feeds/obligation/bz-2024.annual-report-submit.ics", None, {"bz-2024.annual-report-submit"}),
     "all": ("/feeds/all.ics", None, None),
 }
+KORLA = "法定职责日历 · 库尔勒市人民政府"
 
 
 @pytest.fixture(scope="module")
@@ -54,7 +58,7 @@ def _date(value: object) -> str:
 
 
 @pytest.mark.parametrize("name", FEEDS)
-def test_three_parsers_agree_with_expand(live: Live, name: str) -> None:
+def test_five_parsers_agree_with_expand(live: Live, name: str) -> None:
     path, units, obligations = FEEDS[name]
     body = httpx.get(live.url + path, timeout=30).content
     want = expected(live, units, obligations)
@@ -67,9 +71,28 @@ def test_three_parsers_agree_with_expand(live: Live, name: str) -> None:
     instances = recurring_ical_events.of(cal).between(FIRST, LAST + dt.timedelta(days=1))
     assert sorted((str(ev["UID"]), _date(ev.decoded("DTSTART"))) for ev in instances) == want
 
+    text = body.decode("utf-8")
+    events = vobject.readOne(text).contents.get("vevent", [])
+    in_year = [ev for ev in events if FIRST <= _as_date(ev.dtstart.value) <= LAST]
+    assert sorted((ev.uid.value, _date(ev.dtstart.value)) for ev in in_year) == want
+
+    in_year = [ev for ev in IcsCalendarStream.calendar_from_ics(text).events if FIRST <= _as_date(ev.dtstart) <= LAST]
+    assert sorted((ev.uid, _date(ev.dtstart)) for ev in in_year) == want
+
     require_icaljs()
     got = icaljs_expand(body, FIRST, LAST + dt.timedelta(days=1))
     assert sorted((item["uid"], item["start"][:10]) for item in got) == want
+
+
+def test_served_children_feed_has_its_own_name(live: Live) -> None:
+    """``?children=1`` was served under the unit feed's name; vobject and ical read both names whole."""
+    names = {}
+    for path in ("/feeds/unit/bz.korla.ics", "/feeds/unit/bz.korla.ics?children=1"):
+        text = httpx.get(live.url + path, timeout=30).content.decode("utf-8")
+        cal = vobject.readOne(text)
+        assert IcsCalendarStream.calendar_from_ics(text).name == [cal.x_wr_calname.value]
+        names[path] = cal.x_wr_calname.value
+    assert list(names.values()) == [KORLA, f"{KORLA}(含下级单位)"]
 
 
 def _as_date(value: object) -> dt.date:
