@@ -11,6 +11,7 @@ import sqlalchemy as sa
 
 from store import Store, open_store
 from tests.parts import require_part
+from tests.sockets import require_network
 
 POSTGRES = "postgresql+psycopg://postgres@127.0.0.1:5432/test"
 
@@ -32,8 +33,9 @@ def sqlite_url(tmp_path: Path) -> str:
 
 
 @pytest.fixture
-def postgresql_url() -> Iterator[str]:
+def postgresql_url(request: pytest.FixtureRequest) -> Iterator[str]:
     """A fresh schema in database `test` for each test, dropped afterwards."""
+    require_network(request, "PostgreSQL")
     require_part(_postgres_missing())
     schema = f"t_{secrets.token_hex(6)}"
     admin = sa.create_engine(POSTGRES)
@@ -47,7 +49,8 @@ def postgresql_url() -> Iterator[str]:
         admin.dispose()
 
 
-@pytest.fixture(params=["sqlite", "postgresql"])
+# The PostgreSQL half is slow (a server process) and network; the SQLite half stays in the fast run.
+@pytest.fixture(params=["sqlite", pytest.param("postgresql", marks=[pytest.mark.slow, pytest.mark.network])])
 def url(request: pytest.FixtureRequest) -> str:
     return request.getfixturevalue(f"{request.param}_url")  # type: ignore[no-any-return]
 

@@ -31,6 +31,8 @@ from store.tables import completions, reminders, subscribers, subscriptions
 from tests.fake_telegram import FakeTelegram, fake_bot_api
 from tests.test_telegram import CHAT, FIRST_DUE, TOKEN, Harness, bind_and_subscribe_to_cty, running
 
+pytestmark = pytest.mark.network
+
 ADMIN_CHAT = 9001
 POLITE = {tr(lang, f"bot.{key}") for key in ("bad_button", "not_offered", "gone", "not_yours") for lang in LANGUAGES}
 _query_ids = itertools.count(7_000_000_000)
@@ -103,6 +105,7 @@ MORE = [
 ]
 
 
+@pytest.mark.slow
 def test_every_forged_datum_is_answered_politely_and_changes_nothing(
         fake: FakeTelegram, sqlite_store: Store, caplog: pytest.LogCaptureFixture) -> None:
     """The issue's forged data, near misses of every button kind and a seeded batch of 200 mutants."""
@@ -366,6 +369,7 @@ def test_300_wrong_invite_codes_lock_the_chat_out_and_tell_the_admins_once(
     asyncio.run(scenario())
 
 
+@pytest.mark.slow
 def test_wrong_codes_from_many_chats_lock_every_invite_out(fake: FakeTelegram, sqlite_store: Store) -> None:
     async def scenario() -> None:
         async with running(fake, sqlite_store, admin_chats=(str(ADMIN_CHAT),)) as h:
@@ -387,6 +391,7 @@ def test_wrong_codes_from_many_chats_lock_every_invite_out(fake: FakeTelegram, s
     asyncio.run(scenario())
 
 
+@pytest.mark.slow
 def test_wrong_codes_spread_over_time_never_lock_out(fake: FakeTelegram, sqlite_store: Store) -> None:
     async def scenario() -> None:
         async with running(fake, sqlite_store) as h:

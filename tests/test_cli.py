@@ -119,6 +119,8 @@ def test_bad_date_argument_is_a_usage_error(cli: Callable[..., CliResult]) -> No
     assert "'2025-02-30' is not a date" in result.err
 
 
+@pytest.mark.slow
+@pytest.mark.network
 def test_port_in_use_is_one_line_naming_the_port_and_the_fix(tmp_path: Path) -> None:
 
 
@@ -135,6 +137,7 @@ def test_port_in_use_is_one_line_naming_the_port_and_the_fix(tmp_path: Path) -> 
     assert "Traceback" not in proc.stderr
 
 
+@pytest.mark.slow
 def test_a_closed_pipe_ends_the_output_quietly(tmp_path: Path) -> None:
 
 
@@ -183,6 +186,7 @@ sys.exit(code)
      "cli.dates obligations.loader"),
     (["extract", "--help"], "extract.cli obligations.loader"),
 ])
+@pytest.mark.slow
 def test_a_command_imports_only_what_it_needs(tmp_path: Path, args: list[str], imported: str) -> None:
     """Startup time: `validate` took 1.4 s once every command was imported at the top of main.py."""
     proc = subprocess.run([sys.executable, "-c", LAZY, str(ROOT), *args], check=False, cwd=tmp_path,

@@ -30,6 +30,8 @@ from store.reminders import ReminderStore
 from store.tables import reminders
 from tests.conftest import ROOT
 
+pytestmark = [pytest.mark.slow, pytest.mark.network]
+
 # Two instances, slow sends: a batch of BATCH takes BATCH / CONCURRENCY * SEND = 1.9 s to send, longer
 # than the lease, which before issue 9 let the other instance take over and resend its tail.
 LEASE = 1.5

@@ -37,6 +37,8 @@ from tests.smtp_servers import (
 )
 from tests.test_email_engine import PLAN_AT, dispatch_until_quiet, make_engine
 
+pytestmark = pytest.mark.network
+
 USER = "duty-robot"
 PASSWORD = "s3cret-密码-Tr0ub4dor&3"
 PASSWORD_ENV = "TEST_SMTP_PASSWORD"

@@ -36,6 +36,8 @@ from tests.smtp_servers import (
     smtp_server,
 )
 
+pytestmark = pytest.mark.network
+
 PLAN_AT = dt.datetime(2026, 2, 20, 0, 0, tzinfo=dt.UTC)
 DUE = dt.datetime(2026, 2, 27, 1, 0, tzinfo=dt.UTC)  # 1d before the 28 Feb 2026 report deadline, 09:00
 

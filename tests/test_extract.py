@@ -479,6 +479,7 @@ def test_output_is_deterministic(tmp_path: Path, drafts: dict[str, Path]) -> Non
     assert again.read_bytes() == drafts["000"].read_bytes()
 
 
+@pytest.mark.slow
 def test_output_is_deterministic_across_processes(tmp_path: Path, drafts: dict[str, Path]) -> None:
     """Another interpreter with another hash seed (set iteration order) writes the same bytes."""
     out = tmp_path / "other.yaml"
@@ -648,6 +649,7 @@ def _big_document(mb: float) -> str:
     return "\n".join(parts)
 
 
+@pytest.mark.slow
 def test_a_document_just_under_the_limit_is_drafted_in_bounded_time(tmp_path: Path,
                                                                     capsys: pytest.CaptureFixture[str]) -> None:
     pass
@@ -677,6 +679,7 @@ def test_a_document_over_the_limit_is_refused_naming_file_and_limit(tmp_path: Pa
     assert err == f"error: {path}: {what}; split the document into parts, or raise the limit with --max-mb\n"
 
 
+@pytest.mark.slow
 def test_the_default_limit_is_5_mb_and_refused_through_main(tmp_path: Path) -> None:
     path = tmp_path / "huge.txt"
     path.write_bytes("测".encode() * (2 * 1024 * 1024))  # 6 MB

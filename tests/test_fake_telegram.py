@@ -24,6 +24,8 @@ from telegram.ext import (
 
 from tests.fake_telegram import FakeTelegram, fake_bot_api
 
+pytestmark = pytest.mark.network
+
 TOKEN = "123456:TEST-token_abc"
 CHAT = 4242
 
@@ -131,6 +133,7 @@ def timedelta_periods(monkeypatch: pytest.MonkeyPatch) -> None:
 
 
 @pytest.mark.usefixtures("timedelta_periods")
+@pytest.mark.slow
 def test_rate_limiter_honours_retry_after(fake: FakeTelegram) -> None:
     fake.fail_next("sendMessage", status=429, retry_after=1)
 
@@ -201,6 +204,7 @@ def test_slow_answer_times_out_and_server_stops_promptly() -> None:
     assert [c["params"]["text"] for c in fake.sent_messages(CHAT)] == ["slow", "fast"]
 
 
+@pytest.mark.slow
 def test_long_poll_waits_and_wakes(fake: FakeTelegram) -> None:
     async def main() -> None:
         async with bot_for(fake) as bot:

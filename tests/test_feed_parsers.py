@@ -23,6 +23,8 @@ from tests.conftest import ROOT
 from tests.icaljs import icaljs_expand, require_icaljs
 from tests.liveserver import FrozenClock, Live, make_site, running
 
+pytestmark = [pytest.mark.slow, pytest.mark.network]
+
 NOW = dt.datetime(2025, 3, 15, 1, 0, tzinfo=dt.UTC)
 FIRST, LAST = dt.date(2025, 1, 1), dt.date(2025, 12, 31)
 FEEDS = {

@@ -288,6 +288,7 @@ def _done_form(rng: random.Random, site: Site) -> tuple[list[tuple[bytes, bytes]
     return [(b"content-type", b"application/x-www-form-urlencoded"), (b"origin", origin)], body
 
 
+@pytest.mark.slow
 def test_no_input_gives_a_5xx(site: Site, caplog: pytest.LogCaptureFixture) -> None:
     """4,000 seeded requests over every route: status < 500, no ERROR log line, none slower than 2 s,
     no error page longer than 8 KB (none echoes a huge input)."""

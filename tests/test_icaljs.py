@@ -13,6 +13,8 @@ import pytest
 from tests.conftest import DATA, CliResult
 from tests.icaljs import IcaljsError, icaljs_expand, require_icaljs
 
+pytestmark = pytest.mark.slow
+
 CONFIG = str(DATA / "sample-config.yaml")
 RANGE = ["--from", "2025-01-01", "--to", "2025-12-31"]
 YEAR = (dt.date(2025, 1, 1), dt.date(2026, 1, 1))  # ical.js's END is exclusive

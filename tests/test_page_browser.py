@@ -14,6 +14,8 @@ from playwright.sync_api import sync_playwright
 from tests.conftest import ROOT, require_part
 from tests.liveserver import FrozenClock, Live, make_site, running
 
+pytestmark = [pytest.mark.slow, pytest.mark.network]
+
 CHROMIUM = shutil.which("chromium") or "/usr/bin/chromium"
 ARTIFACTS = ROOT / "tests" / "artifacts"
 NOW = dt.datetime(2025, 3, 15, 1, 0, tzinfo=dt.UTC)

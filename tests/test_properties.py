@@ -5,6 +5,7 @@ from __future__ import annotations
 import datetime as dt
 from pathlib import Path
 
+import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
@@ -52,6 +53,7 @@ def _expand(tmp: Path, schedule: dict, first: dt.date, last: dt.date, effective:
 
 @settings(max_examples=120, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
 @given(schedule=st.one_of(quotas, deadlines, rrules), a=days, b=days, eff_from=days, eff_len=st.integers(0, 900))
+@pytest.mark.slow
 def test_expansion_properties(tmp_path: Path, schedule: dict, a: dt.date, b: dt.date, eff_from: dt.date,
                               eff_len: int) -> None:
     first, last = min(a, b), max(a, b)

@@ -60,6 +60,8 @@ from tests.test_robots import (
     settings,
 )
 
+pytestmark = [pytest.mark.slow, pytest.mark.network]
+
 TIMEOUT = 0.3  # the channels' timeout_seconds in these tests
 SLACK = 0.7  # how much longer than TIMEOUT a timed-out send may take on a loaded machine
 MAX_RETRY_AFTER = 86400.0

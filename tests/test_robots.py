@@ -34,6 +34,8 @@ from redaction import redact_url, scrub
 from tests.conftest import ROOT
 from tests.robot_receivers import LiveReceivers, Reply, Robot, RobotReceivers, free_port, running_receivers
 
+pytestmark = pytest.mark.network
+
 WECOM_KEY = "3f9a1c7e-5b2d-4e8f-9a6b-0c1d2e3f4a5b"
 DING_TOKEN = "8c7b6a5f4e3d2c1b0a9f8e7d6c5b4a3f2e1d0c9b8a7f6e5d"
 DING_SECRET = "SECd41d8cd98f00b204e9800998ecf8427e0123456789abcdef"
@@ -523,6 +525,7 @@ def test_unset_variable_and_unknown_robot_are_permanent(
     assert rx.received == []
 
 
+@pytest.mark.slow
 def test_secrets_appear_in_no_error_and_no_log(rx: RobotReceivers, live: LiveReceivers,
                                                caplog: pytest.LogCaptureFixture,
                                                monkeypatch: pytest.MonkeyPatch) -> None:

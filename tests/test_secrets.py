@@ -201,6 +201,7 @@ def _bot_factory(clock: FrozenClock) -> Callable[[Any], Any]:
     return lambda service: _bot(service, _engine(service, clock), clock)
 
 
+@pytest.mark.network
 def test_a_bot_that_cannot_start_leaves_the_feeds_up_and_healthz_degraded(
         tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.setenv("TELEGRAM_BOT_TOKEN", BOT_TOKEN)
@@ -220,6 +221,7 @@ def test_a_bot_that_cannot_start_leaves_the_feeds_up_and_healthz_degraded(
         assert BOT_TOKEN not in health.text
 
 
+@pytest.mark.network
 def test_broken_rules_make_healthz_degraded_with_the_reason(tmp_path: Path) -> None:
     with running(make_site(tmp_path, [SAMPLE]), FrozenClock(NOW)) as live:
         ok = httpx.get(live.url + "/healthz", timeout=10).json()
@@ -276,6 +278,8 @@ def _healthz(url: str) -> dict[str, Any] | None:
         return None
 
 
+@pytest.mark.slow
+@pytest.mark.network
 def test_serve_with_every_channel_logs_no_secret(tmp_path: Path) -> None:
 
     recorder = Recorder()
@@ -371,6 +375,8 @@ notifiers:
     assert "Traceback" not in output
 
 
+@pytest.mark.slow
+@pytest.mark.network
 def test_serve_in_webhook_mode_logs_no_secret(tmp_path: Path) -> None:
     """setWebhook carries the webhook secret (python-telegram-bot logs its parameters at DEBUG)."""
 

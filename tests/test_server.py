@@ -27,6 +27,8 @@ from tests.conftest import DATA
 from tests.liveserver import FrozenClock, Live, make_site, running
 from tests.test_dispatch import Recorder
 
+pytestmark = pytest.mark.network
+
 SAMPLE = DATA / "rules" / "sample.yaml"
 NOW = dt.datetime(2025, 3, 15, 1, 0, tzinfo=dt.UTC)  # 09:00 in Shanghai
 
@@ -224,6 +226,7 @@ def test_head_requests(live: Live) -> None:
        prefix=st.sampled_from(["/feeds/unit/", "/feeds/level/", "/feeds/obligation/", "/feeds/t/", "/unit/",
                                "/obligation/", "/qr/unit/", "/"]),
        suffix=st.sampled_from(["", ".ics", ".svg", "?children=1", "?year=2025", "?year=-1", "?lang=en"]))
+@pytest.mark.slow
 def test_no_path_gives_a_server_error(live: Live, segment: str, prefix: str, suffix: str) -> None:
     pass
 

@@ -19,6 +19,8 @@ import pytest
 import main
 from tests.conftest import ROOT, CliResult
 
+pytestmark = pytest.mark.slow
+
 
 @pytest.fixture(scope="module")
 def q1(tmp_path_factory: pytest.TempPathFactory) -> list[dict]:

@@ -34,6 +34,8 @@ from tests.liveserver import FrozenClock, make_site
 from tests.liveserver import running as running_site
 from web.server import _bot, _engine
 
+pytestmark = pytest.mark.network
+
 TOKEN = "123456:TEST-token_abc"
 CHAT = 4242
 PLAN_AT = dt.datetime(2026, 2, 20, 0, 0, tzinfo=dt.UTC)
@@ -183,6 +185,7 @@ async def _bound_with_reminder(h: Harness) -> None:
     h.clock[0] = FIRST_DUE
 
 
+@pytest.mark.slow
 def test_429_waits_retry_after_and_delivers_once(fake: FakeTelegram, sqlite_store: Store) -> None:
     async def scenario() -> None:
         async with running(fake, sqlite_store) as h:

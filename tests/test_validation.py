@@ -64,6 +64,7 @@ def test_the_broken_folder_covers_what_the_issue_lists() -> None:
         assert needle in text
 
 
+@pytest.mark.slow
 def test_no_traceback_from_a_real_process(tmp_path: Path) -> None:
     """The installed entry point, not just the function: bad input never prints a traceback."""
     bad = tmp_path / "bad.yaml"

@@ -253,6 +253,7 @@ def test_the_bases_are_valid(tmp_path: Path) -> None:
         load_rules([path])
 
 
+@pytest.mark.slow
 def test_mutants_end_in_success_or_placed_problems(tmp_path: Path) -> None:
     (tmp_path / "rules").symlink_to(ROOT / "rules")
     outcomes: Counter[str] = Counter()
@@ -283,6 +284,7 @@ def test_mutants_end_in_success_or_placed_problems(tmp_path: Path) -> None:
     ("deep", "version: 1\ndeep: " + DEEP_FLOW + "\n", "nested"),
     ("huge-int", "version: 1\ndocument: {id: x, title: " + "9" * 5000 + "}\n", "digits"),
 ])
+@pytest.mark.slow
 def test_worst_cases_as_processes(tmp_path: Path, name: str, text: str, needle: str) -> None:
     path = tmp_path / f"{name}.yaml"
     path.write_text(text, encoding="utf-8")
