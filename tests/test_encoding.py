@@ -1,10 +1,10 @@
-"""Accept-Encoding negotiation for the pre-compressed feeds (calendars.encoding.accepts_gzip)."""
+"""Accept-Encoding negotiation for the pre-compressed feeds (web.feeds.accepts_gzip); served: test_feed_parsers."""
 
 from __future__ import annotations
 
 import pytest
 
-from calendars.encoding import accepts_gzip, codings
+from web.feeds import accepts_gzip, codings
 
 
 @pytest.mark.parametrize("header", [

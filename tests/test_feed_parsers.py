@@ -10,7 +10,9 @@ reads the calendar's name whole.
 from __future__ import annotations
 
 import datetime as dt
+import hashlib
 from collections.abc import Iterator
+from pathlib import Path
 
 import httpx
 import icalendar
@@ -109,3 +111,30 @@ def test_every_event_has_the_properties_clients_need(live: Live) -> None:
             assert prop in ev, (prop, str(ev.get("UID")))
     lines = httpx.get(live.url + "/feeds/all.ics", timeout=30).content.split(b"\r\n")
     assert max(len(line) for line in lines) <= 75  # folded (RFC 5545 3.1)
+
+
+def test_gzip_with_q_zero_gets_the_plain_body(live: Live) -> None:
+    """``Accept-Encoding: gzip;q=0`` (gzip refused) got a gzip body: the header was searched for "gzip"."""
+    for header in ("gzip;q=0", "br, gzip;q=0", "*;q=0", "identity"):
+        with httpx.stream("GET", live.url + "/feeds/all.ics", headers={"Accept-Encoding": header}, timeout=30) as r:
+            raw = b"".join(r.iter_raw())
+        assert "content-encoding" not in r.headers, header
+        assert raw.startswith(b"BEGIN:VCALENDAR"), header
+    with httpx.stream("GET", live.url + "/feeds/all.ics", headers={"Accept-Encoding": "br;q=1, gzip;q=0.5"}) as r:
+        assert r.headers["content-encoding"] == "gzip"
+
+
+def test_private_feeds_have_their_own_name(tmp_path: Path) -> None:
+    """A private feed of a unit was served under the unit feed's name (and from its cache entry)."""
+    token = "private-feed-name-token"
+    digest = hashlib.sha256(token.encode()).hexdigest()
+    config = make_site(tmp_path, [ROOT / "rules" / "000-bayingolin-2024.yaml"], extra_config=(
+        f"feeds:\n  private: [{{name: '库尔勒市司法局值班, 夜班; 周末', token_sha256: {digest}, unit: bz.korla}}]\n"))
+    config.write_text(config.read_text(encoding="utf-8").replace("feeds: {months_back: 2, months_ahead: 10}\n", ""),
+                      encoding="utf-8")
+    with running(config, FrozenClock(NOW)) as server:
+        private = httpx.get(f"{server.url}/feeds/t/{token}.ics", timeout=30).content.decode("utf-8")
+        public = httpx.get(f"{server.url}/feeds/unit/bz.korla.ics", timeout=30).content.decode("utf-8")
+    names = [vobject.readOne(text).x_wr_calname.value for text in (private, public)]
+    assert names == ["法定职责日历 · 库尔勒市司法局值班, 夜班; 周末", KORLA]
+    assert IcsCalendarStream.calendar_from_ics(private).name == [names[0]]

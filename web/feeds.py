@@ -28,6 +28,7 @@ from web import params
 from web.render import service_of
 
 _UNKNOWN_LINK = "unknown feed link; ask your administrator for a new one\n"
+_GZIP = {"gzip", "x-gzip"}  # x-gzip is gzip (RFC 9110 8.4.1.3)
 
 
 def _not_found(what: str, key: str, known: list[str]) -> PlainTextResponse:
@@ -36,8 +37,47 @@ def _not_found(what: str, key: str, known: list[str]) -> PlainTextResponse:
                              "page: /\n", status_code=404)
 
 
+def _qvalue(params: list[str]) -> float:
+    """The ``q`` of one header element: 1 when absent, 0 when unreadable (a q we cannot read is no yes)."""
+    for param in params:
+        name, _, value = param.partition("=")
+        if name.strip().lower() == "q":
+            try:
+                q = float(value.strip())
+            except ValueError:
+                return 0.0
+            return q if 0.0 <= q <= 1.0 else 0.0
+    return 1.0
+
+
+def codings(header: str) -> dict[str, float]:
+    """Each content-coding an ``Accept-Encoding`` header names, lower-cased, with its q (the highest if repeated)."""
+    out: dict[str, float] = {}
+    for element in header.split(","):
+        coding, *params = element.split(";")
+        coding = coding.strip().lower()
+        if coding:
+            out[coding] = max(out.get(coding, 0.0), _qvalue(params))
+    return out
+
+
+def accepts_gzip(header: str | None) -> bool:
+    """Whether the response may be gzip-coded for this ``Accept-Encoding`` (RFC 9110 12.5.3).
+
+    gzip named (or ``x-gzip``): its q decides, ``gzip;q=0`` is a no. Not named:
+    ``*`` decides (``*;q=0`` is a no). Neither, or no header: no. A client that
+    rates ``identity`` above gzip gets identity.
+    """
+    if not header:
+        return False
+    offered = codings(header)
+    named = [offered[c] for c in _GZIP if c in offered]
+    q = max(named) if named else offered.get("*", 0.0)
+    return q > 0 and q >= offered.get("identity", 0.0)
+
+
 def _feed_response(request: Request, feed: Feed, name: str, *, private: bool) -> Response:
-    gzip_ok = "gzip" in request.headers.get("accept-encoding", "").lower()
+    gzip_ok = accepts_gzip(request.headers.get("accept-encoding"))
     etag = feed.etag if not gzip_ok else feed.etag[:-1] + '-gz"'
     headers = {
         "ETag": etag,
@@ -117,13 +157,15 @@ def _selection_of(private: PrivateFeed) -> Selection:
     return Selection("all")
 
 
-def _configured_feed(request: Request, service: FeedService, selection: Selection) -> Response:
+def _configured_feed(request: Request, service: FeedService, private: PrivateFeed) -> Response:
+    """A feed of ``feeds.private``, named after its own ``name`` (not the unit feed it selects)."""
+    selection = _selection_of(private)
     rules = service.feeds.snapshot.rules
     if (selection.kind == "unit" and selection.key not in rules.units) or (
             selection.kind == "obligation" and selection.key not in rules.obligations):
         return PlainTextResponse("this feed's unit or duty no longer exists; ask your administrator\n",
                                  status_code=404)
-    return _feed_response(request, service.feeds.feed(selection), "private", private=True)
+    return _feed_response(request, service.feeds.feed(selection, private.name), "private", private=True)
 
 
 def _personal_feed(request: Request, service: FeedService, token: str) -> Response | None:
@@ -137,7 +179,7 @@ def _personal_feed(request: Request, service: FeedService, token: str) -> Respon
                                "digest_at": None})
             for s in subscribers.subscriptions_of(person.id)]
     rules = service.feeds.snapshot.rules
-    feed = service.feeds.feed_for(("person", person.id, tuple(subs)), person.name,
+    feed = service.feeds.feed_for(("person", person.id, tuple(subs)), service.feeds.titled(person.name),
                                   lambda occ: any(matches(sub, occ, rules) for sub in subs))
     return _feed_response(request, feed, "private", private=True)
 
@@ -151,9 +193,9 @@ async def feed_token(request: Request) -> Response:
     digest = hashlib.sha256(token.encode()).hexdigest()
     for private in service.live.current.loaded.config.feeds.private:
         if hmac.compare_digest(private.token_sha256, digest):
-            return _configured_feed(request, service, _selection_of(private))
+            return _configured_feed(request, service, private)
     personal = _personal_feed(request, service, token)
     return personal if personal is not None else PlainTextResponse(_UNKNOWN_LINK, status_code=404)
 
 
-__all__ = ["feed_token", "public_feed"]
+__all__ = ["accepts_gzip", "codings", "feed_token", "public_feed"]
