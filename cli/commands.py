@@ -62,6 +62,14 @@ def _schema(p: argparse.ArgumentParser) -> None:
     p.add_argument("--out", default=str(ROOT / "schema"), metavar="DIR", help="output folder")
 
 
+def _holidays(p: argparse.ArgumentParser) -> None:
+    p.add_argument("action", choices=["import"], help="import: read a notice into calendar.official")
+    p.add_argument("file", metavar="FILE", help="the notice's text as published (UTF-8)")
+    p.add_argument("--year", type=int, metavar="YEAR", help="the notice's year when its title is not in FILE")
+    p.add_argument("--write", action="store_true",
+                   help="write the notice under calendar.official.YEAR of the config (comments kept)")
+
+
 # -- dates and feeds: expand, ics, token ---------------------------------------------------------
 
 
@@ -153,6 +161,9 @@ COMMANDS: tuple[Command, ...] = (
             "List the duties themselves, including unscheduled ones and those awaiting review.", _list),
     Command("schema", "cli.schema:cmd_schema", "write the JSON Schemas for editors",
             "Write the JSON Schemas of the rules files and of config.yaml.", _schema),
+    Command("holidays", "cli.holidays:cmd_holidays", "import the State Council's yearly holiday notice",
+            "Read a holiday notice as published, show its difference from the predicted holidays and "
+            "the occurrences that move; --write puts it under calendar.official of the config.", _holidays),
 )
 
 # ``extract`` keeps its arguments next to its code (extract/cli.py, ``add_parser``), a module that

@@ -41,7 +41,7 @@ class Context:
         return self.snapshot.tz
 
     def expander(self) -> Expander:
-        return self.snapshot.expander()
+        return self.snapshot.expander(self.lang)
 
 
 def config_path(arg: str | None) -> Path | None:

@@ -27,10 +27,11 @@ class OfficialNotice(Strict):
 class CalendarConfig(Strict):
     """The working-day calendar shared by all rules files."""
 
-    beyond_dataset: Literal["error", "weekends_only"] = Field(
+    beyond_dataset: Literal["error", "predict", "weekends_only"] = Field(
         default="error",
-        description="For a year with no official data: error (default) or weekends_only, "
-        "a guess that is reported as a warning wherever it is used",
+        description="For a year with no official data: error (default); predict, the statutory days "
+        "off of the 放假办法 (春节, 清明, 端午, 中秋 computed) plus weekends, without make-up working days; "
+        "or weekends_only. A prediction is marked 预测 wherever it is used",
     )
     official: dict[int, OfficialNotice] = Field(
         default_factory=dict, description="Notices for years the chinesecalendar package lacks"

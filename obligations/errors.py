@@ -69,8 +69,9 @@ class HolidayDataMissing(FatalError):
             f"no official holiday data for {year} (the chinesecalendar dataset covers "
             f"{covered[0]}-{covered[1]}). Fix: upgrade chinesecalendar once the State "
             f"Council has published the {year} notice, or enter that notice under "
-            f"calendar.official.{year} (holidays and workdays) in config.yaml, or opt in "
-            f"to a weekends-only guess with calendar.beyond_dataset: weekends_only"
+            f"calendar.official.{year} (holidays and workdays) in config.yaml (main.py holidays "
+            f"import reads the notice), or opt in to a prediction from the statutory holidays with "
+            f"calendar.beyond_dataset: predict (or to a weekends-only guess: weekends_only)"
         )
 
 

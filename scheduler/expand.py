@@ -13,6 +13,7 @@ from dataclasses import dataclass, field
 from operator import attrgetter
 from zoneinfo import ZoneInfo
 
+from i18n import DEFAULT, Language, tr
 from obligations.checks import MAX_OCCURRENCES_PER_YEAR
 from obligations.model import Exception_, Obligation
 from obligations.ruleset import RuleSet
@@ -46,10 +47,11 @@ def _time_of(ob: Obligation) -> TimeOfDay | None:
 class Expander:
     """Expands a rule set; holds the per-jurisdiction calendars between calls."""
 
-    def __init__(self, rules: RuleSet, calendar: WorkdayCalendar, tz: ZoneInfo) -> None:
+    def __init__(self, rules: RuleSet, calendar: WorkdayCalendar, tz: ZoneInfo, lang: Language = DEFAULT) -> None:
         self.rules = rules
         self.calendar = calendar
         self.tz = tz
+        self.lang = lang  # of the calendar warnings
         self._calendars: dict[int, WorkdayCalendar] = {}
 
     def calendar_of_file(self, index: int) -> WorkdayCalendar:
@@ -90,12 +92,11 @@ class Expander:
         # units of one duty are all None or all str, so None never meets str in a comparison
         out.sort(key=_ORDER)
         for year in sorted(self.calendar.guessed_years):
-            warnings.setdefault(
-                f"{year}: no official holiday data; working days are a weekends-only guess "
-                "(calendar.beyond_dataset: weekends_only). Add the State Council notice under "
-                "calendar.official when it is published",
-                None,
-            )
+            if self.calendar.year_source(year) == "predicted":
+                warning = tr(self.lang, "calendar.warn_predicted", year=year)
+            else:
+                warning = tr(self.lang, "calendar.warn_weekends_only", year=year)
+            warnings.setdefault(warning, None)
         return Expansion(out, list(warnings))
 
     def _obligation(

@@ -12,6 +12,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from zoneinfo import ZoneInfo
 
+from i18n import Language
 from obligations.errors import ValidationFailed
 from obligations.loader import LoadedConfig, check_config_references, load_config, load_rules
 from obligations.ruleset import RuleSet
@@ -32,8 +33,9 @@ class Snapshot:
     tz: ZoneInfo
     loaded_at: dt.datetime
 
-    def expander(self) -> Expander:
-        return Expander(self.rules, self.calendar, self.tz)
+    def expander(self, lang: Language | None = None) -> Expander:
+        """An expander whose warnings are in ``lang`` (default: the config's language)."""
+        return Expander(self.rules, self.calendar, self.tz, lang or self.loaded.config.language)
 
 
 def load_snapshot(config_path: Path | None, version: int, now: dt.datetime) -> Snapshot:

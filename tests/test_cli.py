@@ -107,7 +107,8 @@ def test_weekends_only_opt_in_warns_visibly(cli: Callable[..., CliResult], tmp_p
     config = tmp_path / "config.yaml"
     config.write_text(f"rules: [{DATA / 'rules' / 'sample.yaml'}]\ncalendar: {{beyond_dataset: weekends_only}}\n",
                       encoding="utf-8")
-    result = cli("expand", "--config", str(config), "--from", "2027-01-01", "--to", "2027-01-31", "--format", "json")
+    result = cli("expand", "--config", str(config), "--from", "2027-01-01", "--to", "2027-01-31", "--format", "json",
+                 "--lang", "en")
     assert result.code == 0
     assert "warning: 2027: no official holiday data; working days are a weekends-only guess" in result.err
     assert result.json()[0]["date"] == "2027-01-01"  # a Friday; the real notice will make it a holiday

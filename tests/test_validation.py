@@ -85,7 +85,7 @@ def test_bad_config_is_reported_with_its_place(tmp_path: Path, cli: Callable[...
     result = cli("validate", "--config", str(config))
     assert result.code == 2
     assert ":1:11: timezone: unknown time zone 'Asia/Shanghia'" in result.err
-    assert ":3:19: beyond_dataset: 'guess' is not one of error, weekends_only" in result.err
+    assert ":3:19: beyond_dataset: 'guess' is not one of error, predict, weekends_only" in result.err
 
 
 def test_config_problems_name_their_key(cli: Callable[..., CliResult], monkeypatch: pytest.MonkeyPatch) -> None:
