@@ -49,7 +49,10 @@ def test_beyond_the_dataset_is_an_error_not_a_guess(national: WorkdayCalendar) -
         national.is_workday(d(f"{year}-03-01"))
     assert str(year) in str(info.value)
     assert "calendar.official" in str(info.value)
+    assert "calendar.beyond_dataset: predict" in str(info.value)
     assert "weekends_only" in str(info.value)
+    assert national.year_source(year) == "missing"
+    assert national.year_source(DATASET_YEARS[1]) == "dataset"
 
 
 def test_weekends_only_is_opt_in_and_reported() -> None:
