@@ -10,7 +10,7 @@ language, so neither language is the source, and one key never serves two meanin
 Placeholders are Python's ``%(name)s``, as ``jinja2.ext.i18n`` formats them in templates.
 
 Code calls :func:`tr`; templates call ``_('page.next_days', days=30)`` (``jinja2.ext.i18n``,
-installed over :func:`text` by ``web/pages.py``). A msgid kept in a table is marked with
+installed over :func:`text` by ``web/render.py``). A msgid kept in a table is marked with
 :func:`N_`; one built from a value (``f"level.{level}"``) is listed with the values it takes in
 ``tests/test_i18n.py``, which checks that every language has every msgid used, and no other.
 """

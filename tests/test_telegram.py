@@ -237,7 +237,7 @@ def test_network_errors_retry_through_the_engine_without_duplicates(fake: FakeTe
 
 
 def test_a_timeout_is_retried(fake: FakeTelegram, sqlite_store: Store) -> None:
-    """A lost answer: Telegram may already have shown the message, so this is at-least-once (README)."""
+    """A lost answer: Telegram may already have shown the message, so this is at-least-once (docs/reminders.md)."""
     async def scenario() -> None:
         async with running(fake, sqlite_store, config=TelegramConfig(timeout_seconds=0.5)) as h:
             await _bound_with_reminder(h)
