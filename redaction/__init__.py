@@ -31,6 +31,9 @@ from collections.abc import Iterable, Mapping
 from typing import Any
 from urllib.parse import parse_qsl, quote, quote_plus, urlsplit, urlunsplit
 
+from sqlalchemy.engine import make_url
+from sqlalchemy.exc import ArgumentError
+
 REDACTED = "***"
 TOKEN_PLACEHOLDER = "<token>"
 MIN_SECRET = 4  # a shorter value would blank out ordinary words; such a secret is no secret anyway
@@ -227,6 +230,14 @@ def redact_path(path: str) -> str:
     return redact(path)
 
 
+def redact_database_url(url: str) -> str:
+    """A database URL with its password hidden (user, host and database stay: an admin needs them)."""
+    try:
+        return make_url(url).render_as_string(hide_password=True)
+    except ArgumentError:
+        return "<unparsable database URL>"
+
+
 def redact_url(url: object) -> str:
     """``url`` with every query value, token-like path segment and user info replaced by ``***``:
     the way to show an endpoint whose credentials we do not even know."""
@@ -376,6 +387,7 @@ __all__ = [
     "login_forms",
     "quiet",
     "redact",
+    "redact_database_url",
     "redact_path",
     "redact_record",
     "redact_url",

@@ -12,16 +12,9 @@ from sqlalchemy.engine import make_url
 from sqlalchemy.exc import ArgumentError, OperationalError
 
 from obligations.errors import ConfigurationError
+from redaction import redact_database_url as redact_url
 
 MIGRATIONS = Path(__file__).resolve().parent / "migrations"
-
-
-def redact_url(url: str) -> str:
-    """The URL with any password hidden, for logs and error messages."""
-    try:
-        return make_url(url).render_as_string(hide_password=True)
-    except ArgumentError:
-        return "<unparsable database URL>"
 
 
 class Store:
