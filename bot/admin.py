@@ -9,7 +9,27 @@ from telegram.ext import ContextTypes
 
 from bot import callbacks
 from bot.people import CHANNEL, admin, reply, tell
-from i18n import tr
+from i18n import N_, Language, tr
+
+# the words for the stores' codes: a subscriber's source, a reminder's status
+_SOURCES = {"config": N_("bot.stats.source.config"), "self": N_("bot.stats.source.self"),
+            "pending": N_("bot.stats.source.pending")}
+_STATUSES = {"pending": N_("bot.stats.status.pending"), "claimed": N_("bot.stats.status.claimed"),
+             "sent": N_("bot.stats.status.sent"), "failed": N_("bot.stats.status.failed"),
+             "missed": N_("bot.stats.status.missed"), "cancelled": N_("bot.stats.status.cancelled")}
+_INACTIVE = " (inactive)"  # how SubscriberStore.counts marks inactive subscribers
+
+
+def _counts(lang: Language, counts: dict[str, int], words: dict[str, str]) -> str:
+    """``配置 4、待批准(未启用)1``: each code in words (an unknown one as it is), never ``config 4``."""
+    shown = []
+    for key, count in sorted(counts.items()):
+        code = key.removesuffix(_INACTIVE)
+        name = tr(lang, words[code]) if code in words else code
+        if key.endswith(_INACTIVE):
+            name = tr(lang, "bot.stats.inactive", what=name)
+        shown.append(tr(lang, "bot.stats.count", what=name, count=count))
+    return tr(lang, "term.list_separator").join(shown)
 
 
 async def stats(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
@@ -18,8 +38,8 @@ async def stats(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
         return
     services, lang = allowed
     snapshot = services.snapshot()
-    subs = ", ".join(f"{k} {v}" for k, v in sorted(services.subscribers.counts().items()))
-    reminders = ", ".join(f"{k} {v}" for k, v in sorted(services.reminders.counts().items()))
+    subs = _counts(lang, services.subscribers.counts(), _SOURCES)
+    reminders = _counts(lang, services.reminders.counts(), _STATUSES)
     await reply(update, tr(lang, "bot.stats", version=snapshot.version, units=len(snapshot.rules.units),
                            duties=len(snapshot.rules.obligations), subs=subs or "0", reminders=reminders or "0"))
 

@@ -58,7 +58,7 @@ async def redeem(update: Update, context: ContextTypes.DEFAULT_TYPE, services: B
     if blocked is not None:
         until, tell_them = blocked
         if tell_them:
-            await reply(update, tr(lang, "bot.locked_out", until=local_time(until, snapshot)))
+            await reply(update, tr(lang, "bot.locked_out", until=local_time(until, snapshot, lang)))
         return
     code = callbacks.invite_code(args)
     person = None if code is None else services.subscribers.redeem(
@@ -71,7 +71,7 @@ async def redeem(update: Update, context: ContextTypes.DEFAULT_TYPE, services: B
         await reply(update, tr(lang, "bot.bad_code"))
         return
     scope, until, count = lockout
-    await reply(update, tr(lang, "bot.locked_out", until=local_time(until, snapshot)))
+    await reply(update, tr(lang, "bot.locked_out", until=local_time(until, snapshot, lang)))
     await _locked_out(update, context, services, scope, until, count, now)
 
 
@@ -79,13 +79,14 @@ async def _locked_out(update: Update, context: ContextTypes.DEFAULT_TYPE, servic
                       until: dt.datetime, count: int, now: dt.datetime) -> None:
     """Tell the admins a lockout began: in their chats now, and by every other admin channel."""
     chat, snapshot = chat_of(update), services.snapshot()
+    admin_lang = snapshot.loaded.config.language  # the administrators read the configured language
     if scope == "chat":
         log.warning("chat %s locked out of invites until %s after %d wrong codes", chat, until.isoformat(), count)
-        text = tr("zh-CN", "bot.admin_locked_out", chat=chat, name=name_of(update),
-                  until=local_time(until, snapshot))
+        text = tr(admin_lang, "bot.admin_locked_out", chat=chat, name=name_of(update),
+                  until=local_time(until, snapshot, admin_lang))
     else:
         log.warning("every invite locked out until %s after %d wrong codes", until.isoformat(), count)
-        text = tr("zh-CN", "bot.admin_locked_out_all", count=count, until=local_time(until, snapshot))
+        text = tr(admin_lang, "bot.admin_locked_out_all", count=count, until=local_time(until, snapshot, admin_lang))
     for admin in sorted(services.admin_chats):
         await tell(context, admin, text)
     tell_admins(services.reminders, snapshot.loaded.config.reminders.admins,

@@ -16,7 +16,7 @@ from telegram.ext import ContextTypes
 
 from bot import callbacks
 from bot.services import BotServices
-from i18n import Language, tr
+from i18n import Language, shown, tr
 from scheduler.snapshot import Snapshot
 from store.subscribers import Subscriber
 
@@ -65,8 +65,9 @@ def is_admin(update: Update, services: BotServices, person: Subscriber | None) -
     return chat_of(update) in services.admin_chats or (person is not None and person.is_admin)
 
 
-def local_time(at: dt.datetime, snapshot: Snapshot) -> str:
-    return at.astimezone(snapshot.tz).strftime("%Y-%m-%d %H:%M")
+def local_time(at: dt.datetime, snapshot: Snapshot, lang: Language) -> str:
+    """``at`` in the configured zone, saying which (``2026-03-02 09:00(北京时间)``), never bare UTC."""
+    return shown.local_time(lang, at, snapshot.tz)
 
 
 async def bound(update: Update, context: ContextTypes.DEFAULT_TYPE) -> Bound | None:

@@ -11,6 +11,8 @@ import tempfile
 from pathlib import Path
 
 from cli.context import Context, check_ids, check_range, load_context
+from i18n import tr
+from i18n.shown import local_time
 from obligations.errors import FatalError
 from service import actions
 from service.simulate import simulate
@@ -76,12 +78,12 @@ def cmd_reminders(args: argparse.Namespace) -> int:
     if args.format == "json":
         sys.stdout.write(json.dumps(rows, ensure_ascii=False, indent=2, default=str) + "\n")
         return 0
-    for r in rows:
-        when = r["send_after"].isoformat(sep=" ", timespec="minutes") if r["send_after"] else ""
+    for r in rows:  # times as the reader thinks of them: the configured zone, named (not UTC)
+        when = local_time(ctx.lang, r["send_after"], ctx.tz) if r["send_after"] else ""
         error = f"  {r['last_error']}" if r.get("last_error") else ""
         print(f"{when}  {r['status']:<8} {r['channel']}:{r['address']}  {r['obligation']}  {r['unit'] or '-'}  "
               f"{r['occurrence_date']}{error}")
-    print(f"{len(rows)} reminder(s)", file=sys.stderr)
+    print(tr(ctx.lang, "cli.reminders_count", count=len(rows)), file=sys.stderr)
     return 0
 
 

@@ -13,7 +13,7 @@ from dataclasses import dataclass, field
 from operator import attrgetter
 from zoneinfo import ZoneInfo
 
-from i18n import DEFAULT, Language, tr
+from i18n import DEFAULT, N_, Language, tr
 from obligations.checks import MAX_OCCURRENCES_PER_YEAR
 from obligations.model import Exception_, Obligation
 from obligations.ruleset import RuleSet
@@ -21,6 +21,7 @@ from obligations.schedules import QuotaSchedule, RRuleSchedule, TimeOfDay
 from scheduler.occurrence import Kind, Occurrence, Slot
 from scheduler.periods import Span
 from scheduler.slots import slots_for
+from scheduler.warning import ExpansionWarning, of_duty
 from scheduler.workdays import WorkdayCalendar
 
 _ORDER = attrgetter("date", "obligation.id", "unit", "slot")
@@ -93,9 +94,10 @@ class Expander:
         out.sort(key=_ORDER)
         for year in sorted(self.calendar.guessed_years):
             if self.calendar.year_source(year) == "predicted":
-                warning = tr(self.lang, "calendar.warn_predicted", year=year)
+                code = N_("calendar.warn_predicted")
             else:
-                warning = tr(self.lang, "calendar.warn_weekends_only", year=year)
+                code = N_("calendar.warn_weekends_only")
+            warning = ExpansionWarning(tr(self.lang, code, year=year), code, year=year)
             warnings.setdefault(warning, None)
         return Expansion(out, list(warnings))
 
@@ -113,7 +115,7 @@ class Expander:
             return []
 
         def warn(message: str) -> None:
-            warnings.setdefault(f"{ob.id}: {message}", None)
+            warnings.setdefault(of_duty(ob.id, message), None)
 
         by_calendar: dict[int, list[str | None]] = {}
         own_file = self.rules.obligation_file[ob.id]
@@ -159,9 +161,10 @@ def _capped(slots: list[Slot], warn: Callable[[str], None]) -> list[Slot]:
         if n <= MAX_OCCURRENCES_PER_YEAR:
             out.append(slot)
         elif n == MAX_OCCURRENCES_PER_YEAR + 1:
-            warn(f"more than {MAX_OCCURRENCES_PER_YEAR} occurrences in {slot.date.year} for one unit, the cap; "
-                 f"only the first {MAX_OCCURRENCES_PER_YEAR} are used. Fix the rule: `python main.py validate` "
-                 "names the problem")
+            warn(ExpansionWarning(
+                f"more than {MAX_OCCURRENCES_PER_YEAR} occurrences in {slot.date.year} for one unit, the cap; "
+                f"only the first {MAX_OCCURRENCES_PER_YEAR} are used. Fix the rule: `python main.py validate` "
+                "names the problem", N_("warning.capped"), cap=MAX_OCCURRENCES_PER_YEAR, year=slot.date.year))
     return out
 
 
@@ -174,8 +177,9 @@ def _apply_exceptions(
             continue
         target = exc.skip or exc.move
         if target is not None and target in in_range and not any(s.date == target for s in out):
-            warn(f"exception for {target}: there is no occurrence on that date to "
-                 f"{'skip' if exc.skip else 'move'}; check the date")
+            warn(ExpansionWarning(f"exception for {target}: there is no occurrence on that date to "
+                                  f"{'skip' if exc.skip else 'move'}; check the date",
+                                  N_("warning.no_skip") if exc.skip else N_("warning.no_move"), date=target))
         note = exc.note or ""
         if exc.skip is not None:
             out = [s for s in out if s.date != exc.skip]

@@ -12,6 +12,7 @@ from collections.abc import Callable
 
 from dateutil.rrule import rrulestr
 
+from i18n import N_
 from obligations.checks import MAX_OCCURRENCES_PER_YEAR, rrule_parts_problem
 from obligations.schedules import (
     PERIOD_MONTHS,
@@ -28,6 +29,7 @@ from obligations.schedules import (
 )
 from scheduler.occurrence import Slot
 from scheduler.periods import Span, month_start, months_span, period_label, periods_overlapping, split_months
+from scheduler.warning import ExpansionWarning
 from scheduler.workdays import WorkdayCalendar
 
 _ONE_DAY = dt.timedelta(days=1)
@@ -201,8 +203,10 @@ def quota_slots(
         known = period
         if not cal.covers(period.last.year) and cal.covers(period.first.year):
             known = Span(period.first, dt.date(period.first.year, 12, 31))
-            warn(f"{label} runs into {period.last.year}, whose holidays are not known yet; "
-                 f"its sessions were placed within {period.first.year}")
+            warn(ExpansionWarning(f"{label} runs into {period.last.year}, whose holidays are not known yet; "
+                                  f"its sessions were placed within {period.first.year}",
+                                  N_("warning.period_runs_on"), period=label, year=period.first.year,
+                                  next_year=period.last.year))
         for number, (part, days) in enumerate(split_period(s, known, cal), start=1):
             window = part
             if in_force is not None:
@@ -213,8 +217,10 @@ def quota_slots(
             day = _choose(part, window, in_window, place)
             if day is None:
                 if window == part:
-                    warn(f"{label}: no working day between {part.first} and {part.last}, so session "
-                         f"{number} of {s.count} per {s.per.value} cannot be placed")
+                    warn(ExpansionWarning(f"{label}: no working day between {part.first} and {part.last}, so "
+                                          f"session {number} of {s.count} per {s.per.value} cannot be placed",
+                                          N_("warning.no_working_day"), period=label, first=part.first,
+                                          last=part.last, number=number, count=s.count))
                 continue
             key = label if s.count == 1 else f"{label}.{number}"
             out.append(Slot(key, day, None, window.first))

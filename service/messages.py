@@ -10,6 +10,7 @@ from dataclasses import dataclass
 
 from calendars.ics import alarm_triggers, calendar_shell, make_event
 from i18n import N_, Language, language, tr
+from i18n.shown import local_time
 from notifiers.base import Button, Message
 from scheduler.snapshot import Snapshot
 from store.reminders import Claimed
@@ -72,7 +73,7 @@ def compose(rows: Sequence[Claimed], snapshot: Snapshot, *, base_url: str, now: 
     items = [item_of(r, snapshot, base_url, today, lang) for r in rows]
     late_note = ""
     if late:
-        due = min(r.send_after for r in rows).astimezone(snapshot.tz).strftime("%Y-%m-%d %H:%M")
+        due = local_time(lang, min(r.send_after for r in rows), snapshot.tz)
         late_note = tr(lang, "message.late", due=due)
     if len(rows) == 1:
         it = items[0]

@@ -350,7 +350,7 @@ def test_300_wrong_invite_codes_lock_the_chat_out_and_tell_the_admins_once(
             replies = await _flood(h, CHAT, [f"wrong{i}" for i in range(299)] + [good])
             elapsed = time.monotonic() - started
             limits = InviteLimits()
-            until = "2026-02-20 08:30"  # 00:00 UTC + 30 min, in Asia/Shanghai
+            until = "2026-02-20 08:30(北京时间)"  # 00:00 UTC + 30 min, in Asia/Shanghai, saying so
             assert replies == [tr("zh-CN", "bot.bad_code")] * (limits.per_chat - 1) + [
                 tr("zh-CN", "bot.locked_out", until=until)]
             told = [c for c in fake.sent_messages(ADMIN_CHAT) if "邀请码错误次数过多" in c["params"]["text"]]
@@ -376,12 +376,12 @@ def test_wrong_codes_from_many_chats_lock_every_invite_out(fake: FakeTelegram, s
             _with_admins(h, per_chat=3, overall=10, window_minutes=10, lockout_minutes=60)
             for chat in range(100, 105):  # 2 wrong codes each: under the per-chat limit, 10 in all
                 assert await _flood(h, chat, ["nope1", "nope2"]) == [tr("zh-CN", "bot.bad_code")] * (
-                    1 if chat == 104 else 2) + ([tr("zh-CN", "bot.locked_out", until="2026-02-20 09:00")]
+                    1 if chat == 104 else 2) + ([tr("zh-CN", "bot.locked_out", until="2026-02-20 09:00(北京时间)")]
                                                 if chat == 104 else [])
             good = h.services.subscribers.create_invite(unit=None, admin=False, now=h.clock[0])
             # a new chat is told once, even with a good code, and not again
             replies = await _flood(h, 200, [good, good, "x"])
-            assert replies == [tr("zh-CN", "bot.locked_out", until="2026-02-20 09:00")]
+            assert replies == [tr("zh-CN", "bot.locked_out", until="2026-02-20 09:00(北京时间)")]
             told = [c for c in fake.sent_messages(ADMIN_CHAT) if "邀请码" in c["params"]["text"]]
             assert len(told) == 1
             assert "所有邀请码" in told[0]["params"]["text"]

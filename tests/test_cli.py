@@ -224,4 +224,5 @@ def test_reminders_lists_the_waiting_ones_or_with_failed_the_failed_and_missed(
     failed = cli("reminders", "--config", CONFIG, "--failed")
     assert failed.code == 0, failed.err
     assert sorted(line.split()[2] for line in failed.out.splitlines()) == ["failed", "missed"]
-    assert failed.err.strip() == "2 reminder(s)"
+    assert failed.err.strip() == "共2条提醒"
+    assert cli("reminders", "--config", CONFIG, "--failed", "--lang", "en").err.strip() == "2 reminder(s)"

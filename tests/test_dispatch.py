@@ -135,7 +135,7 @@ def test_after_downtime_late_if_still_ahead_missed_if_passed(store: Store, snaps
     clock[0] = dt.datetime(2026, 2, 27, 3, 0, tzinfo=dt.UTC)  # down from 20 Feb to 27 Feb 11:00
     report = run(eng.dispatch())
     assert (report.sent, report.late) == (2, 2)
-    assert channel.sent[0].text.startswith("【法定职责提醒】共2项(补发:原定2026-02-21 09:00发送)")
+    assert channel.sent[0].text.startswith("【法定职责提醒】共2项(补发:原定2026-02-21 09:00(北京时间)发送)")
     assert {r["late"] for r in eng.store.listing("sent")} == {True}
 
 

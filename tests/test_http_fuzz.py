@@ -351,7 +351,7 @@ def test_year_with_a_superscript_two_is_a_400(site: Site) -> None:
     for page in ["/unit/cty", "/obligation/t.report"]:
         reply = get(site, page + "?year=" + quote("²"))
         assert reply.status == 400, page
-        assert "year must be a year such as 2025, not &#39;²&#39;" in reply.text
+        assert "年份应为四位数字,例如 2025,而不是 &#39;²&#39;" in reply.text
 
 
 def test_year_of_5000_digits_is_a_400(site: Site) -> None:

@@ -115,10 +115,13 @@ def test_every_feed_kind(live: Live) -> None:
     ("/feeds/unit/cty.ics?children=maybe", 400, "children must be 0 or 1"),
     ("/feeds/t/not-a-token.ics", 404, "unknown feed link"),
     ("/feeds/nothing", 404, ""),
-    ("/unit/cty.twn", 404, "did you mean &#39;cty.town&#39;?"),
-    ("/obligation/nope", 404, "duty"),
-    ("/unit/cty?year=next", 400, "year must be a year"),
-    ("/unit/cty?lang=fr", 400, "lang must be zh-CN or en"),
+    ("/unit/cty.twn?lang=en", 404, "did you mean &#39;cty.town&#39;?"),
+    ("/unit/cty.twn", 404, "未找到单位“cty.twn”。您是否要找“cty.town”?"),
+    ("/obligation/nope?lang=en", 404, "duty"),
+    ("/obligation/nope", 404, "未找到事项“nope”"),
+    ("/unit/cty?year=next&lang=en", 400, "year must be a year"),
+    ("/unit/cty?year=next", 400, "年份应为四位数字"),
+    ("/unit/cty?lang=fr", 400, "lang 只能是 zh-CN 或 en"),
 ])
 def test_bad_requests_are_4xx_with_a_helpful_body(live: Live, path: str, status: int, text: str) -> None:
     r = get(live, path)

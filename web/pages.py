@@ -18,14 +18,15 @@ from starlette.requests import Request
 from starlette.responses import Response
 
 from calendars.feeds import FeedSet, Selection
-from i18n import Language, tr
-from obligations.diagnostics import did_you_mean
+from i18n import N_, Language, tr
+from obligations.diagnostics import closest
 from obligations.errors import HolidayDataMissing
 from obligations.model import Obligation, Selector, Unit
 from scheduler.expand import Expander
 from scheduler.occurrence import Occurrence
 from scheduler.planner import urgency
 from scheduler.reminder_time import last_reminder
+from scheduler.warning import word
 from service.feeds import FeedService
 from store.reminders import ReminderStore
 from web import params
@@ -93,7 +94,8 @@ def _year(request: Request, today: dt.date) -> int:
         return today.year
     year = params.ascii_int(raw, 2000, 2100)
     if year is None:
-        raise HTTPException(400, f"year must be a year such as {today.year}, not {params.shown(raw)!r}")
+        lang = error_lang(request, service_of(request))
+        raise HTTPException(400, tr(lang, "page.bad_year", example=today.year, value=repr(params.shown(raw))))
     return year
 
 
@@ -112,9 +114,10 @@ def _key_in(request: Request, known: Iterable[str], what: str) -> str:
     raw: str = request.path_params["key"]
     key = params.key(raw)
     if key is None or key not in known:
-        hint = did_you_mean(key, known) if key is not None else ""
+        best = closest(key, known) if key is not None else None
         lang = error_lang(request, service_of(request))
-        raise HTTPException(404, f"{tr(lang, 'page.not_found')}: {what} {params.shown(raw)!r}{hint}")
+        hint = tr(lang, "page.did_you_mean", id=best) if best else ""
+        raise HTTPException(404, tr(lang, what, id=params.shown(raw)) + hint)
     return key
 
 
@@ -122,7 +125,7 @@ async def unit_page(request: Request) -> Response:
     service = service_of(request)
     feeds = service.feeds
     rules = feeds.snapshot.rules
-    key = _key_in(request, rules.units, "unit")
+    key = _key_in(request, rules.units, N_("page.no_such_unit"))
     lang = page_lang(request, service)
     unit = rules.units[key]
     today = service.today()
@@ -134,12 +137,17 @@ async def unit_page(request: Request) -> Response:
     return render(
         request, "unit.html", lang=lang, unit=unit, level_name=tr(lang, f"level.{unit.level.value}"),
         parent=rules.units.get(unit.parent or ""), children=children, year=year, today=today,
-        today_minus=today - dt.timedelta(days=DAYS), occurrences=occurrences, warnings=warnings,
+        today_minus=today - dt.timedelta(days=DAYS), occurrences=occurrences,
+        warnings=[word(w, lang, lambda duty: _title(rules, duty)) for w in warnings],
         colour=functools.partial(_colour, expander=feeds.snapshot.expander(), today=today),
         unscheduled=unscheduled, done=ReminderStore(service.store).done_uids(),
         links=feed_links(service.public_url, Selection("unit", key)),
         links_children=feed_links(service.public_url, Selection("unit", key, True)),
     )
+
+
+def _title(rules: Any, duty: str) -> str:
+    return rules.obligations[duty].title if duty in rules.obligations else duty
 
 
 def _colour(occ: Occurrence, done: set[str], *, expander: Expander, today: dt.date) -> str:
@@ -170,7 +178,7 @@ async def obligation_page(request: Request) -> Response:
     service = service_of(request)
     feeds = service.feeds
     rules = feeds.snapshot.rules
-    key = _key_in(request, rules.obligations, "duty")
+    key = _key_in(request, rules.obligations, N_("page.no_such_duty"))
     lang = page_lang(request, service)
     ob = rules.obligations[key]
     year = _year(request, service.today())

@@ -6,6 +6,7 @@ gettext catalog (``{{ _('page.next_days', days=30) }}``) of the rendering's ``la
 
 from __future__ import annotations
 
+import datetime as dt
 from pathlib import Path
 from typing import Any
 
@@ -16,6 +17,9 @@ from starlette.requests import Request
 from starlette.responses import HTMLResponse, Response
 
 from i18n import Language, text, tr
+from i18n.shown import is_makeup_day, lead_time, local_time, makeup_label
+from obligations.errors import HolidayDataMissing
+from obligations.offset import Offset
 from service.feeds import FeedService
 from web import params
 from web.describe import describe
@@ -54,7 +58,7 @@ def page_lang(request: Request, service: FeedService) -> Language:
     if asked in ("zh-CN", "en"):
         return asked  # type: ignore[return-value]
     if asked is not None:
-        raise HTTPException(400, f"lang must be zh-CN or en, not {params.shown(asked)!r}")
+        raise HTTPException(400, tr(service.lang, "page.bad_lang", value=repr(params.shown(asked))))
     return service.lang
 
 
@@ -74,15 +78,33 @@ def render(request: Request, template: str, status: int = 200, **values: Any) ->
         "other_lang": "en" if lang == "zh-CN" else "zh-CN",
         "lang_query": "?lang=en" if lang == "en" else "",
         "lang_amp": "&lang=en" if lang == "en" else "",
-        "weekday": lambda day: tr(lang, f"weekday.{day.isoweekday()}"),
+        "weekday": lambda day: _weekday(lang, day, service),
+        "offset": lambda offset: _offset(lang, offset),
+        "local_time": lambda at: local_time(lang, at, served.tz),
         "describe": lambda schedule: describe(schedule, lang),
         "problems": [str(p) for p in live.problems],
         "rules_version": served.version,
         "public": served.loaded.config.feeds.public,  # private-only services show no public feed links
-        "rules_loaded_at": served.loaded_at.astimezone(served.tz).strftime("%Y-%m-%d %H:%M"),
+        "rules_loaded_at": local_time(lang, served.loaded_at, served.tz),
         **values,
     }
     return HTMLResponse(_ENV.get_template(template).render(context), status_code=status)
+
+
+def _weekday(lang: Language, day: dt.date, service: FeedService) -> str:
+    """``星期日``, and ``星期日(调休上班)`` for a weekend day that the national calendar makes a working day."""
+    name = tr(lang, f"weekday.{day.isoweekday()}")
+    try:
+        makeup = is_makeup_day(day, service.feeds.snapshot.calendar.is_workday(day))
+    except HolidayDataMissing:
+        makeup = False
+    return tr(lang, "day.with_label", day=name, label=makeup_label(lang)) if makeup else name
+
+
+def _offset(lang: Language, offset: Offset | str) -> str:
+    """A reminder's lead time in words: ``提前1天``, never the rules' ``1d``."""
+    parsed = Offset.parse(offset) if isinstance(offset, str) else offset
+    return lead_time(lang, parsed.amount, parsed.unit.value)
 
 
 def error_page(request: Request, status: int, message: str) -> Response:

@@ -1,0 +1,154 @@
+"""People see their language and their time (issue 10, item 7).
+
+Every time a person reads is in the configured zone and says so; warnings, 404 pages, bot
+statistics and reminder offsets are words of the catalog, not developers' text.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections.abc import Callable, Iterator
+from pathlib import Path
+from zoneinfo import ZoneInfo
+
+import httpx
+import pytest
+import sqlalchemy as sa
+
+from bot.admin import _SOURCES, _STATUSES, _counts
+from i18n.shown import lead_time, local_time, zone_label
+from obligations.ruleset import RuleSet
+from scheduler.expand import Expander
+from scheduler.warning import ExpansionWarning, word
+from scheduler.workdays import WorkdayCalendar
+from store import open_store
+from store.lifecycle import ReminderStatus
+from store.tables import reminders
+from tests.conftest import DATA, CliResult, d, obligation, write_rules
+from tests.liveserver import FrozenClock, Live, make_site, running
+
+SHANGHAI = ZoneInfo("Asia/Shanghai")
+BERLIN = ZoneInfo("Europe/Berlin")
+NOW = dt.datetime(2026, 2, 20, 1, 0, tzinfo=dt.UTC)  # 09:00 in Beijing
+
+
+def test_a_utc_instant_is_shown_in_the_configured_zone_with_its_label() -> None:
+    """``reminders`` printed ``01:00`` for a reminder due at 09:00 Beijing time, and did not say UTC."""
+    assert local_time("zh-CN", NOW, SHANGHAI) == "2026-02-20 09:00(北京时间)"
+    assert local_time("en", NOW, SHANGHAI) == "2026-02-20 09:00 (Beijing time)"
+    assert local_time("en", NOW.replace(tzinfo=None), SHANGHAI).startswith("2026-02-20 09:00")  # naive is UTC
+    # a zone with daylight saving time says its own name
+    assert local_time("zh-CN", dt.datetime(2026, 7, 1, 7, tzinfo=dt.UTC), BERLIN) == "2026-07-01 09:00(Europe/Berlin)"
+    assert zone_label("en", ZoneInfo("PRC")) == "Beijing time"
+
+
+def test_the_done_page_time_is_not_the_previous_day_in_utc() -> None:
+    """The web "done" page said ``23:00`` on the previous day for work recorded at 07:00 Beijing time."""
+    at = dt.datetime(2026, 2, 19, 23, 0, tzinfo=dt.UTC)
+    assert local_time("zh-CN", at, SHANGHAI) == "2026-02-20 07:00(北京时间)"
+
+
+def test_reminders_lists_send_times_in_beijing_time(cli: Callable[..., CliResult], scratch_store: Path) -> None:
+    store = open_store(f"sqlite:///{scratch_store}")
+    with store.engine.begin() as conn:
+        conn.execute(sa.insert(reminders), [{
+            "key": "k", "kind": "reminder", "occurrence_uid": "u", "obligation": "t.report",
+            "occurrence_date": NOW.date(), "channel": "log", "address": "a", "due_at": NOW, "send_after": NOW,
+            "status": ReminderStatus.PENDING, "created_at": NOW}])
+    store.close()
+    zh = cli("reminders", "--config", str(DATA / "sample-config.yaml"))
+    assert zh.code == 0, zh.err
+    assert zh.out.startswith("2026-02-20 09:00(北京时间)"), zh.out
+    assert "01:00" not in zh.out
+    assert zh.err.strip() == "共1条提醒"
+    en = cli("reminders", "--config", str(DATA / "sample-config.yaml"), "--lang", "en")
+    assert en.out.startswith("2026-02-20 09:00 (Beijing time)")
+    assert en.err.strip() == "1 reminder(s)"
+
+
+@pytest.mark.parametrize(("amount", "unit", "zh", "en"), [
+    (1, "d", "提前1天", "1 day(s) before"),
+    (1, "wd", "提前1个工作日", "1 working day(s) before"),
+    (2, "h", "提前2小时", "2 hour(s) before"),
+    (1, "w", "提前1周", "1 week(s) before"),
+])
+def test_offsets_are_words(amount: int, unit: str, zh: str, en: str) -> None:
+    """The duty page said ``提前提醒 1d``."""
+    assert lead_time("zh-CN", amount, unit) == zh
+    assert lead_time("en", amount, unit) == en
+
+
+def _weekly(rules_from: Callable[..., RuleSet]) -> list[str]:
+    rules = rules_from([obligation("t.weekly", {"type": "quota", "count": 1, "per": "week"})])
+    return Expander(rules, WorkdayCalendar(), SHANGHAI, "en").expand(d("2026-02-09"), d("2026-03-01")).warnings
+
+
+def test_expansion_warnings_carry_a_code_and_are_worded_in_the_readers_language(
+        rules_from: Callable[..., RuleSet]) -> None:
+    """``t.weekly: 2026-W08: no working day…`` was shown in English on every unit page."""
+    warning = next(w for w in _weekly(rules_from) if "2026-W08" in w)
+    assert isinstance(warning, ExpansionWarning)
+    assert warning.code == "warning.no_working_day"
+    assert warning.duty == "t.weekly"
+    assert warning.startswith("t.weekly: 2026-W08: no working day")  # the developer's text stays the str
+    zh = word(warning, "zh-CN", lambda duty: "每周接访")
+    assert zh == "每周接访:2026-W08(2026-02-16至2026-02-22)没有工作日,第1次(共1次)无法安排"
+    assert word(warning, "en").startswith("t.weekly: 2026-W08: no working day between 2026-02-16")
+    assert word("plain text", "zh-CN") == "plain text"
+
+
+def test_calendar_warnings_are_worded_again_in_another_language() -> None:
+    warning = ExpansionWarning("2028: predicted", "calendar.warn_predicted", year=2028)
+    assert word(warning, "zh-CN").startswith("2028年:国务院节假日安排尚未发布")
+    assert word(warning, "en").startswith("2028: the State Council holiday notice is not out yet")
+
+
+def test_bot_stats_name_sources_and_statuses_in_words() -> None:
+    """/stats said ``订阅者:config 4, pending (inactive) 1``."""
+    subs = _counts("zh-CN", {"config": 4, "pending (inactive)": 1}, _SOURCES)
+    assert subs == "配置文件 4、待批准(未启用) 1"
+    assert _counts("en", {"sent": 2, "failed": 1}, _STATUSES) == "failed 1, sent 2"
+    assert _counts("zh-CN", {"sent": 2, "failed": 1}, _STATUSES) == "发送失败 1、已发送 2"
+
+
+@pytest.fixture
+def site(tmp_path: Path) -> Iterator[Live]:
+    rules = write_rules(tmp_path, [obligation("t.weekly", {"type": "quota", "count": 1, "per": "week"},
+                                              applies_to=["cty"], reminders=["1d", "1wd", "2h"]),
+                                   obligation("t.once", {"type": "once", "date": "2026-02-14"}, applies_to=["cty"])])
+    with running(make_site(tmp_path / "site", [rules]), FrozenClock(NOW)) as server:
+        yield server
+
+
+def _get(live: Live, path: str) -> str:
+    reply = httpx.get(live.url + path, timeout=30)
+    assert reply.status_code == 200, reply.text
+    return reply.text
+
+
+@pytest.mark.network
+def test_the_unit_page_words_its_warnings_and_labels_make_up_working_days(site: Live) -> None:
+    zh = _get(site, "/unit/cty?year=2026")
+    assert "no working day" not in zh
+    assert "测试 t.weekly:2026-W08(2026-02-16至2026-02-22)没有工作日" in zh
+    assert "2026-02-14 周六(调休上班)" in zh  # Saturday 14 February 2026 is a working day
+    en = _get(site, "/unit/cty?year=2026&lang=en")
+    assert "2026-W08: no working day between 2026-02-16 and 2026-02-22" in en
+    assert "(make-up working day)" in en
+
+
+@pytest.mark.network
+def test_the_duty_page_says_its_reminders_in_words(site: Live) -> None:
+    zh = _get(site, "/obligation/t.weekly")
+    assert "提前1天、提前1个工作日、提前2小时" in zh
+    assert "1wd" not in zh
+    assert "1 day(s) before, 1 working day(s) before, 2 hour(s) before" in _get(site, "/obligation/t.weekly?lang=en")
+
+
+@pytest.mark.network
+def test_a_404_page_is_all_in_the_readers_language(site: Live) -> None:
+    """``未找到: unit 'bz.korl'; did you mean 'bz.korla'?``: half Chinese, half English."""
+    reply = httpx.get(site.url + "/unit/cty.twn", timeout=30)
+    assert reply.status_code == 404
+    assert "未找到单位“cty.twn”。您是否要找“cty.town”?" in reply.text
+    assert "did you mean" not in reply.text
