@@ -137,6 +137,11 @@ class Obligation(Strict):
     tags: list[str] = Field(default_factory=list, description="Free labels, e.g. 信访")
     review: bool = Field(default=False, description="true while a person must still check it")
     review_reason: str = Field(default="", description="What to check")
+    notes: str = Field(
+        default="",
+        description="The rule author's notes: how the text was read and encoded, what the rule leaves out. "
+        "Kept with the rule for administrators; never shown in feeds, reminders or public pages",
+    )
 
 
 class Document(Strict):

@@ -12,11 +12,13 @@ from pathlib import Path
 from zoneinfo import ZoneInfo
 
 import httpx
+import icalendar
 import pytest
 import sqlalchemy as sa
 
 from bot.admin import _SOURCES, _STATUSES, _counts
 from i18n.shown import lead_time, local_time, zone_label
+from obligations.loader import load_rules
 from obligations.ruleset import RuleSet
 from scheduler.expand import Expander
 from scheduler.warning import ExpansionWarning, word
@@ -24,7 +26,7 @@ from scheduler.workdays import WorkdayCalendar
 from store import open_store
 from store.lifecycle import ReminderStatus
 from store.tables import reminders
-from tests.conftest import DATA, CliResult, d, obligation, write_rules
+from tests.conftest import DATA, ROOT, CliResult, d, obligation, write_rules
 from tests.liveserver import FrozenClock, Live, make_site, running
 
 SHANGHAI = ZoneInfo("Asia/Shanghai")
@@ -152,3 +154,33 @@ def test_a_404_page_is_all_in_the_readers_language(site: Live) -> None:
     assert reply.status_code == 404
     assert "未找到单位“cty.twn”。您是否要找“cty.town”?" in reply.text
     assert "did you mean" not in reply.text
+
+
+def _notes_of_shipped_rules() -> list[str]:
+    rules = load_rules(sorted((ROOT / "rules").glob("*.yaml")))
+    return [ob.notes for ob in rules.obligations.values() if ob.notes]
+
+
+def test_authors_notes_of_the_shipped_rules_are_in_no_feed(cli: Callable[..., CliResult], tmp_path: Path) -> None:
+    """Event descriptions carried the authors' notes (``县市政府的部门不在单位树中``, ``按…编码``)."""
+    notes = _notes_of_shipped_rules()
+    assert len(notes) > 40
+    assert any("县市政府的部门不在单位树中" in n for n in notes)
+    assert cli("ics", "--out", str(tmp_path), "--from", "2024-01-01", "--to", "2026-12-31").code == 0
+    described = [str(event.get("DESCRIPTION", "")) for path in sorted(tmp_path.rglob("*.ics"))
+                 for event in icalendar.Calendar.from_ical(path.read_bytes()).walk("VEVENT")]
+    assert len(described) > 1000
+    text = "\n".join(described)
+    assert [word for word in ("单位树", "單位樹", "编码;", "编码。") if word in text] == []
+    assert [n for n in notes if n in text] == []
+
+
+@pytest.mark.network
+def test_an_authors_note_is_not_on_the_public_pages(tmp_path: Path) -> None:
+    rules = write_rules(tmp_path, [obligation("t.noted", {"type": "once", "date": "2026-03-02"}, applies_to=["cty"],
+                                              description="公开的说明。", notes="作者的注释:按年内完成编码。")])
+    with running(make_site(tmp_path / "site", [rules]), FrozenClock(NOW)) as server:
+        for path in ["/obligation/t.noted", "/unit/cty?year=2026", "/", "/feeds/all.ics"]:
+            body = httpx.get(server.url + path, timeout=30).text
+            assert "作者的注释" not in body, path
+        assert "公开的说明" in httpx.get(server.url + "/obligation/t.noted", timeout=30).text
