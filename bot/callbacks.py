@@ -8,6 +8,7 @@ Whether an id names a unit or duty *in force* is the handler's check (the rules 
 
 from __future__ import annotations
 
+import datetime as dt
 import re
 from dataclasses import dataclass
 from typing import Literal
@@ -21,6 +22,7 @@ _NUMBER = re.compile(r"[0-9]{1,18}")
 _RULE_ID = re.compile(r"[a-z0-9][a-z0-9_.-]{0,199}")  # obligations.model.ID_PATTERN, bounded
 _INVITE = re.compile(r"[A-Za-z0-9_-]{1,64}")  # secrets.token_urlsafe
 _CHAT_ID = re.compile(r"-?[0-9]{1,18}")
+_DAY = re.compile(r"(20[0-9]{2})([0-9]{2})([0-9]{2})")  # YYYYMMDD, 2000..2099
 
 
 def number(text: str, *, low: int = 0, high: int = MAX_ID) -> int | None:
@@ -109,12 +111,13 @@ class Unsubscribe:
         return f"x:{self.subscription}"
 
 
-ReminderAction = Literal["d", "z", "c"]  # done, snooze, calendar file
+ReminderAction = Literal["d", "z", "c", "u", "w"]  # done, snooze, calendar file, undo done, which day?
+REMINDER_ACTIONS = ("d", "z", "c", "u", "w")
 
 
 @dataclass(frozen=True)
 class OnReminder:
-    """``d:ID`` / ``z:ID`` / ``c:ID``: a button under a reminder."""
+    """``d:ID`` / ``z:ID`` / ``c:ID`` / ``u:ID`` / ``w:ID``: a button under a reminder."""
 
     action: ReminderAction
     reminder: int
@@ -124,7 +127,30 @@ class OnReminder:
         return f"{self.action}:{self.reminder}"
 
 
-Button = PickLevel | PickDuty | SubUnit | SubLevel | SubDuty | Unsubscribe | OnReminder
+@dataclass(frozen=True)
+class DoneOn:
+    """``o:ID:YYYYMMDD``: the day the reminded duty was done (one of the days the bot offered)."""
+
+    reminder: int
+    day: dt.date
+
+    @property
+    def data(self) -> str:
+        return f"o:{self.reminder}:{self.day:%Y%m%d}"
+
+
+def day(text: str) -> dt.date | None:
+    """``YYYYMMDD`` (ASCII digits, a real day of 2000..2099), or None."""
+    found = _DAY.fullmatch(text) if isinstance(text, str) else None
+    if found is None:
+        return None
+    try:
+        return dt.date(*(int(part) for part in found.groups()))
+    except ValueError:
+        return None
+
+
+Button = PickLevel | PickDuty | SubUnit | SubLevel | SubDuty | Unsubscribe | OnReminder | DoneOn
 
 
 def parse(data: object) -> Button | None:
@@ -152,9 +178,13 @@ def parse(data: object) -> Button | None:
     if kind == "x":
         sid = number(rest, low=1)
         return Unsubscribe(sid) if sid is not None else None
-    if kind in ("d", "z", "c"):
+    if kind in REMINDER_ACTIONS:
         rid = number(rest, low=1)
         return OnReminder(kind, rid) if rid is not None else None  # type: ignore[arg-type]
+    if kind == "o":
+        rid_text, _, day_text = rest.partition(":")
+        rid, when = number(rid_text, low=1), day(day_text)
+        return DoneOn(rid, when) if rid is not None and when is not None else None
     return None
 
 
@@ -198,6 +228,7 @@ def chat_id(args: list[str]) -> str | None:
 __all__ = [
     "MAX_ID",
     "Button",
+    "DoneOn",
     "OnReminder",
     "PickDuty",
     "PickLevel",
@@ -206,6 +237,7 @@ __all__ = [
     "SubUnit",
     "Unsubscribe",
     "chat_id",
+    "day",
     "days",
     "invite_code",
     "language",

@@ -103,7 +103,7 @@ def _serve(p: argparse.ArgumentParser) -> None:
     p.add_argument("--port", type=int, metavar="N", help="port (default: server.port in the config)")
 
 
-# -- reminders: simulate, done, reminders, invite ------------------------------------------------
+# -- reminders: simulate, done, history, reminders, invite ------------------------------------------------
 
 
 def _simulate(p: argparse.ArgumentParser) -> None:
@@ -115,11 +115,21 @@ def _done(p: argparse.ArgumentParser) -> None:
     p.add_argument("obligation", metavar="OBLIGATION", help="the duty's id")
     p.add_argument("unit", metavar="UNIT", help="the unit's id (- for a duty without units)")
     p.add_argument("date", metavar="DATE", type=iso_date, help="the occurrence's date (or its date as written)")
+    p.add_argument("--on", metavar="DAY", type=iso_date,
+                   help="the day the work was done (default: today in the configured time zone)")
     p.add_argument("--note", help="what was done")
     p.add_argument("--by", default="cli", help="who marks it (default: cli)")
     p.add_argument("--evidence", metavar="URL", help="a link to the evidence")
     p.add_argument("--undo", action="store_true",
                    help="take a mark back: the occurrence is no longer done and its reminders are planned again")
+
+
+def _history(p: argparse.ArgumentParser) -> None:
+    p.add_argument("--obligation", metavar="ID", help="only this duty's changes")
+    p.add_argument("--unit", metavar="ID", help="only this unit's changes")
+    p.add_argument("--since", metavar="DATE", type=iso_date,
+                   help="only changes made on or after this day (configured time zone)")
+    _format(p, "json")
 
 
 def _reminders(p: argparse.ArgumentParser) -> None:
@@ -150,9 +160,12 @@ COMMANDS: tuple[Command, ...] = (
     Command("simulate", "cli.reminders:cmd_simulate", "preview every reminder of a range (virtual clock)",
             "Run the real planner and dispatcher on a virtual clock; print every message as JSON lines.",
             _simulate),
-    Command("done", "cli.reminders:cmd_done", "mark an occurrence done",
-            "Mark one occurrence of a duty done for a unit (no more reminders, shown as done), or undo that.",
-            _done),
+    Command("done", "cli.history:cmd_done", "mark an occurrence done (and the day it was done)",
+            "Mark one occurrence of a duty done for a unit on the day the work was done (no more reminders, "
+            "shown as done), or undo that.", _done),
+    Command("history", "cli.history:cmd_history", "list every change to what is done, by whom and through which door",
+            "List the append-only history of completions, undos, corrected days and snoozes: who, when "
+            "(configured time zone), through which door (cli, bot, web).", _history),
     Command("reminders", "cli.reminders:cmd_reminders", "list pending or failed reminders",
             "List reminders: pending ones, or failed and missed ones (what admins must look at).", _reminders),
     Command("invite", "cli.reminders:cmd_invite", "make a one-time code that binds a chat to the bot",

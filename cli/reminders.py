@@ -1,4 +1,4 @@
-"""Reminders: ``simulate`` previews them, ``done`` stops them, ``reminders`` lists them, ``invite`` binds a chat."""
+"""Reminders: ``simulate`` previews them, ``reminders`` lists them, ``invite`` binds a chat (``done``: cli.history)."""
 
 from __future__ import annotations
 
@@ -13,8 +13,6 @@ from pathlib import Path
 from cli.context import Context, check_ids, check_range, load_context
 from i18n import tr
 from i18n.shown import local_time
-from obligations.errors import FatalError
-from service import actions
 from service.simulate import simulate
 from store import open_store
 from store.lifecycle import ReminderStatus
@@ -40,29 +38,6 @@ def cmd_simulate(args: argparse.Namespace) -> int:
 
 def _reminder_store(ctx: Context) -> ReminderStore:
     return ReminderStore(open_store(ctx.loaded.database_url))
-
-
-def cmd_done(args: argparse.Namespace) -> int:
-    """Find the occurrence on DATE (its date or its date as written, within a month): mark it done, or undo that."""
-    ctx = load_context(args)
-    check_ids(ctx, args.unit if args.unit != "-" else None, args.obligation)
-    occ = actions.find_occurrence(ctx.snapshot, args.obligation, None if args.unit == "-" else args.unit, args.date)
-    if isinstance(occ, actions.NoOccurrence):
-        dates = ", ".join(d.isoformat() for d in occ.nearby) or "none"
-        raise FatalError(f"{occ.obligation} has no occurrence for {occ.unit or 'no unit'} on {occ.date}; "
-                         f"nearby occurrences: {dates}")
-    store, actor, now = _reminder_store(ctx), actions.Actor(args.by, actions.Door.CLI), dt.datetime.now(dt.UTC)
-    try:
-        if args.undo:
-            undone = actions.undo_done(store, actions.Target.of(occ), actor, now=now)
-            print(("no longer done: " if undone.removed else "was not done: ") + occ.uid)
-        else:
-            marked = actions.mark_done(store, actions.Target.of(occ), actor, now=now, note=args.note or "",
-                                       evidence_url=args.evidence)
-            print(("marked done: " if marked.created else "already done: ") + occ.uid)
-    finally:
-        store.store.close()
-    return 0
 
 
 def cmd_reminders(args: argparse.Namespace) -> int:
@@ -102,4 +77,4 @@ def cmd_invite(args: argparse.Namespace) -> int:
     return 0
 
 
-__all__ = ["cmd_done", "cmd_invite", "cmd_reminders", "cmd_simulate"]
+__all__ = ["cmd_invite", "cmd_reminders", "cmd_simulate"]

@@ -1,5 +1,8 @@
 """What people do with their duties, one home for every door: mark done, undo, snooze, upcoming, overdue.
 
+Every change (done, undo, the day done corrected, snooze) is appended to the store's history in
+the change's own transaction, with who, when and the door (store.history).
+
 The command line, the bot and the web page call these plain functions. Each takes the stores, the
 rules in force (:class:`~scheduler.snapshot.Snapshot`), the time (``now`` or ``today``: nothing here
 reads the clock), who acts and through which door, and returns a small typed result. Nothing here
@@ -27,6 +30,8 @@ from store.subscribers import Subscriber, SubscriberStore
 log = logging.getLogger(__name__)
 
 NEARBY = dt.timedelta(days=31)  # how far from the given date the CLI looks for the occurrence meant
+# the earliest day a duty may be said to be done: this long before its date (a yearly duty's period)
+EARLIEST_DONE = dt.timedelta(days=366)
 OVERDUE_DAYS = 90  # how far back "overdue" looks
 # the kinds of reminder whose message carries buttons (service.messages.compose)
 KINDS_WITH_BUTTONS = frozenset({ReminderKind.REMINDER, ReminderKind.CHANGED, ReminderKind.ESCALATION})
@@ -69,11 +74,12 @@ class Target:
 
 @dataclass(frozen=True)
 class Completion:
-    """A recorded completion; ``at`` is aware UTC."""
+    """A recorded completion: ``done_on`` the day the work was done, ``at`` when it was recorded (aware UTC)."""
 
     target: Target
     by: str
     at: dt.datetime
+    done_on: dt.date
     note: str = ""
     evidence_url: str | None = None
 
@@ -82,7 +88,7 @@ class Completion:
         at = as_utc(row["done_at"])
         assert at is not None
         return cls(Target(row["occurrence_uid"], row["obligation"], row["unit"], row["occurrence_date"]),
-                   row["done_by"], at, row.get("note") or "", row.get("evidence_url"))
+                   row["done_by"], at, row["done_on"], row.get("note") or "", row.get("evidence_url"))
 
 
 @dataclass(frozen=True)
@@ -112,6 +118,9 @@ class Snoozed:
 class Refusal(StrEnum):
     GONE = "gone"  # no such reminder (any more), or one without buttons
     NOT_YOURS = "not yours"  # sent to someone else
+    FUTURE_DAY = "future day"  # a day done after today
+    TOO_EARLY = "too early"  # a day done more than EARLIEST_DONE before the duty's date
+    NOT_DONE = "not done"  # the day done of an occurrence not marked done
 
 
 @dataclass(frozen=True)
@@ -165,24 +174,63 @@ def reminder_for(reminders: ReminderStore, reminder_id: int, person: Subscriber)
 # -- done and undone ----------------------------------------------------------------------------------
 
 
-def mark_done(reminders: ReminderStore, target: Target, actor: Actor, *, now: dt.datetime, note: str = "",
-              evidence_url: str | None = None) -> Marked:
-    """Record ``target`` done (its pending reminders are cancelled); a completion already there stands."""
+def earliest_done_on(target: Target) -> dt.date:
+    """The earliest day ``target`` may be said to be done (:data:`EARLIEST_DONE` before its date)."""
+    return target.date - EARLIEST_DONE
+
+
+def done_on_refusal(target: Target, done_on: dt.date, today: dt.date) -> Refusal | None:
+    """Why ``done_on`` cannot be the day ``target`` was done (None when it can): not after today, not too early."""
+    if done_on > today:
+        return Refusal.FUTURE_DAY
+    if done_on < earliest_done_on(target):
+        return Refusal.TOO_EARLY
+    return None
+
+
+def done_on_choices(target: Target, today: dt.date) -> tuple[dt.date, ...]:
+    """The days a button offers for "done on": today, yesterday, and the duty's date when it is past."""
+    days = [today, today - dt.timedelta(days=1)]
+    if target.date not in days and done_on_refusal(target, target.date, today) is None:
+        days.append(target.date)
+    return tuple(d for d in days if done_on_refusal(target, d, today) is None)
+
+
+def mark_done(reminders: ReminderStore, target: Target, actor: Actor, *, now: dt.datetime, done_on: dt.date,
+              today: dt.date, note: str = "", evidence_url: str | None = None) -> Marked | Refused:
+    """Record ``target`` done on ``done_on`` (its pending reminders are cancelled); a completion already there stands.
+
+    ``today`` is the day of ``now`` in the rules' time zone: ``done_on`` may not be after it.
+    """
+    refused = done_on_refusal(target, done_on, today)
+    if refused is not None:
+        return Refused(refused)
     created = reminders.mark_done(uid=target.uid, obligation=target.obligation, unit=target.unit, date=target.date,
-                                  by=actor.name[:200], at=now, note=note[:2000], evidence_url=evidence_url)
+                                  by=actor.name[:200], at=now, note=note[:2000], evidence_url=evidence_url,
+                                  done_on=done_on, door=actor.door.value)
     row = reminders.completion(target.uid)
     if row is None:  # undone by someone else in between: report what was asked
-        completion = Completion(target, actor.name[:200], now.astimezone(dt.UTC), note, evidence_url)
+        completion = Completion(target, actor.name[:200], now.astimezone(dt.UTC), done_on, note, evidence_url)
     else:
         completion = Completion.of(row)
     if created:
-        log.info("%s marked done by %s via %s", target.uid, actor.name, actor.door.value)
+        log.info("%s marked done on %s by %s via %s", target.uid, done_on, actor.name, actor.door.value)
     return Marked(completion, created)
+
+
+def set_done_on(reminders: ReminderStore, target: Target, actor: Actor, *, now: dt.datetime, done_on: dt.date,
+                today: dt.date) -> Completion | Refused:
+    """Correct the day ``target`` was done; NOT_DONE when it is not marked done."""
+    refused = done_on_refusal(target, done_on, today)
+    if refused is not None:
+        return Refused(refused)
+    row = reminders.set_done_on(target.uid, done_on, by=actor.name[:200], at=now, door=actor.door.value)
+    return Refused(Refusal.NOT_DONE) if row is None else Completion.of(row)
 
 
 def undo_done(reminders: ReminderStore, target: Target, actor: Actor, *, now: dt.datetime) -> Undone:
     """Remove ``target``'s completion; the next planning run plans its reminders again."""
-    row = reminders.undo_done(target.uid, now=now)
+    row = reminders.undo_done(target.uid, now=now, by=actor.name[:200], door=actor.door.value)
     if row is not None:
         log.info("%s no longer done (undone by %s via %s)", target.uid, actor.name, actor.door.value)
     return Undone(target, Completion.of(row) if row is not None else None)
@@ -200,11 +248,14 @@ def snooze_time(snapshot: Snapshot, unit: str | None, now: dt.datetime) -> dt.da
     return dt.datetime.combine(calendar.next_workday(today + dt.timedelta(days=1)), REMIND_AT, snapshot.tz)
 
 
-def snooze(reminders: ReminderStore, snapshot: Snapshot, reminder: dict[str, Any], person: Subscriber, *,
+def snooze(reminders: ReminderStore, snapshot: Snapshot, reminder: dict[str, Any], actor: Actor, *,
            now: dt.datetime) -> Snoozed | Refused:
-    """Remind ``person`` of ``reminder`` again on the next working day (once a day)."""
+    """Remind the actor (their subscriber row) of ``reminder`` again on the next working day (once a day)."""
+    person = actor.person
+    assert person is not None, "a snooze is for a subscriber"
     at = snooze_time(snapshot, reminder["unit"], now)
-    if not reminders.snooze(reminder["id"], at=at, address=person.address, language=person.language, now=now):
+    if not reminders.snooze(reminder["id"], at=at, address=person.address, language=person.language, now=now,
+                            by=actor.name[:200], door=actor.door.value):
         return Refused(Refusal.GONE)
     return Snoozed(reminder["id"], at)
 
@@ -259,6 +310,7 @@ def overdue(reminders: ReminderStore, subscribers: SubscriberStore, snapshot: Sn
 
 
 __all__ = [
+    "EARLIEST_DONE",
     "KINDS_WITH_BUTTONS",
     "Actor",
     "Completion",
@@ -271,11 +323,15 @@ __all__ = [
     "Snoozed",
     "Target",
     "Undone",
+    "done_on_choices",
+    "done_on_refusal",
+    "earliest_done_on",
     "find_occurrence",
     "mark_done",
     "overdue",
     "reminder_for",
     "reminder_ics",
+    "set_done_on",
     "snooze",
     "snooze_time",
     "subscriptions_of",

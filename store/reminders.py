@@ -1,4 +1,4 @@
-"""Reminder rows: planning sync, atomic claims with leases, outcomes, completions.
+"""Reminder rows: planning sync, atomic claims with leases, outcomes; completions (store.completions).
 
 The store is the truth; the scheduler only decides when to look. A due
 reminder is claimed in one transaction (``FOR UPDATE SKIP LOCKED`` on
@@ -23,14 +23,15 @@ from typing import Any
 from sqlalchemy import and_, delete, func, insert, or_, select, update
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.engine import Connection
-from sqlalchemy.exc import IntegrityError
 
 from obligations.config import SubscriberConfig
 from scheduler.planner import Planned, ReminderKind, Subscription, subscription_from
 from store.claimed import Claimed, as_utc
+from store.completions import Completions
 from store.db import Store
+from store.history import Action, Entry, append
 from store.lifecycle import LIVE_OR_SENT, Event, Notice, ReminderStatus, sources, target
-from store.tables import completions, reminders, subscribers, subscriptions
+from store.tables import reminders, subscribers, subscriptions
 
 _CHUNK = 500
 log = logging.getLogger(__name__)
@@ -43,7 +44,9 @@ class SyncReport:
     changed: int
 
 
-class ReminderStore:
+class ReminderStore(Completions):
+    """The reminders of every subscriber; marking done and undoing are :class:`store.completions.Completions`."""
+
     def __init__(self, store: Store) -> None:
         self.store = store
         self.engine = store.engine
@@ -109,54 +112,6 @@ class ReminderStore:
             except ValueError as exc:
                 (on_bad or _log_bad_subscription)(row, exc)
         return out
-
-    # -- completions ------------------------------------------------------------------------------
-
-    def mark_done(self, *, uid: str, obligation: str, unit: str | None, date: dt.date, by: str,
-                  at: dt.datetime, note: str = "", evidence_url: str | None = None) -> bool:
-        """Record the occurrence as done and cancel its pending reminders; False if it already was.
-
-        Two marks at the same moment: the first completion stands, the other gets False.
-        """
-        try:
-            with self.engine.begin() as conn:
-                if conn.execute(select(completions.c.id).where(completions.c.occurrence_uid == uid)).first():
-                    return False
-                conn.execute(insert(completions).values(
-                    occurrence_uid=uid, obligation=obligation, unit=unit, occurrence_date=date, done_by=by,
-                    done_at=at, note=note, evidence_url=evidence_url))
-                conn.execute(update(reminders).where(reminders.c.occurrence_uid == uid,
-                                                     reminders.c.status.in_(sources(Event.CANCELLED)))
-                             .values(status=target(Event.CANCELLED)))
-        except IntegrityError:
-            return False  # completions.occurrence_uid is unique: someone else's completion was first
-        return True
-
-    def undo_done(self, uid: str, *, now: dt.datetime) -> dict[str, Any] | None:
-        """Delete the occurrence's completion (returned; None if there was none).
-
-        Its cancelled reminders still to come are deleted with it, so that the next planning run,
-        which inserts only keys it has not stored, plans them again; those already due stay as they
-        are. A snoozed copy is in no plan and does not come back.
-        """
-        with self.engine.begin() as conn:
-            row = conn.execute(select(completions).where(completions.c.occurrence_uid == uid)).first()
-            if row is None:
-                return None
-            conn.execute(delete(completions).where(completions.c.id == row.id))
-            conn.execute(delete(reminders).where(reminders.c.occurrence_uid == uid,
-                                                 reminders.c.status == ReminderStatus.CANCELLED,
-                                                 reminders.c.due_at >= now))
-        return dict(row._mapping)
-
-    def done_uids(self) -> set[str]:
-        with self.engine.connect() as conn:
-            return {r[0] for r in conn.execute(select(completions.c.occurrence_uid))}
-
-    def completion(self, uid: str) -> dict[str, Any] | None:
-        with self.engine.connect() as conn:
-            row = conn.execute(select(completions).where(completions.c.occurrence_uid == uid)).first()
-        return dict(row._mapping) if row else None
 
     # -- planning -----------------------------------------------------------------------------------
 
@@ -238,20 +193,25 @@ class ReminderStore:
             return sum(self._insert_new(conn, rows[i:i + _CHUNK]) for i in range(0, len(rows), _CHUNK))
 
     def snooze(self, reminder_id: int, *, at: dt.datetime, address: str, language: str,
-               now: dt.datetime) -> bool:
+               now: dt.datetime, by: str | None = None, door: str = "bot") -> bool:
         """Remind ``address`` of reminder ``reminder_id`` again at ``at`` (once a day); False if it is gone.
 
         A copy marked ``snoozed``: planning does not cancel it as stale; marking the duty done does.
+        With ``by``, a new copy is recorded in the history (who, through ``door``), in its transaction.
         """
         original = self.as_claimed(reminder_id)
         if original is None:
             return False
         key = f"{original.key}|snooze|{at.date().isoformat()}"  # the recipient's day: ``at`` is local
         at = at.astimezone(dt.UTC)
-        self.add([Planned(key, original.kind, original.occurrence_uid, original.obligation, original.unit,
-                          original.occurrence_date, original.subscriber_id, original.channel, address, language,
-                          original.lead_time, at, at, previous_date=original.previous_date,
-                          notice=original.notice, snoozed=True)], now)
+        row = self._row(Planned(key, original.kind, original.occurrence_uid, original.obligation, original.unit,
+                                original.occurrence_date, original.subscriber_id, original.channel, address,
+                                language, original.lead_time, at, at, previous_date=original.previous_date,
+                                notice=original.notice, snoozed=True), now)
+        with self.engine.begin() as conn:
+            if self._insert_new(conn, [row]) and by is not None:
+                append(conn, Entry(now, by, door, Action.SNOOZE, original.occurrence_uid, original.obligation,
+                                   original.unit, original.occurrence_date, remind_at=at))
         return True
 
     def _insert_new(self, conn: Connection, rows: list[dict[str, Any]]) -> int:

@@ -28,6 +28,8 @@ LEVELS = ("province", "prefecture", "county", "township", "department")  # oblig
 REMINDER_STATUSES = tuple(s.value for s in ReminderStatus)  # store.lifecycle
 REMINDER_KINDS = tuple(k.value for k in ReminderKind)  # a snooze keeps its kind (column "snoozed")
 NOTICES = tuple(n.value for n in Notice)  # an admin notice's subject (migration 0006)
+DOORS = ("cli", "bot", "web")  # service.actions.Door (migration 0007)
+HISTORY_ACTIONS = ("done", "undo", "redate", "snooze")  # store.history.Action (migration 0007)
 
 
 def _one_of(column: str, values: tuple[str, ...]) -> str:
@@ -81,7 +83,8 @@ subscriptions = Table(
     CheckConstraint(f"level IS NULL OR {_one_of('level', LEVELS)}", name="ck_subscriptions_level"),
 )
 
-# An occurrence marked done: no more reminders, shown as done on the page.
+# An occurrence marked done: no more reminders, shown as done on the page. ``done_on`` is the day
+# the work was done (as the person says), ``done_at`` the moment it was recorded (migration 0007).
 completions = Table(
     "completions",
     metadata,
@@ -94,6 +97,31 @@ completions = Table(
     Column("done_at", DateTime(timezone=True), nullable=False),
     Column("note", Text, nullable=False, default=""),
     Column("evidence_url", String(500)),
+    Column("done_on", Date, nullable=False),
+)
+
+# Every change people make to a duty's state, through which door: append-only (the store only
+# inserts; tests/test_history.py). ``remind_at``: when a snoozed reminder comes again.
+history = Table(
+    "history",
+    metadata,
+    Column("id", Integer, primary_key=True, autoincrement=True),
+    Column("at", DateTime(timezone=True), nullable=False),
+    Column("actor", String(200), nullable=False),
+    Column("door", String(10), nullable=False),  # DOORS
+    Column("action", String(20), nullable=False),  # HISTORY_ACTIONS
+    Column("occurrence_uid", String(300), nullable=False),
+    Column("obligation", String(200), nullable=False),
+    Column("unit", String(200)),
+    Column("occurrence_date", Date, nullable=False),
+    Column("done_on", Date),
+    Column("note", Text, nullable=False, default="", server_default=""),
+    Column("evidence_url", String(500)),
+    Column("remind_at", DateTime(timezone=True)),
+    Index("ix_history_at", "at"),
+    Index("ix_history_occurrence", "occurrence_uid"),
+    CheckConstraint(_one_of("door", DOORS), name="ck_history_door"),
+    CheckConstraint(_one_of("action", HISTORY_ACTIONS), name="ck_history_action"),
 )
 
 # Every planned message. ``key`` makes planning idempotent; ``status`` moves as store.lifecycle
@@ -157,12 +185,15 @@ secrets = Table(
 )
 
 __all__ = [
+    "DOORS",
+    "HISTORY_ACTIONS",
     "LEVELS",
     "NOTICES",
     "REMINDER_KINDS",
     "REMINDER_STATUSES",
     "completions",
     "event_versions",
+    "history",
     "invites",
     "metadata",
     "reminders",

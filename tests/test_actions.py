@@ -22,6 +22,7 @@ from tests.conftest import DATA, SHANGHAI
 NOW = dt.datetime(2026, 2, 21, 1, 0, tzinfo=dt.UTC)  # Saturday 21 Feb 2026, 09:00 in Shanghai
 REPORT_DAY = dt.date(2026, 2, 28)  # t.report for cty: due 1 March, moved back to a make-up Saturday
 CLI = Actor("张三", Door.CLI)
+TODAY = dt.date(2026, 2, 21)  # NOW's day in Shanghai
 
 
 @pytest.fixture
@@ -71,14 +72,15 @@ def test_mark_done_cancels_reminders_and_the_first_completion_stands(
         snapshot: Snapshot, reminders: ReminderStore, person: Subscriber) -> None:
     occ = report(snapshot)
     row = remind(reminders, occ, person, NOW + dt.timedelta(days=6))
-    first = actions.mark_done(reminders, Target.of(occ), CLI, now=NOW, note="已报送")
+    first = actions.mark_done(reminders, Target.of(occ), CLI, now=NOW, done_on=TODAY, today=TODAY, note="已报送")
     assert first.created
     assert first.completion.by == "张三"
     assert first.completion.note == "已报送"
     assert first.completion.at == NOW
     assert first.completion.target == Target.of(occ)
     assert reminders.get(row["id"])["status"] == "cancelled"
-    later = actions.mark_done(reminders, Target.of(occ), Actor("王五", Door.WEB), now=NOW + dt.timedelta(hours=1))
+    later = actions.mark_done(reminders, Target.of(occ), Actor("王五", Door.WEB), now=NOW + dt.timedelta(hours=1),
+                               done_on=TODAY, today=TODAY)
     assert later == Marked(first.completion, created=False)  # theirs stands
     assert occ.uid in reminders.done_uids()
 
@@ -88,7 +90,7 @@ def test_undo_done_lets_planning_plan_the_reminders_again(
     occ = report(snapshot)
     due = NOW + dt.timedelta(days=6)
     row = remind(reminders, occ, person, due)
-    actions.mark_done(reminders, Target.of(occ), CLI, now=NOW)
+    actions.mark_done(reminders, Target.of(occ), CLI, now=NOW, done_on=TODAY, today=TODAY)
     undone = actions.undo_done(reminders, Target.of(occ), CLI, now=NOW + dt.timedelta(hours=1))
     assert undone.removed is not None
     assert undone.removed.by == "张三"
@@ -118,7 +120,7 @@ def test_snooze_is_nine_on_the_next_working_day(
         snapshot: Snapshot, reminders: ReminderStore, person: Subscriber) -> None:
     occ = report(snapshot)
     row = remind(reminders, occ, person, NOW)
-    snoozed = actions.snooze(reminders, snapshot, row, person, now=NOW)
+    snoozed = actions.snooze(reminders, snapshot, row, Actor("李四", Door.BOT, person), now=NOW)
     # Saturday 21 Feb 2026: Sunday and Monday 23 Feb are Spring Festival days off
     assert snoozed == Snoozed(row["id"], dt.datetime(2026, 2, 24, 9, 0, tzinfo=SHANGHAI))
     assert snoozed.at.time() == REMIND_AT
@@ -126,7 +128,7 @@ def test_snooze_is_nine_on_the_next_working_day(
     assert len(copy) == 1
     assert copy[0]["occurrence_uid"] == occ.uid
     gone = {**row, "id": row["id"] + 1000}
-    assert actions.snooze(reminders, snapshot, gone, person, now=NOW) == Refused(Refusal.GONE)
+    assert actions.snooze(reminders, snapshot, gone, Actor("李四", Door.BOT, person), now=NOW) == Refused(Refusal.GONE)
 
 
 def test_reminder_ics(snapshot: Snapshot, reminders: ReminderStore, person: Subscriber) -> None:
@@ -147,19 +149,53 @@ def test_upcoming_and_overdue_are_the_persons_duties_not_done(
     assert (coming.first, coming.last) == (today, today + dt.timedelta(days=30))
     late = actions.overdue(reminders, subscribers, snapshot, person, today=dt.date(2026, 3, 2))
     assert [o.uid for o in late.occurrences] == [report(snapshot).uid]
-    actions.mark_done(reminders, Target.of(report(snapshot)), CLI, now=NOW)
+    actions.mark_done(reminders, Target.of(report(snapshot)), CLI, now=NOW, done_on=TODAY, today=TODAY)
     assert actions.upcoming(reminders, subscribers, snapshot, person, today=today, days=30).occurrences == ()
     assert actions.overdue(reminders, subscribers, snapshot, person, today=dt.date(2026, 3, 2)).occurrences == ()
 
 
 def test_the_done_command_marks_and_undoes(cli: Callable[..., Any]) -> None:
     config = str(DATA / "sample-config.yaml")
-    assert cli("done", "--config", config, "t.report", "cty", "2026-03-01").out.startswith("marked done: ")
-    assert cli("done", "--config", config, "t.report", "cty", "2026-02-28").out.startswith("already done: ")
+    marked = cli("done", "--config", config, "t.report", "cty", "2026-03-01", "--on", "2026-02-20", "--lang", "en")
+    assert marked.out.startswith("marked done (done on 2026-02-20): t.report/cty/2026"), marked.err
+    already = cli("done", "--config", config, "t.report", "cty", "2026-02-28")
+    assert already.out.startswith("此前已标记完成(cli,记录于 "), already.out
+    assert "Asia/Shanghai,完成日期 2026-02-20" in already.out
     assert cli("done", "--config", config, "t.report", "cty", "2026-02-28", "--undo").out.startswith(
-        "no longer done: ")
-    assert cli("done", "--config", config, "t.report", "cty", "2026-02-28", "--undo").out.startswith(
+        "已撤销完成标记:")
+    assert cli("done", "--config", config, "t.report", "cty", "2026-02-28", "--undo", "--lang", "en").out.startswith(
         "was not done: ")
     missing = cli("done", "--config", config, "t.report", "cty", "2026-02-20")
     assert missing.code == 1
     assert "nearby occurrences: 2026-02-28" in missing.err
+
+
+def test_done_on_may_not_be_after_today_nor_a_year_before_the_duty(snapshot: Snapshot,
+                                                                     reminders: ReminderStore) -> None:
+    target = Target.of(report(snapshot))
+    tomorrow = TODAY + dt.timedelta(days=1)
+    assert actions.mark_done(reminders, target, CLI, now=NOW, done_on=tomorrow, today=TODAY) == Refused(
+        Refusal.FUTURE_DAY)
+    too_early = REPORT_DAY - actions.EARLIEST_DONE - dt.timedelta(days=1)
+    assert actions.mark_done(reminders, target, CLI, now=NOW, done_on=too_early, today=TODAY) == Refused(
+        Refusal.TOO_EARLY)
+    assert reminders.completion(target.uid) is None
+    assert actions.set_done_on(reminders, target, CLI, now=NOW, done_on=TODAY, today=TODAY) == Refused(
+        Refusal.NOT_DONE)
+    # the bot offers today and yesterday; the duty's date only once it is past
+    assert actions.done_on_choices(target, TODAY) == (TODAY, TODAY - dt.timedelta(days=1))
+    assert actions.done_on_choices(target, dt.date(2026, 3, 5)) == (dt.date(2026, 3, 5), dt.date(2026, 3, 4),
+                                                                    REPORT_DAY)
+    assert actions.done_on_choices(target, dt.date(2026, 3, 1)) == (dt.date(2026, 3, 1), REPORT_DAY)
+
+
+def test_the_day_done_is_kept_apart_from_the_date_and_the_moment_recorded(
+        snapshot: Snapshot, reminders: ReminderStore) -> None:
+    target = Target.of(report(snapshot))
+    marked = actions.mark_done(reminders, target, CLI, now=NOW, done_on=dt.date(2026, 2, 19), today=TODAY)
+    assert isinstance(marked, Marked)
+    assert (marked.completion.target.date, marked.completion.done_on, marked.completion.at) == (
+        REPORT_DAY, dt.date(2026, 2, 19), NOW)
+    corrected = actions.set_done_on(reminders, target, Actor("李四", Door.BOT), now=NOW, done_on=TODAY, today=TODAY)
+    assert isinstance(corrected, actions.Completion)
+    assert (corrected.done_on, corrected.by, corrected.at) == (TODAY, "张三", NOW)  # who marked it stays

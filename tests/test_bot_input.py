@@ -27,7 +27,7 @@ from obligations.config import InviteLimits, Recipient
 from obligations.model import Level
 from scheduler.planner import Planned
 from store import Store, open_store
-from store.tables import completions, reminders, subscribers, subscriptions
+from store.tables import completions, history, reminders, subscribers, subscriptions
 from tests.fake_telegram import FakeTelegram, fake_bot_api
 from tests.test_telegram import CHAT, FIRST_DUE, TOKEN, Harness, bind_and_subscribe_to_cty, running
 
@@ -72,7 +72,7 @@ def dump(store: Store) -> dict[str, list[tuple[Any, ...]]]:
     """Every row the bot could change, to compare before and after."""
     with store.engine.connect() as conn:
         return {t.name: sorted((tuple(r) for r in conn.execute(sa.select(t))), key=repr)
-                for t in (subscribers, subscriptions, reminders, completions)}
+                for t in (subscribers, subscriptions, reminders, completions, history)}
 
 
 def problems_in(records: list[logging.LogRecord]) -> list[str]:
@@ -102,6 +102,9 @@ MORE = [
     "x:abc", "x:٣", "x:0", "x:999999", "x:99999999999999999999",
     "d:²", "d:-1", "d:0", "d:2147483648", "d:999999", "z:abc", "z:999999", "c:１", "c:999999",
     "", ":", "d", "zz:1", "sl", "x" * 64, "中文:1", "d:1 ", " d:1", "d:+1", "d:1_0",
+    "u:abc", "u:0", "u:²", "w:-1", "w:", "o:1", "o:1:", "o:1:2026-02-21", "o:1:20260230", "o:1:2026022",
+    "o:1:202602211", "o:1:19991231", "o:1:２0260221", "o:0:20260221", "o:x:20260221", "o:1:20260221:1",
+    "o::20260221", "o:99999999999999999999:20260221",
 ]
 
 
@@ -412,9 +415,32 @@ def test_every_button_the_bot_makes_parses_back_to_itself() -> None:
     made += [callbacks.PickDuty(0), callbacks.PickDuty(7), callbacks.SubUnit("pref.justice"),
              callbacks.SubLevel(Level.township), callbacks.SubDuty("t.report"), callbacks.Unsubscribe(1),
              callbacks.OnReminder("d", callbacks.MAX_ID), callbacks.OnReminder("z", 5),
-             callbacks.OnReminder("c", 6)]
+             callbacks.OnReminder("c", 6), callbacks.OnReminder("u", 7), callbacks.OnReminder("w", 8),
+             callbacks.DoneOn(callbacks.MAX_ID, dt.date(2026, 2, 21)), callbacks.DoneOn(1, dt.date(2099, 12, 31))]
     for button in made:
         assert callbacks.parse(button.data) == button
     assert callbacks.parse("sl:county") == callbacks.PickLevel(Level.county, 0)  # the page is optional
-    for bad in ("d:²", "d:１", "d:٣", f"d:{callbacks.MAX_ID + 1}", "so:" + "9" * 19, "x:" + "1" * 5000, None, 5):
+    for bad in ("d:²", "d:１", "d:٣", f"d:{callbacks.MAX_ID + 1}", "so:" + "9" * 19, "x:" + "1" * 5000, None, 5,
+                "o:1:20260229", "o:1:21000101", f"o:{callbacks.MAX_ID + 1}:20260221"):
         assert callbacks.parse(bad) is None
+    assert all(len(b.data.encode()) <= 64 for b in made)
+
+
+def test_a_day_the_bot_did_not_offer_is_refused_and_changes_nothing(
+        fake: FakeTelegram, sqlite_store: Store, caplog: pytest.LogCaptureFixture) -> None:
+    """``o:ID:DAY`` parses for any real day; only today, yesterday or the duty's past date may be picked:
+    tomorrow, a day more than a year before the duty and a day never offered are answered politely."""
+    async def scenario() -> None:
+        async with running(fake, sqlite_store) as h:
+            message_id, rid = await _reminder_sent(h)  # the clock: 21 Feb 2026, the duty's date 28 Feb
+            before = dump(sqlite_store)
+            with caplog.at_level(logging.INFO):
+                for day in ("20260222", "20260228", "20250101", "20260215"):
+                    answer = await forge(h, message_id, f"o:{rid}:{day}")
+                    assert answer["params"]["text"] == tr("zh-CN", "bot.not_offered"), day
+                answer = await forge(h, message_id, f"u:{rid}")  # nothing to undo
+                assert answer["params"]["text"] == tr("zh-CN", "bot.not_done")
+            assert dump(sqlite_store) == before
+            assert problems_in(caplog.records) == []
+
+    asyncio.run(scenario())

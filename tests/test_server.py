@@ -22,6 +22,7 @@ from obligations.config import SubscriberConfig, SubscriptionConfig
 from scheduler.planner import Subscription, plan
 from service.engine import ReminderEngine
 from store import links
+from store.history import History
 from store.reminders import ReminderStore
 from tests.conftest import DATA
 from tests.liveserver import FrozenClock, Live, make_site, running
@@ -468,3 +469,38 @@ def test_healthz_reports_ok_with_no_reasons(live: Live) -> None:
     body = get(live, "/healthz").json()
     assert (body["status"], body["reasons"], body["rules_failed_at"]) == ("ok", [], None)
     assert body["channels"] == {}  # this test app has no reminder engine
+
+
+def test_the_done_form_asks_for_the_day_and_offers_undo(live: Live) -> None:
+    """The form's day: a date input, today (Beijing time) by default, not after today nor a year before the
+    duty; once done the page offers undo, a POST with the same origin and CSRF checks. Both are in the
+    history, door web."""
+    link, _ = _sent_done_link(live)  # the clock: 27 Feb 2026, 09:00 local; the duty's date 28 Feb
+    page = httpx.get(link, timeout=10).text
+    day_input = re.search(r'<input name="done_on" type="date"[^>]*>', page).group(0)
+    assert 'value="2026-02-27"' in day_input
+    assert 'max="2026-02-27"' in day_input
+    assert 'min="2025-02-27"' in day_input  # 366 days before the duty's date
+    url, origin = link.split("?")[0], {"Origin": live.url}
+    for day, status in (("2026-02-28", 400), ("2024-01-01", 400), ("27.02.2026", 400), ("２026-02-27", 400)):
+        refused = httpx.post(url, data={**_form_fields(live, link), "done_on": day}, headers=origin, timeout=10)
+        assert refused.status_code == status, day
+        assert "未作任何记录" in refused.text
+    assert _completion(live) is None
+    done = httpx.post(url, data={**_form_fields(live, link), "done_on": "2026-02-25"}, headers=origin, timeout=10)
+    assert done.status_code == 200, done.text
+    assert "完成日期:2026-02-25" in done.text
+    assert 'id="undo-form"' in done.text
+    assert _completion(live)["done_on"] == dt.date(2026, 2, 25)
+    undo = {**_form_fields(live, link), "action": "undo"}
+    assert httpx.post(url, data=undo, headers={"Origin": "http://evil.example"}, timeout=10).status_code == 403
+    assert httpx.post(url, data={**undo, "csrf": "x"}, headers=origin, timeout=10).status_code == 403
+    assert _completion(live) is not None
+    undone = httpx.post(url, data=undo, headers=origin, timeout=10)
+    assert undone.status_code == 200
+    assert "已撤销完成标记" in undone.text
+    assert 'id="done-form"' in undone.text
+    assert _completion(live) is None
+    entries = History(live.service.store).entries(uid="t.report/cty/2026")
+    assert [(e["action"], e["door"], e["actor"], e["done_on"]) for e in entries] == [
+        ("done", "web", "县政府办公室", dt.date(2026, 2, 25)), ("undo", "web", "县政府办公室", dt.date(2026, 2, 25))]

@@ -12,6 +12,7 @@ import asyncio
 import contextlib
 import datetime as dt
 import json
+import re
 import time as _time
 from collections.abc import AsyncIterator, Iterator
 from dataclasses import dataclass
@@ -26,6 +27,7 @@ from notifiers.telegram import TelegramConfig, TelegramNotifier
 from scheduler.snapshot import Snapshot, load_snapshot
 from service.engine import ReminderEngine
 from store import Store, open_store
+from store.history import History
 from store.reminders import ReminderStore
 from store.subscribers import SubscriberStore
 from tests.conftest import DATA
@@ -294,3 +296,54 @@ def test_webhook_mode(fake: FakeTelegram, tmp_path: object, monkeypatch: pytest.
         reply = fake.wait_for("sendMessage", lambda c: str(c["params"]["chat_id"]) == str(CHAT))
         assert reply["params"]["text"].startswith("本聊天尚未绑定")
         assert not fake.calls("getUpdates")  # no polling in webhook mode
+
+
+def _buttons(call: dict) -> list[tuple[str, str]]:
+    markup = call["params"]["reply_markup"]
+    markup = json.loads(markup) if isinstance(markup, str) else markup
+    return [(b["text"], b["callback_data"]) for row in markup["inline_keyboard"] for b in row]
+
+
+def test_done_asks_for_the_day_and_offers_undo(fake: FakeTelegram, sqlite_store: Store) -> None:
+    """已完成 records today (Beijing time) and says so; 不是今天完成? offers today and yesterday (the duty's
+    date, 28 Feb, is still to come); the day picked corrects the completion; 撤销 takes it back and brings
+    the reminder's buttons again. Each change is in the history, door bot."""
+    async def scenario() -> None:
+        async with running(fake, sqlite_store) as h:
+            await _bound_with_reminder(h)
+            await h.engine.dispatch()
+            reminder = fake.sent_messages(CHAT)[-1]
+            message_id = reminder["result"]["message_id"]
+            rid = _buttons(reminder)[0][1].split(":")[1]
+            uid = "t.report/cty/2026"
+
+            marked = await h.press(message_id, f"d:{rid}", "editMessageText")
+            status = r"\n\n✓ 已由 张三 于 2026-02-21 09:00\S* 标记完成,完成日期 2026-02-21$"  # (the zone's label)
+            assert re.search(status, marked["params"]["text"])
+            assert marked["params"]["text"].startswith("【法定职责提醒】")
+            assert _buttons(marked) == [("撤销", f"u:{rid}"), ("不是今天完成?", f"w:{rid}")]
+            assert h.engine.store.completion(uid)["done_on"] == dt.date(2026, 2, 21)
+
+            picker = await h.press(message_id, f"w:{rid}", "editMessageReplyMarkup")
+            assert _buttons(picker) == [("今天 02-21", f"o:{rid}:20260221"), ("昨天 02-20", f"o:{rid}:20260220"),
+                                        ("撤销", f"u:{rid}")]
+            assert all(len(data.encode()) <= 64 for _, data in _buttons(picker))
+            redated = await h.press(message_id, f"o:{rid}:20260220", "editMessageText")
+            assert redated["params"]["text"].count("✓ 已由") == 1  # the status paragraph is replaced
+            assert redated["params"]["text"].endswith("完成日期 2026-02-20")
+            assert h.engine.store.completion(uid)["done_on"] == dt.date(2026, 2, 20)
+
+            h.clock[0] += dt.timedelta(minutes=5)
+            undone = await h.press(message_id, f"u:{rid}", "editMessageText")
+            assert re.search(r"\n\n↩ 已由 张三 于 2026-02-21 09:05\S* 撤销完成标记$", undone["params"]["text"])
+            assert "✓" not in undone["params"]["text"]
+            assert [text for text, _ in _buttons(undone)] == ["已完成", "明天再提醒", "加入日历"]
+            assert h.engine.store.completion(uid) is None
+            entries = History(sqlite_store).entries(uid=uid)
+            assert [(e["action"], e["door"], e["actor"], e["done_on"]) for e in entries] == [
+                ("done", "bot", "张三", dt.date(2026, 2, 21)), ("redate", "bot", "张三", dt.date(2026, 2, 20)),
+                ("undo", "bot", "张三", dt.date(2026, 2, 20))]
+            again = await h.press(message_id, f"d:{rid}", "editMessageText")  # and done again
+            assert "完成日期 2026-02-21" in again["params"]["text"]
+
+    asyncio.run(scenario())

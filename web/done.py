@@ -1,10 +1,12 @@
 """The "mark done" form, opened from a signed link in a reminder.
 
 GET shows the occurrence and a form; POST records it done through :func:`service.actions.mark_done`,
-as the command line and the bot do. The link is signed for one reminder and its address
-(:mod:`store.links`) and works until :func:`link_expires` (410 after). A POST must come from this
-service's page (:func:`same_origin`) and carry the page's CSRF token for this reminder; otherwise
-403 and nothing is recorded.
+as the command line and the bot do, on the day the form gives (``done_on``: a date input, default
+today in the configured time zone, not after today nor more than a year before the duty's date).
+Once done, the page offers undo: a POST with ``action=undo`` (:func:`service.actions.undo_done`).
+The link is signed for one reminder and its address (:mod:`store.links`) and works until
+:func:`link_expires` (410 after). A POST must come from this service's page (:func:`same_origin`)
+and carry the page's CSRF token for this reminder; otherwise 403 and nothing is recorded.
 """
 
 from __future__ import annotations
@@ -17,7 +19,7 @@ from starlette.exceptions import HTTPException
 from starlette.requests import Request
 from starlette.responses import Response
 
-from i18n import Language, tr
+from i18n import N_, Language, tr
 from service import actions
 from service.feeds import FeedService
 from store import links
@@ -27,6 +29,7 @@ from web.render import error_page, page_lang, render, service_of
 
 MAX_REMINDER_ID = 2**31 - 1  # the store's ids are 32-bit integers on PostgreSQL
 MAX_EVIDENCE = 500  # the store's column
+DONE_ON_REFUSALS = {actions.Refusal.FUTURE_DAY: N_("done.future_day"), actions.Refusal.TOO_EARLY: N_("done.too_early")}
 
 
 def _reminder_for(request: Request, signature: str, lang: Language) -> dict[str, Any]:
@@ -100,22 +103,48 @@ async def _form(request: Request, lang: Language) -> dict[str, str]:
     return form
 
 
+def _done_on(form: dict[str, str], today: dt.date) -> dt.date | None:
+    """The form's ``done_on`` (``YYYY-MM-DD`` as a date input sends it; empty: today), or None when it is no date."""
+    text = form.get("done_on", "").strip()
+    if not text:
+        return today
+    if len(text) != 10 or not text.isascii():
+        return None
+    try:
+        return dt.date.fromisoformat(text)
+    except ValueError:
+        return None
+
+
 def _mark_done(request: Request, form: dict[str, str], reminder: dict[str, Any], *, who: str, key: bytes,
                lang: Language) -> Response | None:
-    """Record the POSTed completion; an error page (and nothing recorded) when the form is refused."""
+    """Record the POSTed completion (or with ``action=undo`` take it back); an error page (and nothing
+    recorded) when the form is refused."""
     service = service_of(request)
     if not same_origin(request, service.public_url):
         return error_page(request, 403, tr(lang, "done.cross_site"))
     if not links.verify_csrf(key, reminder["id"], reminder["address"], form.get("csrf", ""), service.clock()):
         return error_page(request, 403, tr(lang, "done.stale_form"))
+    store, target, actor = (ReminderStore(service.store), actions.Target.of_reminder(reminder),
+                            actions.Actor(who, actions.Door.WEB))
+    if form.get("action") == "undo":
+        actions.undo_done(store, target, actor, now=service.clock())  # not done (any more): nothing to undo
+        return None
     evidence = form.get("evidence", "").strip() or None
     if evidence and (not evidence.startswith(("http://", "https://")) or len(evidence) > MAX_EVIDENCE
                      or not evidence.isprintable()):
         return error_page(request, 400, tr(lang, "done.bad_evidence"))
+    today = service.today()
+    done_on = _done_on(form, today)
+    if done_on is None:
+        return error_page(request, 400, tr(lang, "done.bad_day"))
     # already marked done by someone else: their completion stands, and the page shows it
-    actions.mark_done(ReminderStore(service.store), actions.Target.of_reminder(reminder),
-                      actions.Actor(who, actions.Door.WEB), now=service.clock(), note=form.get("note", ""),
-                      evidence_url=evidence)
+    marked = actions.mark_done(store, target, actor, now=service.clock(), done_on=done_on, today=today,
+                               note=form.get("note", ""), evidence_url=evidence)
+    if isinstance(marked, actions.Refused):
+        return error_page(request, 400, tr(lang, DONE_ON_REFUSALS[marked.reason], day=done_on.isoformat(),
+                                           today=today.isoformat(),
+                                           earliest=actions.earliest_done_on(target).isoformat()))
     return None
 
 
@@ -142,8 +171,11 @@ async def done_page(request: Request) -> Response:
         completion["done_at_text"] = completion["done_at"].strftime("%Y-%m-%d %H:%M")
     rules = service.feeds.snapshot.rules
     ob = rules.obligations.get(reminder["obligation"])
+    today = service.today()
     response = render(
         request, "done.html", lang=lang, reminder=reminder, signature=signature, who=who, completion=completion,
+        today=today.isoformat(), earliest=actions.earliest_done_on(actions.Target.of_reminder(reminder)).isoformat(),
+        undone=form is not None and form.get("action") == "undo" and completion is None,
         csrf=links.csrf_token(key, reminder["id"], reminder["address"], service.clock()),
         expires=expires.isoformat(),
         title=ob.title if ob else reminder["obligation"],

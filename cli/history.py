@@ -1,0 +1,133 @@
+"""Completions at the command line: ``done`` marks (or ``--undo`` takes back) one occurrence, with the
+day the work was done; ``history`` lists every change people made, through which door.
+
+Times are shown in the configured time zone, and say which.
+"""
+
+from __future__ import annotations
+
+import argparse
+import datetime as dt
+import json
+import sys
+import unicodedata
+from typing import Any
+
+from cli.context import Context, check_ids, load_context
+from i18n import N_, Language, tr
+from obligations.errors import FatalError
+from scheduler.occurrence import Occurrence
+from service import actions
+from store import open_store
+from store.history import History
+from store.reminders import ReminderStore
+
+DOORS = {"cli": N_("history.door_cli"), "bot": N_("history.door_bot"), "web": N_("history.door_web")}
+ACTIONS = {"done": N_("history.action_done"), "undo": N_("history.action_undo"),
+           "redate": N_("history.action_redate"), "snooze": N_("history.action_snooze")}
+REFUSALS = {actions.Refusal.FUTURE_DAY: N_("cli.done_future_day"), actions.Refusal.TOO_EARLY: N_("cli.done_too_early")}
+
+
+def _occurrence(ctx: Context, args: argparse.Namespace) -> Occurrence:
+    unit = None if args.unit == "-" else args.unit
+    check_ids(ctx, unit, args.obligation)
+    occ = actions.find_occurrence(ctx.snapshot, args.obligation, unit, args.date)
+    if isinstance(occ, actions.NoOccurrence):
+        dates = ", ".join(d.isoformat() for d in occ.nearby) or "none"
+        raise FatalError(f"{occ.obligation} has no occurrence for {occ.unit or 'no unit'} on {occ.date}; "
+                         f"nearby occurrences: {dates}")
+    return occ
+
+
+def _mark(store: ReminderStore, target: actions.Target, actor: actions.Actor, args: argparse.Namespace,
+          ctx: Context, now: dt.datetime) -> str:
+    today = now.astimezone(ctx.tz).date()
+    done_on = args.on or today
+    marked = actions.mark_done(store, target, actor, now=now, done_on=done_on, today=today, note=args.note or "",
+                               evidence_url=args.evidence)
+    if isinstance(marked, actions.Refused):
+        raise FatalError(tr(ctx.lang, REFUSALS[marked.reason], day=done_on.isoformat(), today=today.isoformat(),
+                            zone=ctx.tz.key, earliest=actions.earliest_done_on(target).isoformat()))
+    c = marked.completion
+    if marked.created:
+        return tr(ctx.lang, "cli.done_marked", uid=target.uid, day=c.done_on.isoformat())
+    return tr(ctx.lang, "cli.done_already", uid=target.uid, day=c.done_on.isoformat(), by=c.by,
+              at=local(c.at, ctx), zone=ctx.tz.key)
+
+
+def cmd_done(args: argparse.Namespace) -> int:
+    """Find the occurrence DATE names (its date or its date as written): mark it done on ``--on``, or undo that."""
+    ctx = load_context(args)
+    occ = _occurrence(ctx, args)
+    store, actor, now = ReminderStore(open_store(ctx.loaded.database_url)), actions.Actor(args.by, actions.Door.CLI), \
+        dt.datetime.now(dt.UTC)
+    try:
+        if args.undo:
+            undone = actions.undo_done(store, actions.Target.of(occ), actor, now=now)
+            said = N_("cli.done_undone") if undone.removed else N_("cli.done_was_not")
+            print(tr(ctx.lang, said, uid=occ.uid))
+        else:
+            print(_mark(store, actions.Target.of(occ), actor, args, ctx, now))
+    finally:
+        store.store.close()
+    return 0
+
+
+def local(at: dt.datetime, ctx: Context) -> str:
+    """``at`` in the configured time zone, minutes (the zone is named once, in the header or the summary)."""
+    return at.replace(tzinfo=at.tzinfo or dt.UTC).astimezone(ctx.tz).strftime("%Y-%m-%d %H:%M")
+
+
+def _record(row: dict[str, Any], ctx: Context) -> dict[str, Any]:
+    """One history row as JSON: times ISO 8601 with the configured zone's offset."""
+    def iso(value: dt.datetime | None) -> str | None:
+        return None if value is None else value.replace(tzinfo=value.tzinfo or dt.UTC).astimezone(ctx.tz).isoformat()
+
+    return {"id": row["id"], "at": iso(row["at"]), "time_zone": ctx.tz.key, "actor": row["actor"],
+            "door": row["door"], "action": row["action"], "obligation": row["obligation"], "unit": row["unit"],
+            "occurrence_uid": row["occurrence_uid"], "occurrence_date": row["occurrence_date"].isoformat(),
+            "done_on": row["done_on"].isoformat() if row["done_on"] else None, "note": row["note"] or None,
+            "evidence_url": row["evidence_url"], "remind_at": iso(row["remind_at"])}
+
+
+def _width(text: str) -> int:
+    return sum(2 if unicodedata.east_asian_width(c) in "WF" else 1 for c in text)
+
+
+def _table(rows: list[dict[str, Any]], ctx: Context) -> str:
+    lang: Language = ctx.lang
+    head = [tr(lang, "history.col_at", zone=ctx.tz.key), tr(lang, "history.col_actor"), tr(lang, "history.col_door"),
+            tr(lang, "history.col_action"), tr(lang, "label.duty"), tr(lang, "label.unit"), tr(lang, "label.date"),
+            tr(lang, "history.col_done_on"), tr(lang, "history.col_detail")]
+    body = []
+    for r in rows:
+        detail = " ".join(p for p in (r["note"], r["evidence_url"] or "",
+                                      local(r["remind_at"], ctx) if r["remind_at"] else "") if p)
+        body.append([local(r["at"], ctx), r["actor"], tr(lang, DOORS[r["door"]]), tr(lang, ACTIONS[r["action"]]),
+                     r["obligation"], r["unit"] or "-", r["occurrence_date"].isoformat(),
+                     r["done_on"].isoformat() if r["done_on"] else "-", detail])
+    widths = [max(_width(line[i]) for line in [head, *body]) for i in range(len(head))]
+    lines = ["  ".join(cell + " " * (w - _width(cell)) for cell, w in zip(line, widths, strict=True)).rstrip()
+             for line in [head, *body]]
+    return "\n".join(lines) + "\n"
+
+
+def cmd_history(args: argparse.Namespace) -> int:
+    """Every recorded change, oldest first, of a duty or unit (or all), from ``--since`` on."""
+    ctx = load_context(args)
+    check_ids(ctx, args.unit, args.obligation)
+    since = None if args.since is None else dt.datetime.combine(args.since, dt.time(), ctx.tz)
+    store = open_store(ctx.loaded.database_url)
+    try:
+        rows = History(store).entries(obligation=args.obligation, unit=args.unit, since=since)
+    finally:
+        store.close()
+    if args.format == "json":
+        sys.stdout.write(json.dumps([_record(r, ctx) for r in rows], ensure_ascii=False, indent=2) + "\n")
+    elif rows:
+        sys.stdout.write(_table(rows, ctx))
+    print(tr(ctx.lang, "history.count", n=len(rows), zone=ctx.tz.key), file=sys.stderr)
+    return 0
+
+
+__all__ = ["cmd_done", "cmd_history", "local"]
