@@ -18,6 +18,7 @@ from obligations.loader import LoadedConfig, load_config, load_rules
 from obligations.ruleset import RuleSet
 from scheduler.expand import Expander, Expansion
 from scheduler.snapshot import Snapshot, load_snapshot
+from scheduler.warning import word
 from scheduler.workdays import calendar_from_config
 
 DEFAULT_CONFIG = Path("config.yaml")
@@ -84,9 +85,10 @@ def check_range(first: dt.date, last: dt.date) -> None:
         raise FatalError(f"--to {last} is before --from {first}; swap them")
 
 
-def warn(expansion: Expansion) -> None:
+def warn(expansion: Expansion, lang: Language | None = None) -> None:
+    """Each warning on stderr, worded in ``lang`` when given (else its developer text)."""
     for warning in expansion.warnings:
-        print(f"warning: {warning}", file=sys.stderr)
+        print(f"warning: {word(warning, lang) if lang else warning}", file=sys.stderr)
 
 
 __all__ = ["Context", "check_ids", "check_range", "config_path", "load_context", "warn"]

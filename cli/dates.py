@@ -15,19 +15,21 @@ def cmd_expand(args: argparse.Namespace) -> int:
     ctx = load_context(args)
     check_ids(ctx, args.unit, args.obligation)
     check_range(args.from_, args.to)
-    expansion = ctx.expander().expand(
+    expander = ctx.expander()
+    expansion = expander.expand(
         args.from_, args.to,
         units={args.unit} if args.unit else None,
         obligations={args.obligation} if args.obligation else None,
     )
-    warn(expansion)
+    warn(expansion, ctx.lang)
     if args.format == "json":
         data = [occurrence_record(o, ctx.rules) for o in expansion.occurrences]
         sys.stdout.write(json.dumps(data, ensure_ascii=False, indent=2) + "\n")
     elif args.format == "csv":
         sys.stdout.write(render_csv(expansion.occurrences, ctx.rules))
     else:
-        sys.stdout.write(render_table(expansion.occurrences, ctx.rules, ctx.lang))
+        sys.stdout.write(render_table(expansion.occurrences, ctx.rules, ctx.lang,
+                                      lambda o: expander.calendar_for(o).is_workday(o.date)))
     return 0
 
 

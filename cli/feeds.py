@@ -38,7 +38,7 @@ def cmd_ics(args: argparse.Namespace) -> int:
     ctx = load_context(args)
     check_ids(ctx, args.unit, None)
     feeds = build_feeds(ctx, args.from_, args.to)
-    warn(feeds.expansion)
+    warn(feeds.expansion, ctx.lang)
     if args.out:
         written = export_feeds(feeds, Path(args.out), args.unit)
         print(f"wrote {written} feed(s) to {args.out} ({feeds.first} to {feeds.last})")

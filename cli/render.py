@@ -5,8 +5,10 @@ from __future__ import annotations
 import csv
 import io
 import unicodedata
+from collections.abc import Callable
 
 from i18n import Language, tr
+from i18n.shown import is_makeup_day, makeup_label
 from obligations.ruleset import RuleSet
 from scheduler.occurrence import Occurrence
 
@@ -46,13 +48,20 @@ def _pad(text: str, width: int) -> str:
     return text + " " * max(0, width - _width(text))
 
 
-def render_table(occurrences: list[Occurrence], rules: RuleSet, lang: Language) -> str:
+def render_table(occurrences: list[Occurrence], rules: RuleSet, lang: Language,
+                 is_workday: Callable[[Occurrence], bool] | None = None) -> str:
+    """The table; with ``is_workday`` (the occurrence's calendar) a weekend working day says 调休上班."""
     if not occurrences:
         return tr(lang, "term.no_occurrences") + "\n"
+
+    def day(o: Occurrence) -> str:
+        makeup = is_workday is not None and is_makeup_day(o.date, is_workday(o))
+        return f"{o.date.isoformat()} {makeup_label(lang)}" if makeup else o.date.isoformat()
+
     head = [tr(lang, "label.date"), tr(lang, "label.kind"), tr(lang, "label.unit"), tr(lang, "label.title"),
             tr(lang, "label.duty")]
     rows = [
-        [o.date.isoformat(), tr(lang, f"kind.{o.kind}"), rules.units[o.unit].name if o.unit else "-",
+        [day(o), tr(lang, f"kind.{o.kind}"), rules.units[o.unit].name if o.unit else "-",
          o.obligation.title, o.obligation.id]
         for o in occurrences
     ]

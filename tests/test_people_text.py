@@ -184,3 +184,22 @@ def test_an_authors_note_is_not_on_the_public_pages(tmp_path: Path) -> None:
             body = httpx.get(server.url + path, timeout=30).text
             assert "作者的注释" not in body, path
         assert "公开的说明" in httpx.get(server.url + "/obligation/t.noted", timeout=30).text
+
+
+def test_the_cli_table_labels_make_up_working_days(cli: Callable[..., CliResult]) -> None:
+    """Sunday 4 January 2026 is a working day (调休上班); the table showed a bare date."""
+    zh = cli("expand", "--from", "2026-01-04", "--to", "2026-01-05")
+    assert zh.code == 0, zh.err
+    rows = zh.out.splitlines()[1:]
+    assert any(row.startswith("2026-01-04 调休上班 ") for row in rows)
+    assert not any(row.startswith("2026-01-05 调休上班") for row in rows)  # a Monday is just a working day
+    en = cli("expand", "--from", "2026-01-04", "--to", "2026-01-04", "--lang", "en")
+    assert en.out.splitlines()[1].startswith("2026-01-04 make-up working day ")
+
+
+def test_cli_warnings_are_in_the_chosen_language(cli: Callable[..., CliResult]) -> None:
+    """The shipped township reception has no working day in the Spring Festival week of 2026."""
+    zh = cli("expand", "--from", "2026-02-16", "--to", "2026-02-22")
+    assert "warning: bz-2024.petition-reception-township:2026-W08(2026-02-16至2026-02-22)没有工作日" in zh.err
+    en = cli("expand", "--from", "2026-02-16", "--to", "2026-02-22", "--lang", "en")
+    assert "warning: bz-2024.petition-reception-township: 2026-W08: no working day between 2026-02-16" in en.err
