@@ -21,6 +21,7 @@ from collections.abc import Callable, Sequence
 from typing import Any
 
 from cli.commands import COMMANDS, EXTRACT, EXTRACT_ADD_PARSER, EXTRACT_AFTER, EXTRACT_HELP, TARGETS, Command
+from i18n import language, tr
 from obligations.errors import FatalError, HolidayDataMissing, ValidationFailed
 from redaction import install
 
@@ -111,10 +112,11 @@ def run(argv: Sequence[str] | None = None) -> int:
         # the reader went away (`expand | head -1`): it has what it wanted; exit 0 without a word
         _silence_stdout()
         return 0
-    except ValidationFailed as exc:
+    except ValidationFailed as exc:  # in --lang, else the config's language, else the default
+        lang = language(getattr(args, "lang", None) or exc.lang)
         for problem in exc.problems:
-            print(problem, file=sys.stderr)
-        print(f"{len(exc.problems)} problem(s) found", file=sys.stderr)
+            print(problem.worded(lang), file=sys.stderr)
+        print(tr(lang, "cli.problems_found", count=len(exc.problems)), file=sys.stderr)
         return exc.exit_code
     except HolidayDataMissing as exc:
         log.debug("holiday data", exc_info=True)

@@ -11,9 +11,9 @@ from pathlib import Path
 from zoneinfo import ZoneInfo
 
 from cli.commands import ROOT
-from i18n import Language
+from i18n import DEFAULT, Language
 from obligations.diagnostics import did_you_mean
-from obligations.errors import FatalError, UnknownReference
+from obligations.errors import FatalError, UnknownReference, ValidationFailed
 from obligations.loader import LoadedConfig, load_config, load_rules
 from obligations.ruleset import RuleSet
 from scheduler.expand import Expander, Expansion
@@ -59,6 +59,21 @@ def config_path(arg: str | None) -> Path | None:
 
 
 def load_context(args: argparse.Namespace, rules_override: Sequence[str] = ()) -> Context:
+    try:
+        return _load_context(args, rules_override)
+    except ValidationFailed as exc:  # its problems are printed in the reader's language
+        exc.lang = args.lang or _configured_language(args)
+        raise
+
+
+def _configured_language(args: argparse.Namespace) -> Language:
+    try:
+        return load_config(config_path(args.config)).config.language
+    except FatalError:  # the config is what failed: the default language
+        return DEFAULT
+
+
+def _load_context(args: argparse.Namespace, rules_override: Sequence[str] = ()) -> Context:
     now = dt.datetime.now(dt.UTC)
     if rules_override:
         loaded = load_config(config_path(args.config))

@@ -12,6 +12,8 @@ from typing import Any
 
 from dateutil.rrule import DAILY, MONTHLY, WEEKLY, YEARLY, rrule, rrulestr
 
+from i18n import N_
+from i18n.phrase import Phrase
 from obligations.diagnostics import did_you_mean
 from obligations.errors import Problem
 from obligations.model import Obligation, Selector
@@ -97,7 +99,9 @@ def _duplicates(rs: RuleSet) -> list[Problem]:
 
 
 def _unknown_unit(rs: RuleSet, loaded: LoadedFile, path: list[PathItem], uid: str) -> Problem:
-    return _at(loaded, path, f"unknown unit id {uid!r}{did_you_mean(uid, rs.units)}")
+    hint = did_you_mean(uid, rs.units)
+    return _at(loaded, path, Phrase(f"unknown unit id {uid!r}{hint}", N_("problem.unknown_unit"), uid=repr(uid),
+                                    hint=hint))
 
 
 def _ref_problems(

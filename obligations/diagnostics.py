@@ -12,6 +12,8 @@ from typing import Any
 
 from pydantic import BaseModel, ValidationError
 
+from i18n import N_
+from i18n.phrase import Phrase, month
 from obligations.errors import Problem
 from obligations.yamlsource import PathItem, YamlDocument, value_position
 
@@ -23,8 +25,14 @@ def closest(word: str, choices: Iterable[str]) -> str | None:
 
 
 def did_you_mean(word: str, choices: Iterable[str]) -> str:
+    """``; did you mean 'x'?`` (a :class:`Phrase`, worded in any language), or "" when nothing is close."""
     best = closest(word, choices)
-    return f"; did you mean {best!r}?" if best else ""
+    return Phrase(f"; did you mean {best!r}?", N_("problem.did_you_mean"), best=repr(best)) if best else ""
+
+
+def keyed(key: object, message: str) -> Phrase:
+    """``key: message``, the message worded in the reader's language too."""
+    return Phrase(f"{key}: {message}", N_("problem.keyed"), key=str(key), text=message)
 
 
 def _unwrap(annotation: Any) -> list[Any]:
@@ -140,13 +148,15 @@ def _message(
     root: type[BaseModel],
 ) -> str:
     if kind == "missing":
-        return f"missing required key {key!r}"
+        return Phrase(f"missing required key {key!r}", N_("problem.missing_key"), key=repr(key))
     if kind == "extra_forbidden":
         owner = model_at(root, doc.data, path[:-1])
         valid = field_names(owner) if owner else []
         hint = did_you_mean(str(key), valid)
-        listed = f" (valid keys: {', '.join(valid)})" if valid else ""
-        return f"unknown key {key!r}{hint}{listed}"
+        listed = Phrase(f" (valid keys: {', '.join(valid)})", N_("problem.valid_keys"), keys=", ".join(valid)) \
+            if valid else ""
+        return Phrase(f"unknown key {key!r}{hint}{listed}", N_("problem.unknown_key"), key=repr(key), hint=hint,
+                      listed=listed)
     if kind in {"literal_error", "enum"}:
         choices = _enum_choices(ctx)
         return f"{key}: {value!r} is not one of {', '.join(choices)}{did_you_mean(str(value), choices)}"
@@ -157,7 +167,7 @@ def _message(
     if kind == "union_tag_not_found":
         return "missing required key 'type' (quota, yearly_deadline, window, once, rrule or unscheduled)"
     if kind in {"date_from_datetime_parsing", "date_parsing", "date_type", "date_from_datetime_inexact"}:
-        return f"{key}: {_date_problem(value)}"
+        return keyed(key, _date_problem(value))
     if kind == "string_pattern_mismatch" and key == "token_sha256":
         return (f"{key}: {value!r} is not a SHA-256 digest: 64 lower-case hex digits; "
                 "`python main.py token` prints the line to paste")
@@ -166,16 +176,10 @@ def _message(
     if kind == "value_error":
         text = raw.removeprefix("Value error, ")
         return f"{key}: {text}" if isinstance(key, str) else text
-    if kind in {"int_parsing", "int_type", "int_from_float"}:
-        return f"{key}: expected a whole number, got {value!r}"
-    if kind in {"string_type"}:
-        return f"{key}: expected text, got {type(value).__name__} {value!r} (quote it if it is meant as text)"
-    if kind in {"list_type"}:
-        return f"{key}: expected a list (one '- item' per line or [a, b]), got {value!r}"
-    if kind in {"model_type", "model_attributes_type", "dict_type"}:
-        return f"{key}: expected a mapping of keys, got {value!r}"
-    if kind in {"bool_parsing", "bool_type"}:
-        return f"{key}: expected true or false, got {value!r}"
+    if kind in _WRONG_TYPE:
+        english, code = _WRONG_TYPE[kind]
+        got = repr(value) if kind != "string_type" else f"{type(value).__name__} {value!r}"
+        return keyed(key, Phrase(english.format(got=got), code, got=got))
     if kind in {"greater_than_equal", "less_than_equal", "greater_than", "less_than"}:
         return f"{key}: {raw.lower()}, got {value!r}"
     if kind in {"time_parsing", "time_type"}:
@@ -183,21 +187,38 @@ def _message(
     return f"{key}: {raw}" if key is not None else raw
 
 
+# a wrong type: pydantic's kind -> (the English text, the msgid), both with the value as {got}
+_WRONG_TYPE = {
+    kind: texts
+    for kinds, texts in [
+        (("int_parsing", "int_type", "int_from_float"), ("expected a whole number, got {got}", N_("problem.not_int"))),
+        (("string_type",), ("expected text, got {got} (quote it if it is meant as text)", N_("problem.not_text"))),
+        (("list_type",), ("expected a list (one '- item' per line or [a, b]), got {got}", N_("problem.not_list"))),
+        (("model_type", "model_attributes_type", "dict_type"),
+         ("expected a mapping of keys, got {got}", N_("problem.not_mapping"))),
+        (("bool_parsing", "bool_type"), ("expected true or false, got {got}", N_("problem.not_bool"))),
+    ]
+    for kind in kinds
+}
+
+
 def _date_problem(value: Any) -> str:
     text = str(value)
     m = re.fullmatch(r"(\d{4})-(\d{1,2})-(\d{1,2})", text)
     if m:
-        year, month, day = (int(g) for g in m.groups())
-        if 1 <= month <= 12:
-            last = calendar.monthrange(year, month)[1]
+        year, number, day = (int(g) for g in m.groups())
+        if 1 <= number <= 12:
+            last = calendar.monthrange(year, number)[1]
             if day > last:
-                return (
-                    f"{text} is not a date: {calendar.month_name[month]} {year} has {last} days; "
-                    f"use a day from 1 to {last}"
-                )
+                name = calendar.month_name[number]
+                return Phrase(f"{text} is not a date: {name} {year} has {last} days; use a day from 1 to {last}",
+                              N_("problem.day_past_month"), text=text, month=month(number, name), year=year,
+                              last=last)
         else:
-            return f"{text} is not a date: month {month} does not exist; use 1-12"
-    return f"{value!r} is not a date; write it as YYYY-MM-DD, e.g. 2025-03-01"
+            return Phrase(f"{text} is not a date: month {number} does not exist; use 1-12", N_("problem.no_month"),
+                          text=text, month=number)
+    return Phrase(f"{value!r} is not a date; write it as YYYY-MM-DD, e.g. 2025-03-01", N_("problem.not_date"),
+                  value=repr(value))
 
 
 __all__ = ["closest", "did_you_mean", "field_names", "model_at", "problems_from"]

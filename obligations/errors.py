@@ -9,6 +9,9 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
+from i18n import Language
+from i18n.phrase import say
+
 
 class Error(Exception):
     """Base class of every error this project raises on purpose."""
@@ -37,6 +40,11 @@ class Problem:
             return f"{self.file}:{self.line}:{self.column}: {self.message}"
         return f"{self.file}: {self.message}"
 
+    def worded(self, lang: Language) -> str:
+        """The line in ``lang``: the place, then the message from the catalog when it has a code."""
+        place = f"{self.file}:{self.line}:{self.column}" if self.line else self.file
+        return f"{place}: {say(self.message, lang)}"
+
 
 class ValidationFailed(FatalError):
     """One or more input files are invalid; every problem is listed at once."""
@@ -45,6 +53,7 @@ class ValidationFailed(FatalError):
 
     def __init__(self, problems: list[Problem]) -> None:
         self.problems = sorted(problems)
+        self.lang: Language | None = None  # the reader's, when the command knows it (cli.context)
         super().__init__("\n".join(str(p) for p in self.problems))
 
 

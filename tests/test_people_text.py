@@ -203,3 +203,32 @@ def test_cli_warnings_are_in_the_chosen_language(cli: Callable[..., CliResult]) 
     assert "warning: bz-2024.petition-reception-township:2026-W08(2026-02-16至2026-02-22)没有工作日" in zh.err
     en = cli("expand", "--from", "2026-02-16", "--to", "2026-02-22", "--lang", "en")
     assert "warning: bz-2024.petition-reception-township: 2026-W08: no working day between 2026-02-16" in en.err
+
+
+@pytest.mark.parametrize(("name", "zh"), [
+    ("missing-source", "7:5: 缺少必填的键 'source'"),
+    ("once-feb-30", "10:34: date:2025-02-30 不是有效日期:2025年2月只有28天;请用1到28日"),
+])
+def test_validation_speaks_chinese_under_zh_cn(cli: Callable[..., CliResult], monkeypatch: pytest.MonkeyPatch,
+                                               name: str, zh: str) -> None:
+    """``validate --lang zh-CN`` printed English; the English lines stay the en catalog's (tests/data/broken)."""
+    monkeypatch.chdir(ROOT)
+    result = cli("validate", f"tests/data/broken/{name}.yaml", "--lang", "zh-CN")
+    assert result.code == 2
+    assert result.err.splitlines() == [f"tests/data/broken/{name}.yaml:{zh}", "发现1个问题"]
+
+
+def test_unknown_keys_units_and_wrong_types_in_chinese(cli: Callable[..., CliResult], tmp_path: Path) -> None:
+    bad = obligation("t.bad", {"type": "quota", "count": "twice", "per": "year"}, applies_to=["cty.twn"], schedul={})
+    path = write_rules(tmp_path, [bad])
+    zh = cli("validate", str(path), "--lang", "zh-CN").err
+    assert "未知的键 'schedul';是否应为 'schedule'?(可用的键:id, title," in zh
+    assert "count:应为整数,实际为 'twice'" in zh
+    en = cli("validate", str(path), "--lang", "en").err
+    assert "unknown key 'schedul'; did you mean 'schedule'? (valid keys: id, title," in en
+    assert "count: expected a whole number, got 'twice'" in en
+    del bad["schedul"]
+    bad["schedule"]["count"] = 1
+    path = write_rules(tmp_path, [bad])
+    assert "未知的单位编号 'cty.twn';是否应为 'cty.town'?" in cli("validate", str(path), "--lang", "zh-CN").err
+    assert "unknown unit id 'cty.twn'; did you mean 'cty.town'?" in cli("validate", str(path), "--lang", "en").err

@@ -82,7 +82,7 @@ def render(request: Request, template: str, status: int = 200, **values: Any) ->
         "offset": lambda offset: _offset(lang, offset),
         "local_time": lambda at: local_time(lang, at, served.tz),
         "describe": lambda schedule: describe(schedule, lang),
-        "problems": [str(p) for p in live.problems],
+        "problems": [p.worded(lang) for p in live.problems],
         "rules_version": served.version,
         "public": served.loaded.config.feeds.public,  # private-only services show no public feed links
         "rules_loaded_at": local_time(lang, served.loaded_at, served.tz),

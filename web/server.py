@@ -75,7 +75,7 @@ def _build_bot(service: FeedService, engine: ReminderEngine, clock: Clock, chann
 
     def reload() -> tuple[bool, int, list[str]]:
         ok = service.reload()
-        return ok, service.feeds.snapshot.version, [str(p) for p in service.live.problems]
+        return ok, service.feeds.snapshot.version, [p.worded(service.lang) for p in service.live.problems]
 
     services = BotServices(snapshot=lambda: service.feeds.snapshot, subscribers=SubscriberStore(service.store),
                            reminders=engine.store, clock=clock, public_url=service.public_url,
