@@ -18,7 +18,7 @@ from telegram.error import TelegramError
 from telegram.ext import ContextTypes
 
 from bot.callbacks import DoneOn, OnReminder
-from bot.people import answer, chat_of, edit, name_of
+from bot.people import answer, chat_of, edit, local_time, name_of
 from bot.services import BotServices
 from i18n import N_, Language, tr
 from service import actions
@@ -84,9 +84,9 @@ def _done_keyboard(lang: Language, rid: int) -> InlineKeyboardMarkup:
 
 
 def _done_status(services: BotServices, lang: Language, completion: Completion) -> str:
-    at = completion.at.astimezone(services.snapshot().tz)
-    return (tr(lang, "bot.done_by", who=completion.by, at=at.strftime("%Y-%m-%d %H:%M")) + tr(
-        lang, "bot.done_on", day=completion.done_on.isoformat()))
+    at = local_time(completion.at, services.snapshot(), lang)  # in the configured zone, saying which
+    day = completion.done_on.isoformat()
+    return tr(lang, "bot.done_by", who=completion.by, at=at) + tr(lang, "bot.done_on", day=day)
 
 
 async def done(query: CallbackQuery, services: BotServices, actor: Actor, lang: Language,
@@ -140,8 +140,7 @@ async def undo(query: CallbackQuery, services: BotServices, actor: Actor, lang: 
     if undone.removed is None:
         await answer(query, tr(lang, "bot.not_done"), alert=True)
         return
-    at = services.clock().astimezone(services.snapshot().tz)
-    status = tr(lang, "bot.undone_by", who=actor.name, at=at.strftime("%Y-%m-%d %H:%M"))
+    status = tr(lang, "bot.undone_by", who=actor.name, at=local_time(services.clock(), services.snapshot(), lang))
     await answer(query, status)
     rid = reminder["id"]
     buttons = [(N_("message.button.done"), f"d:{rid}"), (N_("message.button.snooze"), f"z:{rid}"),
@@ -156,7 +155,7 @@ async def snooze(query: CallbackQuery, services: BotServices, actor: Actor, lang
     if isinstance(snoozed, Refused):
         await answer(query, tr(lang, REFUSALS[snoozed.reason]), alert=True)
         return
-    await answer(query, tr(lang, "bot.snoozed", at=snoozed.at.strftime("%Y-%m-%d %H:%M")))
+    await answer(query, tr(lang, "bot.snoozed", at=local_time(snoozed.at, services.snapshot(), lang)))
 
 
 async def ics(update: Update, context: ContextTypes.DEFAULT_TYPE, query: CallbackQuery, services: BotServices,

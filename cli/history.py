@@ -15,6 +15,7 @@ from typing import Any
 
 from cli.context import Context, check_ids, load_context
 from i18n import N_, Language, tr
+from i18n.shown import local_time, zone_label
 from obligations.errors import FatalError
 from scheduler.occurrence import Occurrence
 from service import actions
@@ -47,12 +48,12 @@ def _mark(store: ReminderStore, target: actions.Target, actor: actions.Actor, ar
                                evidence_url=args.evidence)
     if isinstance(marked, actions.Refused):
         raise FatalError(tr(ctx.lang, REFUSALS[marked.reason], day=done_on.isoformat(), today=today.isoformat(),
-                            zone=ctx.tz.key, earliest=actions.earliest_done_on(target).isoformat()))
+                            zone=zone_label(ctx.lang, ctx.tz), earliest=actions.earliest_done_on(target).isoformat()))
     c = marked.completion
     if marked.created:
         return tr(ctx.lang, "cli.done_marked", uid=target.uid, day=c.done_on.isoformat())
     return tr(ctx.lang, "cli.done_already", uid=target.uid, day=c.done_on.isoformat(), by=c.by,
-              at=local(c.at, ctx), zone=ctx.tz.key)
+              at=local_time(ctx.lang, c.at, ctx.tz))
 
 
 def cmd_done(args: argparse.Namespace) -> int:
@@ -96,9 +97,10 @@ def _width(text: str) -> int:
 
 def _table(rows: list[dict[str, Any]], ctx: Context) -> str:
     lang: Language = ctx.lang
-    head = [tr(lang, "history.col_at", zone=ctx.tz.key), tr(lang, "history.col_actor"), tr(lang, "history.col_door"),
-            tr(lang, "history.col_action"), tr(lang, "label.duty"), tr(lang, "label.unit"), tr(lang, "label.date"),
-            tr(lang, "history.col_done_on"), tr(lang, "history.col_detail")]
+    head = [tr(lang, "history.col_at", zone=zone_label(lang, ctx.tz)), tr(lang, "history.col_actor"),
+            tr(lang, "history.col_door"), tr(lang, "history.col_action"), tr(lang, "label.duty"),
+            tr(lang, "label.unit"), tr(lang, "label.date"), tr(lang, "history.col_done_on"),
+            tr(lang, "history.col_detail")]
     body = []
     for r in rows:
         detail = " ".join(p for p in (r["note"], r["evidence_url"] or "",
@@ -126,7 +128,7 @@ def cmd_history(args: argparse.Namespace) -> int:
         sys.stdout.write(json.dumps([_record(r, ctx) for r in rows], ensure_ascii=False, indent=2) + "\n")
     elif rows:
         sys.stdout.write(_table(rows, ctx))
-    print(tr(ctx.lang, "history.count", n=len(rows), zone=ctx.tz.key), file=sys.stderr)
+    print(tr(ctx.lang, "history.count", n=len(rows), zone=zone_label(ctx.lang, ctx.tz)), file=sys.stderr)
     return 0
 
 

@@ -150,11 +150,12 @@ def test_the_whole_conversation(fake: FakeTelegram, sqlite_store: Store) -> None
             assert b"DTSTART;VALUE=DATE:20260228" in ics["content"]
 
             snoozed = await h.press(message_id, f"z:{rid}", "answerCallbackQuery")
-            assert snoozed["params"]["text"] == "将于 2026-02-24 09:00 再提醒(事项日期不变)"  # after the holiday
+            # after the holiday
+            assert snoozed["params"]["text"] == "将于 2026-02-24 09:00(北京时间) 再提醒(事项日期不变)"
             assert any(r["snoozed"] for r in h.engine.store.listing("pending"))
 
             marked = await h.press(message_id, f"d:{rid}", "editMessageText")
-            assert "✓ 已由 张三 于 2026-02-21 09:00 标记完成" in marked["params"]["text"]
+            assert "✓ 已由 张三 于 2026-02-21 09:00(北京时间) 标记完成,完成日期 2026-02-21" in marked["params"]["text"]
             assert h.engine.store.completion("t.report/cty/2026")["done_by"] == "张三"
             assert not [r for r in h.engine.store.listing("pending") if r["occurrence_uid"] == "t.report/cty/2026"]
 
@@ -318,7 +319,7 @@ def test_done_asks_for_the_day_and_offers_undo(fake: FakeTelegram, sqlite_store:
             uid = "t.report/cty/2026"
 
             marked = await h.press(message_id, f"d:{rid}", "editMessageText")
-            status = r"\n\n✓ 已由 张三 于 2026-02-21 09:00\S* 标记完成,完成日期 2026-02-21$"  # (the zone's label)
+            status = r"\n\n✓ 已由 张三 于 2026-02-21 09:00\(北京时间\) 标记完成,完成日期 2026-02-21$"
             assert re.search(status, marked["params"]["text"])
             assert marked["params"]["text"].startswith("【法定职责提醒】")
             assert _buttons(marked) == [("撤销", f"u:{rid}"), ("不是今天完成?", f"w:{rid}")]
@@ -335,7 +336,7 @@ def test_done_asks_for_the_day_and_offers_undo(fake: FakeTelegram, sqlite_store:
 
             h.clock[0] += dt.timedelta(minutes=5)
             undone = await h.press(message_id, f"u:{rid}", "editMessageText")
-            assert re.search(r"\n\n↩ 已由 张三 于 2026-02-21 09:05\S* 撤销完成标记$", undone["params"]["text"])
+            assert re.search(r"\n\n↩ 已由 张三 于 2026-02-21 09:05\(北京时间\) 撤销完成标记$", undone["params"]["text"])
             assert "✓" not in undone["params"]["text"]
             assert [text for text, _ in _buttons(undone)] == ["已完成", "明天再提醒", "加入日历"]
             assert h.engine.store.completion(uid) is None
