@@ -48,8 +48,8 @@ def description(
     if ob.lead:
         lead = "、".join(rules.units[u].name for u in ob.lead if u in rules.units)
         lines.append(f"{tr(lang, 'label.lead_units')}:{lead}")
-    if occ.window_start is not None:
-        lines.append(f"{tr(lang, 'label.window')}:{occ.window_start.isoformat()} – {occ.date.isoformat()}")
+    if occ.window_start is not None and occ.window_end is not None and occ.window_start < occ.window_end:
+        lines.append(f"{tr(lang, 'label.window')}:{occ.window_start.isoformat()} – {occ.window_end.isoformat()}")
     if occ.note:
         nominal = occ.nominal.isoformat() if occ.nominal else ""
         note = "" if occ.note in {"moved", "added"} else f"({occ.note})"  # the engine's own words

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import csv
+import datetime as dt
 import io
 import unicodedata
 from collections.abc import Callable
@@ -13,7 +14,12 @@ from obligations.ruleset import RuleSet
 from scheduler.occurrence import Occurrence
 
 CSV_FIELDS = ["date", "kind", "obligation", "title", "unit", "unit_name", "start", "end",
-              "nominal_date", "window_start", "note", "doc", "clause", "quote", "uid"]
+              "nominal_date", "window_start", "window_end", "due", "planned", "note", "doc", "clause", "quote",
+              "uid"]
+
+
+def _iso(day: object) -> str | None:
+    return day.isoformat() if isinstance(day, dt.date) else None
 
 
 def occurrence_record(occ: Occurrence, rules: RuleSet) -> dict[str, object]:
@@ -29,8 +35,11 @@ def occurrence_record(occ: Occurrence, rules: RuleSet) -> dict[str, object]:
         "end": occ.end.isoformat() if occ.end else None,
         "kind": occ.kind,
         "uid": occ.uid,
-        "nominal_date": occ.nominal.isoformat() if occ.nominal else None,
-        "window_start": occ.window_start.isoformat() if occ.window_start else None,
+        "nominal_date": _iso(occ.nominal),
+        "window_start": _iso(occ.window_start),
+        "window_end": _iso(occ.window_end),
+        "due": _iso(occ.due),
+        "planned": _iso(occ.planned),
         "note": occ.note or None,
         "source": {
             "doc": rules.document_of(ob).id,

@@ -149,7 +149,7 @@ class Expander:
             start = dt.datetime.combine(slot.date, time.start, self.tz)
             end = dt.datetime.combine(slot.date, time.end, self.tz)
         return Occurrence(ob, uid, slot.date, kind, slot.key, start, end, slot.nominal, slot.window_start,
-                          slot.note)
+                          slot.note, slot.window_end, slot.due, slot.planned)
 
 
 def _capped(slots: list[Slot], warn: Callable[[str], None]) -> list[Slot]:
@@ -184,15 +184,22 @@ def _apply_exceptions(
         if exc.skip is not None:
             out = [s for s in out if s.date != exc.skip]
         elif exc.move is not None and exc.to is not None:
-            out = [
-                dataclasses.replace(s, date=exc.to, nominal=s.nominal or s.date, note=note or "moved")
-                if s.date == exc.move else s
-                for s in out
-            ]
-        elif exc.add is not None:
-            out.append(Slot(f"extra-{exc.add.isoformat()}", exc.add, note=note or "added"))
+            out = [_moved(s, exc.to, note) if s.date == exc.move else s for s in out]
+        elif exc.add is not None:  # a fixed day: its own one-day window
+            day = exc.add
+            out.append(Slot(f"extra-{day.isoformat()}", day, None, day, note or "added", day, day, day))
     out.sort(key=lambda s: (s.date, s.key))
     return out
+
+
+def _moved(slot: Slot, to: dt.date, note: str) -> Slot:
+    """``slot`` moved to ``to`` by a rule's exception; its window stays as the schedule gives it.
+
+    The move fixes the day: a planned slot is planned on ``to``; an unplanned one
+    (a deadline, an unplaced session) is due on ``to``, which may lie outside its window.
+    """
+    days = {"planned": to} if slot.planned is not None else {"due": to}
+    return dataclasses.replace(slot, date=to, nominal=slot.nominal or slot.date, note=note or "moved", **days)
 
 
 def expand(

@@ -21,15 +21,23 @@ class Slot:
     """
 
     key: str
-    date: dt.date
+    date: dt.date  # ``planned`` when there is one, else ``due``
     nominal: dt.date | None = None  # the date as written, when a holiday or an exception moved it
-    window_start: dt.date | None = None  # first day of the period it may be done in
+    window_start: dt.date | None = None  # first day of the part of the period it belongs to
     note: str = ""  # set by an exception: its note, or "moved" / "added"
+    window_end: dt.date | None = None  # last day of that part (inclusive)
+    due: dt.date | None = None  # the last day it may be done
+    planned: dt.date | None = None  # the day the rule fixes inside the window, if it fixes one
 
 
 @dataclass(slots=True, eq=True)
 class Occurrence:
-    """One duty, for one unit, on one day.
+    """One duty, for one unit, in one window.
+
+    ``window_start`` .. ``window_end`` (inclusive) is the part of the period the
+    duty belongs to; ``due`` the last day it may be done; ``planned`` the day the
+    rule fixes inside the window, when it fixes one. ``date`` is ``planned`` when
+    there is one, else ``due``: the day calendars and reminders use.
 
     Not frozen: expansion makes a million of these a year for 2,000 units, and a
     frozen dataclass pays for ``object.__setattr__`` on every field. Treat it as
@@ -46,6 +54,9 @@ class Occurrence:
     nominal: dt.date | None = None
     window_start: dt.date | None = None
     note: str = ""  # why it was moved or added, from the rule's exception
+    window_end: dt.date | None = None
+    due: dt.date | None = None
+    planned: dt.date | None = None
 
     @property
     def obligation_id(self) -> str:

@@ -3,6 +3,10 @@
 Every function here is pure: (schedule, calendar, first, last) -> slots. Quota
 periods are always placed whole, then clipped to the range, so a session's
 date never depends on the range a caller asked for.
+
+Every slot is a window (``window_start`` .. ``window_end``, inclusive) with a
+``due`` day and, when the rule fixes one, a ``planned`` day; its ``date`` is
+``planned`` or else ``due``. docs/rules.md (Windows) says how each kind sets them.
 """
 
 from __future__ import annotations
@@ -58,11 +62,11 @@ def slots_for(
     if isinstance(schedule, QuotaSchedule):
         out = quota_slots(schedule, cal, first, last, warn, in_force)
     elif isinstance(schedule, YearlyDeadlineSchedule):
-        out = yearly_slots(schedule, cal, first, last)
+        out = yearly_slots(schedule, cal, first, last, in_force)
     elif isinstance(schedule, WindowSchedule):
-        out = window_slots(schedule, cal, first, last)
+        out = window_slots(schedule, cal, first, last, in_force)
     elif isinstance(schedule, OnceSchedule):
-        out = once_slots(schedule, cal, first, last)
+        out = once_slots(schedule, cal, first, last, in_force)
     elif isinstance(schedule, RRuleSchedule):
         out = rrule_slots(schedule, cal, first, last, warn)
     elif isinstance(schedule, UnscheduledSchedule):
@@ -105,12 +109,24 @@ def _may_land(nominal: dt.date, policy: HolidayPolicy, first: dt.date, last: dt.
 
 
 def _deadline(key: str, nominal: dt.date, policy: HolidayPolicy, cal: WorkdayCalendar,
-              first: dt.date, last: dt.date, window_start: dt.date | None = None) -> Slot | None:
+              first: dt.date, last: dt.date, opens: dt.date | None, begins: dt.date | None = None) -> Slot | None:
+    """A deadline's slot: due on ``nominal`` under ``policy``, no planned day.
+
+    The window runs from ``opens`` (None: 1 January of the due day's year, or
+    ``begins``, the first day in force, when later) to the written day, or to the
+    due day when ``next`` moved it later; it never opens after the due day.
+    """
     if not _may_land(nominal, policy, first, last):
         return None
-    moved = apply_policy(nominal, policy, cal)
-    assert moved is not None  # skip is rejected for deadlines by the model
-    return Slot(key, moved, nominal if moved != nominal else None, window_start)
+    due = apply_policy(nominal, policy, cal)
+    assert due is not None  # skip is rejected for deadlines by the model
+    start = min(opens or max(dt.date(due.year, 1, 1), begins or dt.date.min), due)
+    return Slot(key, due, nominal if due != nominal else None, start, window_end=max(nominal, due), due=due)
+
+
+def _begins(in_force: Span | None) -> dt.date | None:
+    """The first day in force, None when the duty has no ``from``."""
+    return in_force.first if in_force is not None and in_force.first != dt.date.min else None
 
 
 # -- deadlines ----------------------------------------------------------------------------------
@@ -121,35 +137,50 @@ def _years(first: dt.date, last: dt.date) -> range:
     return range(first.year - 1, last.year + 2)
 
 
-def yearly_slots(s: YearlyDeadlineSchedule, cal: WorkdayCalendar, first: dt.date, last: dt.date) -> list[Slot]:
+def yearly_slots(s: YearlyDeadlineSchedule, cal: WorkdayCalendar, first: dt.date, last: dt.date,
+                 in_force: Span | None = None) -> list[Slot]:
+    """Window: 1 January (or the first day in force, when later) to the deadline of that year."""
+    begins = _begins(in_force)
     out = []
     for year in _years(first, last):
         last_day = (month_start(year, s.month + 1) - _ONE_DAY).day
         nominal = dt.date(year, s.month, min(s.day, last_day))  # 29 Feb -> 28 Feb
         if s.exclusive:
             nominal -= _ONE_DAY
-        slot = _deadline(str(year), nominal, s.holiday_policy, cal, first, last)
+        slot = _deadline(str(year), nominal, s.holiday_policy, cal, first, last, None, begins)
         if slot is not None:
             out.append(slot)
     return out
 
 
-def window_slots(s: WindowSchedule, cal: WorkdayCalendar, first: dt.date, last: dt.date) -> list[Slot]:
+def window_slots(s: WindowSchedule, cal: WorkdayCalendar, first: dt.date, last: dt.date,
+                 in_force: Span | None = None) -> list[Slot]:
+    """Window: the period as written (from the first day in force); due on its last working day.
+
+    A window names no day, so ``keep`` keeps the window and its due day is the
+    window's last working day, as under ``previous``; ``next`` moves a last day
+    that is off to the next working day, and the window then ends there.
+    """
     months = PERIOD_MONTHS[s.period]
+    policy = HolidayPolicy.previous if s.holiday_policy is HolidayPolicy.keep else s.holiday_policy
+    begins = _begins(in_force)
     out = []
     for year in _years(first, last):
         indexes = [s.index] if s.index else range(1, 12 // months + 1)
         for index in indexes:
             span = months_span(year, (index - 1) * months + 1, months)
-            slot = _deadline(period_label(s.period, span), span.last, s.holiday_policy, cal, first, last, span.first)
+            opens = max(span.first, begins) if begins else span.first
+            slot = _deadline(period_label(s.period, span), span.last, policy, cal, first, last, opens)
             if slot is not None:
                 out.append(slot)
     return out
 
 
-def once_slots(s: OnceSchedule, cal: WorkdayCalendar, first: dt.date, last: dt.date) -> list[Slot]:
+def once_slots(s: OnceSchedule, cal: WorkdayCalendar, first: dt.date, last: dt.date,
+               in_force: Span | None = None) -> list[Slot]:
+    """Window: the first day in force (else 1 January of the deadline's year) to the deadline."""
     nominal = s.date - _ONE_DAY if s.exclusive else s.date
-    slot = _deadline(s.date.isoformat(), nominal, s.holiday_policy, cal, first, last)
+    slot = _deadline(s.date.isoformat(), nominal, s.holiday_policy, cal, first, last, _begins(in_force))
     return [slot] if slot is not None else []
 
 
@@ -174,8 +205,9 @@ def rrule_slots(s: RRuleSchedule, cal: WorkdayCalendar, first: dt.date, last: dt
         if not _may_land(nominal, s.holiday_policy, first, last):
             continue
         moved = apply_policy(nominal, s.holiday_policy, cal)
-        if moved is not None:
-            out.append(Slot(nominal.isoformat(), moved, nominal if moved != nominal else None))
+        if moved is not None:  # a fixed day: the window is that day, planned and due on it
+            out.append(Slot(nominal.isoformat(), moved, nominal if moved != nominal else None, moved,
+                            window_end=moved, due=moved, planned=moved))
     return out
 
 
@@ -190,11 +222,13 @@ def quota_slots(
     warn: Warn = _ignore,
     in_force: Span | None = None,
 ) -> list[Slot]:
-    """Sessions of a quota: each period split into ``count`` parts, one working day in each.
+    """Sessions of a quota: each period split into ``count`` parts, one window each.
 
-    A part that the effective period cuts is filled inside the part in force
-    (a plan issued on 31 March still owes the first half-year's lecture); a
-    part entirely out of force owes nothing.
+    A session is due on its window's last working day; it has a planned day
+    only when the rule places it (``place``). The windows tile the period. A
+    part that the effective period cuts is filled inside the part in force (a
+    plan issued on 31 March still owes the first half-year's lecture); a part
+    entirely out of force owes nothing.
     """
     place = s.place or Placement()
     out: list[Slot] = []
@@ -207,14 +241,15 @@ def quota_slots(
                                   f"its sessions were placed within {period.first.year}",
                                   N_("warning.period_runs_on"), period=label, year=period.first.year,
                                   next_year=period.last.year))
-        for number, (part, days) in enumerate(split_period(s, known, cal), start=1):
+        parts = split_period(s, known, cal)
+        for number, ((part, days), tile) in enumerate(zip(parts, _tiles(known, parts), strict=True), start=1):
             window = part
             if in_force is not None:
                 window = Span(max(part.first, in_force.first), min(part.last, in_force.last))
                 if window.first > window.last:
                     continue
             in_window = [d for d in days if window.first <= d <= window.last] if window != part else days
-            day = _choose(part, window, in_window, place)
+            day = _choose(part, window, in_window, place) if s.place else (in_window[-1] if in_window else None)
             if day is None:
                 if window == part:
                     warn(ExpansionWarning(f"{label}: no working day between {part.first} and {part.last}, so "
@@ -223,7 +258,34 @@ def quota_slots(
                                           last=part.last, number=number, count=s.count))
                 continue
             key = label if s.count == 1 else f"{label}.{number}"
-            out.append(Slot(key, day, None, window.first))
+            opens, ends = tile.first, tile.last
+            if in_force is not None:
+                opens, ends = max(opens, in_force.first), min(ends, in_force.last)
+            out.append(Slot(key, day, None, opens, window_end=ends, due=in_window[-1],
+                            planned=day if s.place else None))
+    return out
+
+
+def _tiles(period: Span, parts: list[tuple[Span, list[dt.date]]]) -> list[Span]:
+    """The windows of ``parts``: each part widened over the days off up to the next one.
+
+    Calendar parts already tile the period. Runs of working days leave days off
+    between them (a weekend, a holiday): each run's window reaches to the day
+    before the next run (the first from the period's first day, the last to its
+    last day), so the windows cover the period without gaps or overlaps. A part
+    without working days keeps its span (it gets no session).
+    """
+    starts = [part.first for part, days in parts if days]
+    out = []
+    k = 0  # the index in ``starts`` of the next part with working days
+    for part, days in parts:
+        if not days:
+            out.append(part)
+            continue
+        first = period.first if k == 0 else part.first
+        last = starts[k + 1] - _ONE_DAY if k + 1 < len(starts) else period.last
+        out.append(Span(first, last))
+        k += 1
     return out
 
 

@@ -41,12 +41,19 @@ def test_expand_json_has_the_documented_fields(cli: Callable[..., CliResult]) ->
         "kind": "deadline",
         "uid": "t.report/cty/2025",
         "nominal_date": "2025-03-01",
-        "window_start": None,
+        # a yearly deadline's window runs from 1 January to the deadline as written; due is the moved day
+        "window_start": "2025-01-01",
+        "window_end": "2025-03-01",
+        "due": "2025-02-28",
+        "planned": None,
         "note": None,
         "source": {"doc": "t-2024", "clause": "", "quote": "每年3月1日前"},
     }
     sessions = [i for i in items if i["obligation"] == "t.reception-prefecture"]
-    assert [(s["date"], s["kind"]) for s in sessions] == [("2025-04-01", "session")]
+    # the Q1 session is due on the quarter's last working day, Mon 31 Mar; Q2's (30 Jun) is out of range
+    assert [(s["date"], s["kind"]) for s in sessions] == [("2025-03-31", "session")]
+    assert (sessions[0]["window_start"], sessions[0]["window_end"], sessions[0]["due"], sessions[0]["planned"]) == (
+        "2025-01-01", "2025-03-31", "2025-03-31", None)
 
 
 def test_expand_filters_by_unit_and_obligation(cli: Callable[..., CliResult]) -> None:
@@ -54,8 +61,9 @@ def test_expand_filters_by_unit_and_obligation(cli: Callable[..., CliResult]) ->
                  "--format", "json", "--unit", "cty.town")
     units = {i["unit"] for i in result.json()}
     assert units == {"cty.town"}
-    # every week starting on a Monday from 6 Jan to 29 Dec 2025 (52) has a working day; the week of
-    # 30 Dec 2024 places its session on that Monday, outside the range
+    # every week has a working day, and a session due on its last one: the week of 30 Dec 2024 on
+    # Fri 3 Jan 2025, the weeks of 6 Jan to 22 Dec 2025 (51) within 2025; the week of 29 Dec 2025 on
+    # Sun 4 Jan 2026 (a make-up working day; 1-2 Jan 2026 are off), outside the range: 52
     assert len(result.json()) == 52
     result = cli("expand", "--config", CONFIG, "--from", "2025-01-01", "--to", "2025-12-31",
                  "--format", "json", "--obligation", "t.report")
@@ -63,17 +71,24 @@ def test_expand_filters_by_unit_and_obligation(cli: Callable[..., CliResult]) ->
 
 
 def test_expand_csv_and_table(cli: Callable[..., CliResult]) -> None:
-    result = cli("expand", "--config", CONFIG, "--from", "2025-10-01", "--to", "2025-10-12", "--format", "csv")
+    result = cli("expand", "--config", CONFIG, "--from", "2025-09-29", "--to", "2025-10-12", "--format", "csv")
     rows = list(csv.DictReader(io.StringIO(result.out)))
+    # Q3 2025 is due Tue 30 Sep; the week of 29 Sep also (1-5 Oct off), the week of 6 Oct on Sat 11 Oct
+    # (6-8 Oct off, 11 Oct a make-up working day)
     assert [(r["date"], r["obligation"], r["unit"]) for r in rows] == [
-        ("2025-10-09", "t.reception-prefecture", "pref"),
-        ("2025-10-09", "t.reception-township", "cty.town"),
+        ("2025-09-30", "t.reception-prefecture", "pref"),
+        ("2025-09-30", "t.reception-township", "cty.town"),
+        ("2025-10-11", "t.reception-township", "cty.town"),
     ]
     assert rows[0]["quote"] == "州领导干部每季度至少1天"
-    table = cli("expand", "--config", CONFIG, "--from", "2025-10-01", "--to", "2025-10-12")
+    assert (rows[2]["window_start"], rows[2]["window_end"], rows[2]["due"], rows[2]["planned"]) == (
+        "2025-10-06", "2025-10-12", "2025-10-11", "")
+    table = cli("expand", "--config", CONFIG, "--from", "2025-09-29", "--to", "2025-10-12")
     assert table.out.splitlines()[0].split() == ["日期", "类型", "单位", "名称", "事项"]
-    assert "2025-10-09  活动  测试州人民政府" in table.out
-    english = cli("expand", "--config", CONFIG, "--from", "2025-10-01", "--to", "2025-10-12", "--lang", "en")
+    rows_of_table = [line.split() for line in table.out.splitlines()]
+    assert rows_of_table[1][:3] == ["2025-09-30", "活动", "测试州人民政府"]
+    assert rows_of_table[3][:4] == ["2025-10-11", "调休上班", "活动", "测试镇"]  # Sat 11 Oct, a make-up working day
+    english = cli("expand", "--config", CONFIG, "--from", "2025-09-29", "--to", "2025-10-12", "--lang", "en")
     assert english.out.splitlines()[0].split()[:2] == ["Date", "Kind"]
 
 

@@ -155,8 +155,11 @@ def test_import_write_puts_the_notice_into_the_config_and_keeps_its_comments(
     # the lines the text leaves out (清明 ... 国庆) are predicted days it does not give
     assert "  4 predicted statutory days off that the notice does not give: 2027-04-05 (Mon)" in result.out
     assert "occurrences move (predicted → notice):" in result.out
-    assert ": 2027-04-06 → 2027-04-05" in result.out  # 清明 is not in this text: a working day again
-    assert ": 2027-02-09 → -" in result.out  # a weekly session whose week the notice leaves without a working day
+    # weekly sessions are due on the week's last working day. 国庆 is not in this text: Fri 1 Oct 2027,
+    # predicted off, is a working day again and the last of its week (Thu 30 Sep under the prediction)
+    assert ": 2027-09-30 → 2027-10-01" in result.out
+    # the week of 8 Feb 2027: predicted 9-12 Feb working (due Fri 12 Feb); the notice gives 5-12 Feb off
+    assert ": 2027-02-12 → -" in result.out
     assert f"Written under calendar.official.2027 of {config}." in result.out
 
     after = config.read_text(encoding="utf-8")

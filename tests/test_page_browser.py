@@ -65,8 +65,9 @@ def test_home_page_lists_units_with_working_feed_links(live: Live, browser: obje
     qr.wait_for(state="visible")
     # a lazy image may still be loading when it becomes visible: wait for it (with a deadline)
     page.wait_for_function("img => img.complete && img.naturalWidth > 0", arg=qr.element_handle(), timeout=10_000)
-    # upcoming duties: the weekly township reception on Monday 17 March 2025
-    assert "2025-03-17" in page.locator("#upcoming").locator("xpath=following-sibling::div[1]").inner_text()
+    # upcoming duties: the weekly township reception of the week of 17 March 2025, due on its last
+    # working day, Friday 21 March (the week of 10 March was due Friday 14 March, before today)
+    assert "2025-03-21" in page.locator("#upcoming").locator("xpath=following-sibling::div[1]").inner_text()
     page.evaluate("window.scrollTo(0, 0)")
     page.screenshot(path=str(ARTIFACTS / "index.png"), full_page=False)
 
@@ -79,8 +80,9 @@ def test_unit_page_lists_its_duties_with_quotes(live: Live, browser: object) -> 
     assert page.locator("#unit-name").inner_text().startswith("库尔勒市人民政府")
     rows = page.locator("#occurrences tbody tr")
     text = rows.all_inner_texts()
-    assert any("2025-04-01" in row and "信访" in row for row in text)  # monthly reception, 1 April
-    assert any("2025-03-03" in row for row in text)
+    # the monthly reception is due on each month's last working day: Wed 30 April, Mon 31 March
+    assert any("2025-04-30" in row and "信访" in row for row in text)
+    assert any("2025-03-31" in row for row in text)
     assert "县市领导干部每月至少1天" in page.locator("#occurrences").inner_text()
     page.screenshot(path=str(ARTIFACTS / "unit.png"), full_page=False)
 

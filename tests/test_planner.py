@@ -20,8 +20,14 @@ NOW = dt.datetime(2025, 9, 1, 0, 0, tzinfo=dt.UTC)
 UNTIL = dt.datetime(2025, 12, 31, 0, 0, tzinfo=dt.UTC)
 
 
+# Placed on each month's first working day (1 Sep, 9 Oct after the 1-8 October break, 3 Nov 2025):
+# these tests are about counting reminders back from a date across a holiday, so the date is fixed
+# by the rule; an unplaced session would be due on the month's last working day instead.
+MONTHLY_ON_THE_FIRST = {"type": "quota", "count": 1, "per": "month", "place": {"nth_working_day": 1}}
+
+
 def rules_and_occurrences(rules_from: Callable[..., RuleSet], **fields: object) -> tuple[RuleSet, list, Expander]:
-    rules = rules_from([obligation("t.m", {"type": "quota", "count": 1, "per": "month"}, applies_to=["cty", "cty.town"],
+    rules = rules_from([obligation("t.m", MONTHLY_ON_THE_FIRST, applies_to=["cty", "cty.town"],
                                    tags=["信访"], reminders=["7d", "3wd", "1d"], **fields)])
     exp = Expander(rules, WorkdayCalendar(), SHANGHAI)
     return rules, exp.expand(d("2025-09-01"), d("2025-11-30")).occurrences, exp
@@ -92,7 +98,8 @@ def test_quiet_hours_across_midnight() -> None:
 
 def test_day_offsets_keep_wall_time_across_dst(rules_from: Callable[..., RuleSet]) -> None:
     berlin = ZoneInfo("Europe/Berlin")
-    rules = rules_from([obligation("t.s", {"type": "quota", "count": 1, "per": "week",
+    # placed on the week's first working day, Mon 27 Oct 2025 (unplaced, it would be due Fri 31 Oct)
+    rules = rules_from([obligation("t.s", {"type": "quota", "count": 1, "per": "week", "place": {"nth_working_day": 1},
                                            "time": {"start": "09:00", "end": "10:00"}})])
     exp = Expander(rules, WorkdayCalendar(), berlin)
     occ = next(o for o in exp.expand(d("2025-10-27"), d("2025-10-27")).occurrences)

@@ -29,18 +29,22 @@ def ds(*texts: str) -> list[dt.date]:
 # -- quotas -------------------------------------------------------------------------------------
 
 
-def test_quarterly_lands_once_in_each_quarter_on_its_first_working_day(dates_of: Dates) -> None:
+def test_quarterly_is_due_once_in_each_quarter_on_its_last_working_day(dates_of: Dates) -> None:
     got = dates_of({"type": "quota", "count": 1, "per": "quarter", "unit": "day"}, "2024-01-01", "2026-12-31")
+    # an unplaced session is due on the last working day of its window (here the quarter)
     assert got == ds(
-        "2024-01-02", "2024-04-01", "2024-07-01", "2024-10-08",  # 1 Jan and 1-7 Oct are off
-        "2025-01-02", "2025-04-01", "2025-07-01", "2025-10-09",  # 1-8 Oct 2025 are off
-        "2026-01-04", "2026-04-01", "2026-07-01", "2026-10-08",  # 4 Jan 2026 is a make-up Sunday
+        "2024-03-29", "2024-06-28",  # 31 Mar 2024 and 30 Jun 2024 are Sundays: the Fridays before
+        "2024-09-30", "2024-12-31",  # a Monday and a Tuesday
+        "2025-03-31", "2025-06-30", "2025-09-30", "2025-12-31",  # Mon, Mon, Tue, Wed
+        "2026-03-31", "2026-06-30", "2026-09-30", "2026-12-31",  # Tue, Tue, Wed, Thu
     )
 
 
 def test_weekly_never_falls_in_the_2025_national_day_break(dates_of: Dates) -> None:
     got = dates_of({"type": "quota", "count": 1, "per": "week", "unit": "day"}, "2025-09-15", "2025-10-19")
-    assert got == ds("2025-09-15", "2025-09-22", "2025-09-29", "2025-10-09", "2025-10-13")
+    # due on each week's last working day: Fri 19 Sep; Sun 28 Sep (a make-up working day);
+    # Tue 30 Sep (1-5 Oct are off); Sat 11 Oct (6-8 Oct off, 11 Oct a make-up working day); Fri 17 Oct
+    assert got == ds("2025-09-19", "2025-09-28", "2025-09-30", "2025-10-11", "2025-10-17")
     assert not [x for x in got if d("2025-10-01") <= x <= d("2025-10-08")]
 
 
@@ -55,35 +59,41 @@ def test_weekly_preferred_weekday_moves_within_its_week(dates_of: Dates) -> None
 def test_week_without_working_days_gets_no_session_and_a_warning(rules_from: Callable[..., RuleSet]) -> None:
     rules = rules_from([obligation("t.weekly", {"type": "quota", "count": 1, "per": "week"})])
     result = Expander(rules, WorkdayCalendar(), SHANGHAI).expand(d("2026-02-09"), d("2026-03-01"))
-    assert [o.date for o in result.occurrences] == ds("2026-02-09", "2026-02-24")
+    # W07: Sat 14 Feb is a make-up working day, the week's last; W08 (16-22 Feb) is all off;
+    # W09: 23 Feb is off, Sat 28 Feb is a make-up working day, the week's last
+    assert [o.date for o in result.occurrences] == ds("2026-02-14", "2026-02-28")
     assert any("2026-W08" in w and "no working day" in w for w in result.warnings)
 
 
-def test_monthly_first_working_day(dates_of: Dates) -> None:
+def test_monthly_due_on_the_last_working_day(dates_of: Dates) -> None:
     got = dates_of({"type": "quota", "count": 1, "per": "month"}, "2025-01-01", "2025-06-30")
-    assert got == ds("2025-01-02", "2025-02-05", "2025-03-03", "2025-04-01", "2025-05-06", "2025-06-03")
+    # January: 28-31 Jan are Spring Festival, Mon 27 Jan is the last working day; Fri 28 Feb;
+    # Mon 31 Mar; Wed 30 Apr; May: 31 May is a Saturday, so Fri 30 May; Mon 30 Jun
+    assert got == ds("2025-01-27", "2025-02-28", "2025-03-31", "2025-04-30", "2025-05-30", "2025-06-30")
 
 
 def test_every_two_months(dates_of: Dates) -> None:
     got = dates_of({"type": "quota", "count": 1, "per": "two_months"}, "2025-01-01", "2025-12-31")
-    assert got == ds("2025-01-02", "2025-03-03", "2025-05-06", "2025-07-01", "2025-09-01", "2025-11-03")
+    # Fri 28 Feb, Wed 30 Apr, Mon 30 Jun; 31 Aug is a Sunday, so Fri 29 Aug; Fri 31 Oct, Wed 31 Dec
+    assert got == ds("2025-02-28", "2025-04-30", "2025-06-30", "2025-08-29", "2025-10-31", "2025-12-31")
 
 
 def test_half_year(dates_of: Dates) -> None:
     got = dates_of({"type": "quota", "count": 1, "per": "half_year"}, "2024-01-01", "2025-12-31")
-    assert got == ds("2024-01-02", "2024-07-01", "2025-01-02", "2025-07-01")
+    # 30 Jun 2024 is a Sunday, so Fri 28 Jun; Tue 31 Dec 2024; Mon 30 Jun 2025; Wed 31 Dec 2025
+    assert got == ds("2024-06-28", "2024-12-31", "2025-06-30", "2025-12-31")
 
 
 def test_two_per_year_spread_over_the_halves(dates_of: Dates) -> None:
     got = dates_of({"type": "quota", "count": 2, "per": "year"}, "2025-01-01", "2025-12-31")
-    assert got == ds("2025-01-02", "2025-07-01")
+    assert got == ds("2025-06-30", "2025-12-31")  # each half's last working day: Mon 30 Jun, Wed 31 Dec
 
 
 def test_two_days_per_week_split_the_working_days(dates_of: Dates) -> None:
     got = dates_of({"type": "quota", "count": 2, "per": "week", "unit": "day"}, "2025-09-22", "2025-10-05")
-    # week of 22 Sep has six working days (28 Sep is a make-up Sunday): runs of 3 + 3;
-    # week of 29 Sep has two: 29 and 30 Sep
-    assert got == ds("2025-09-22", "2025-09-25", "2025-09-29", "2025-09-30")
+    # week of 22 Sep has six working days (28 Sep is a make-up Sunday): runs of 3 + 3, 22-24 and
+    # 25-28 Sep, due on their last days; week of 29 Sep has two: 29 and 30 Sep, one run each
+    assert got == ds("2025-09-24", "2025-09-28", "2025-09-29", "2025-09-30")
 
 
 def test_first_working_day_of_the_second_month_of_the_quarter(dates_of: Dates) -> None:
@@ -113,9 +123,10 @@ def test_session_time_gives_start_and_end_in_the_zone(rules_from: Callable[..., 
     sched = {"type": "quota", "count": 1, "per": "month", "time": {"start": "09:30", "end": "12:00"}}
     rules = rules_from([obligation("t.timed", sched)])
     occ = Expander(rules, WorkdayCalendar(), SHANGHAI).expand(d("2025-10-01"), d("2025-10-31")).occurrences[0]
-    assert occ.start == dt.datetime(2025, 10, 9, 9, 30, tzinfo=SHANGHAI)
-    assert occ.end == dt.datetime(2025, 10, 9, 12, 0, tzinfo=SHANGHAI)
-    assert occ.start.isoformat() == "2025-10-09T09:30:00+08:00"
+    # due on October's last working day, Fri 31 Oct
+    assert occ.start == dt.datetime(2025, 10, 31, 9, 30, tzinfo=SHANGHAI)
+    assert occ.end == dt.datetime(2025, 10, 31, 12, 0, tzinfo=SHANGHAI)
+    assert occ.start.isoformat() == "2025-10-31T09:30:00+08:00"
 
 
 def test_plan_issued_mid_year_fills_the_yearly_quota_after_its_date(dates_of: Dates) -> None:
@@ -124,7 +135,8 @@ def test_plan_issued_mid_year_fills_the_yearly_quota_after_its_date(dates_of: Da
                    effective={"from": "2024-03-31"})
     assert len(got) == 2
     assert all(x >= d("2024-03-31") for x in got)
-    assert got[0] == d("2024-04-01")
+    # H1 is cut to 31 Mar - 30 Jun; 30 Jun 2024 is a Sunday, so due Fri 28 Jun
+    assert got == ds("2024-06-28", "2024-12-31")
 
 
 # -- deadlines ----------------------------------------------------------------------------------
@@ -165,8 +177,9 @@ def test_holiday_move_can_cross_new_year(dates_of: Dates) -> None:
 
 
 def test_window_first_quarter_and_year_end(dates_of: Dates) -> None:
+    # due on the window's last working day: 31 Mar 2024 is a Sunday (keep names no day to keep)
     assert dates_of({"type": "window", "period": "quarter", "index": 1}, "2024-01-01", "2026-12-31") == ds(
-        "2024-03-31", "2025-03-31", "2026-03-31")
+        "2024-03-29", "2025-03-31", "2026-03-31")
     assert dates_of({"type": "window", "period": "year", "holiday_policy": "previous"},
                     "2024-01-01", "2026-12-31") == ds("2024-12-31", "2025-12-31", "2026-12-31")
     # 31 March 2024 is a Sunday
@@ -177,7 +190,8 @@ def test_window_first_quarter_and_year_end(dates_of: Dates) -> None:
 def test_window_carries_its_first_day(rules_from: Callable[..., RuleSet]) -> None:
     rules = rules_from([obligation("t.w", {"type": "window", "period": "quarter", "index": 1})])
     occ = Expander(rules, WorkdayCalendar(), SHANGHAI).expand(d("2025-01-01"), d("2025-12-31")).occurrences
-    assert [(o.window_start, o.date, o.kind) for o in occ] == [(d("2025-01-01"), d("2025-03-31"), "deadline")]
+    assert [(o.window_start, o.window_end, o.due, o.planned, o.date, o.kind) for o in occ] == [
+        (d("2025-01-01"), d("2025-03-31"), d("2025-03-31"), None, d("2025-03-31"), "deadline")]
 
 
 def test_one_off_deadlines(dates_of: Dates) -> None:
@@ -206,23 +220,29 @@ def test_rrule_skip_drops_days_off(dates_of: Dates) -> None:
 
 
 def test_exceptions_skip_move_and_add(rules_from: Callable[..., RuleSet]) -> None:
+    # the quarters of 2025 are due on Mon 31 Mar, Mon 30 Jun, Tue 30 Sep, Wed 31 Dec
     exceptions = [
-        {"skip": "2025-04-01"},
-        {"move": "2025-07-01", "to": "2025-07-03"},
+        {"skip": "2025-06-30"},
+        {"move": "2025-09-30", "to": "2025-09-26"},
         {"add": "2025-08-15", "units": ["cty"]},
     ]
     rules = rules_from([obligation("t.q", {"type": "quota", "count": 1, "per": "quarter"},
                                    applies_to=["cty", "cty2"], exceptions=exceptions)])
     occ = Expander(rules, WorkdayCalendar(), SHANGHAI).expand(d("2025-01-01"), d("2025-12-31")).occurrences
     assert [(o.unit, o.date.isoformat()) for o in occ] == [
-        ("cty", "2025-01-02"), ("cty2", "2025-01-02"),
-        ("cty", "2025-07-03"), ("cty2", "2025-07-03"),
+        ("cty", "2025-03-31"), ("cty2", "2025-03-31"),
         ("cty", "2025-08-15"),
-        ("cty", "2025-10-09"), ("cty2", "2025-10-09"),
+        ("cty", "2025-09-26"), ("cty2", "2025-09-26"),
+        ("cty", "2025-12-31"), ("cty2", "2025-12-31"),
     ]
-    moved = next(o for o in occ if o.date == d("2025-07-03"))
+    moved = next(o for o in occ if o.date == d("2025-09-26"))
     assert moved.slot == "2025-Q3"  # same identity as before the move
-    assert moved.nominal == d("2025-07-01")
+    assert moved.nominal == d("2025-09-30")
+    # an unplaced session moved by the rule is due on the new day; its window stays the quarter
+    assert (moved.window_start, moved.window_end, moved.due, moved.planned) == (
+        d("2025-07-01"), d("2025-09-30"), d("2025-09-26"), None)
+    added = next(o for o in occ if o.date == d("2025-08-15"))
+    assert (added.window_start, added.window_end, added.due, added.planned) == (d("2025-08-15"),) * 4
 
 
 def test_exception_on_a_date_without_occurrence_warns(rules_from: Callable[..., RuleSet]) -> None:
@@ -240,7 +260,8 @@ def test_one_obligation_yields_occurrences_for_every_unit(rules_from: Callable[.
     rules = rules_from([obligation("t.m", {"type": "quota", "count": 1, "per": "month"},
                                    applies_to={"level": "township"})])
     occ = Expander(rules, WorkdayCalendar(), SHANGHAI).expand(d("2025-03-01"), d("2025-03-31")).occurrences
-    assert [(o.unit, o.date) for o in occ] == [("cty.town", d("2025-03-03")), ("cty2.town", d("2025-03-03"))]
+    # due on March's last working day, Mon 31 Mar
+    assert [(o.unit, o.date) for o in occ] == [("cty.town", d("2025-03-31")), ("cty2.town", d("2025-03-31"))]
     occ = Expander(rules, WorkdayCalendar(), SHANGHAI).expand(d("2025-03-01"), d("2025-03-31"),
                                                                  units={"cty2.town"}).occurrences
     assert [o.unit for o in occ] == ["cty2.town"]
@@ -255,15 +276,18 @@ def test_selector_under_limits_to_a_subtree(rules_from: Callable[..., RuleSet]) 
 def test_effective_period_bounds_occurrences(dates_of: Dates) -> None:
     got = dates_of({"type": "quota", "count": 1, "per": "month"}, "2024-01-01", "2026-12-31",
                    effective={"from": "2025-11-15", "until": "2026-02-10"})
-    # November and February are cut by the effective period: each is filled inside the part in force
-    assert got == ds("2025-11-17", "2025-12-01", "2026-01-04", "2026-02-02")
+    # November and February are cut by the effective period: each is due inside the part in force.
+    # 15-30 Nov: 29-30 Nov are a weekend, so Fri 28 Nov; Wed 31 Dec; 31 Jan 2026 is a Saturday, so
+    # Fri 30 Jan; 1-10 Feb: Tue 10 Feb, the last day in force
+    assert got == ds("2025-11-28", "2025-12-31", "2026-01-30", "2026-02-10")
 
 
 def test_local_holiday_in_rules_file_moves_sessions(rules_from: Callable[..., RuleSet]) -> None:
     rules = rules_from([obligation("t.m", {"type": "quota", "count": 1, "per": "month"})],
-                       calendar={"holidays": [{"date": "2025-06-03", "name": "地方节日"}]})
+                       calendar={"holidays": [{"date": "2025-06-30", "name": "地方节日"}]})
     occ = Expander(rules, WorkdayCalendar(), SHANGHAI).expand(d("2025-06-01"), d("2025-06-30")).occurrences
-    assert [o.date for o in occ] == [d("2025-06-04")]
+    # Mon 30 Jun is off locally, 28-29 Jun are a weekend: due Fri 27 Jun
+    assert [o.date for o in occ] == [d("2025-06-27")]
 
 
 def test_range_does_not_change_placement(dates_of: Dates) -> None:
@@ -299,7 +323,7 @@ def test_range_ending_new_years_eve_needs_no_next_year_data(rules_from: Callable
     ])
     result = Expander(rules, WorkdayCalendar(), SHANGHAI).expand(d("2026-12-01"), d("2026-12-31"))
     weekly = [o.date for o in result.occurrences if o.obligation.id == "t.weekly"]
-    assert weekly[-1] == d("2026-12-28")  # the week of 28 Dec runs into 2027: placed within 2026
+    assert weekly[-1] == d("2026-12-31")  # the week of 28 Dec runs into 2027: due within 2026, Thu 31 Dec
     assert any("2026-W53 runs into 2027" in w for w in result.warnings)
     assert [o.date for o in result.occurrences if o.obligation.id == "t.yearly"] == []
 
@@ -317,10 +341,11 @@ def test_month_placement_counts_from_the_period_when_effective_cuts_it(dates_of:
 
 def test_exception_notes_reach_the_occurrence(rules_from: Callable[..., RuleSet]) -> None:
     rules = rules_from([obligation("t.q", {"type": "quota", "count": 1, "per": "quarter"}, exceptions=[
-        {"move": "2025-07-01", "to": "2025-07-03", "note": "州委全会"}, {"add": "2025-08-15"}])])
+        {"move": "2025-09-30", "to": "2025-08-28", "note": "州委全会"}, {"add": "2025-08-15"}])])
+    # Q3 2025 is due Tue 30 Sep, outside the range; the move brings it in
     occ = Expander(rules, WorkdayCalendar(), SHANGHAI).expand(d("2025-07-01"), d("2025-08-31")).occurrences
     assert [(o.date, o.nominal, o.note) for o in occ] == [
-        (d("2025-07-03"), d("2025-07-01"), "州委全会"), (d("2025-08-15"), None, "added")]
+        (d("2025-08-15"), None, "added"), (d("2025-08-28"), d("2025-09-30"), "州委全会")]
 
 
 def test_a_deadline_that_next_years_holidays_could_move_back_needs_that_data(

@@ -89,8 +89,8 @@ def test_korla_first_quarter_2025(expander: Expander) -> None:
     """Hand-checked: what 库尔勒市 must do in Q1 2025."""
     occ = expander.expand(d("2025-01-01"), d("2025-03-31"), units={"bz.korla"}).occurrences
     reception = [o.date for o in occ if o.obligation.id == "bz-2024.petition-reception-county"]
-    # first working day of each month: 2 Jan (1 Jan off), 5 Feb (1-4 Feb Spring Festival), 3 Mar
-    assert reception == [d("2025-01-02"), d("2025-02-05"), d("2025-03-03")]
+    # due on each month's last working day: Mon 27 Jan (28-31 Jan are Spring Festival), Fri 28 Feb, Mon 31 Mar
+    assert reception == [d("2025-01-27"), d("2025-02-28"), d("2025-03-31")]
     report = [o.date for o in occ if o.obligation.id.startswith("bz-2024.") and o.kind == "deadline"
               and o.nominal is None and o.date == d("2025-03-01")]
     assert report, "the 3月1日 report deadline falls on Saturday 1 March 2025 and is kept as written"
@@ -99,7 +99,10 @@ def test_korla_first_quarter_2025(expander: Expander) -> None:
 def test_township_weekly_reception_skips_national_day(expander: Expander) -> None:
     occ = expander.expand(d("2025-09-22"), d("2025-10-19"), units={"bz.korla.tuanjie"}).occurrences
     weekly = [o.date for o in occ if o.obligation.id == "bz-2024.petition-reception-township"]
-    assert weekly == [d("2025-09-22"), d("2025-09-29"), d("2025-10-09"), d("2025-10-13")]
+    # due on each week's last working day: Sun 28 Sep (a make-up working day); Tue 30 Sep (1-5 Oct off);
+    # Sat 11 Oct (6-8 Oct off, 11 Oct a make-up working day); Fri 17 Oct
+    assert weekly == [d("2025-09-28"), d("2025-09-30"), d("2025-10-11"), d("2025-10-17")]
+    assert not [x for x in weekly if d("2025-10-01") <= x <= d("2025-10-08")]
 
 
 def test_shipped_data_expands_for_every_year_with_data(expander: Expander) -> None:

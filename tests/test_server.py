@@ -151,12 +151,12 @@ def test_uids_and_bytes_stable_across_a_restart(tmp_path: Path) -> None:
 def test_sequence_bumps_when_a_date_moves(live: Live) -> None:
     uid = "t.reception-prefecture/pref/2025-Q2@obligation-calendar"
     before = events(get(live, "/feeds/unit/pref.ics").content)[uid]
-    assert before.decoded("DTSTART") == dt.date(2025, 4, 1)
+    assert before.decoded("DTSTART") == dt.date(2025, 6, 30)  # Q2's last working day, Mon 30 Jun 2025
     rules = live.root / "rules" / "sample.yaml"
     rules.write_text(rules.read_text(encoding="utf-8").replace(
         "    schedule: {type: quota, count: 1, per: quarter, unit: day}",
         "    schedule: {type: quota, count: 1, per: quarter, unit: day}\n"
-        "    exceptions: [{move: 2025-04-01, to: 2025-04-03, note: 州委全会}]"), encoding="utf-8")
+        "    exceptions: [{move: 2025-06-30, to: 2025-04-03, note: 州委全会}]"), encoding="utf-8")
     live.clock.advance(hours=2)
     assert live.service.reload()
     after_feed = events(get(live, "/feeds/unit/pref.ics").content)

@@ -45,33 +45,45 @@ def test_every_record_has_the_documented_fields(q1: list[dict]) -> None:
 
 
 def test_prefecture_reception_duty(q1: list[dict]) -> None:
-    # sessions on 2 Jan (1 Jan off) and 1 Apr: 1d before 2 Jan; 7d and 1d before 1 Apr
-    # (7d before 2 Jan, on 26 Dec 2024, is before the range)
-    assert [r["due"][:16] for r in by(q1, "bz-petition-duty")] == [
-        "2025-01-01T09:00", "2025-03-25T09:00", "2025-03-31T09:00"]
+    # The engine counts its reminders (7d, 1d) back from an occurrence's date, which for an unplaced
+    # quarterly session is now its due day, the quarter's last working day: Tue 31 Dec 2024 (its
+    # reminders fall before the range), Mon 31 Mar 2025 (7d: 24 Mar, 1d: Sun 30 Mar) and Mon 30 Jun
+    # 2025 (7d: 23 Jun, after the range). Before windows it was 2 Jan and 1 Apr: three reminders.
+    assert [r["due"][:16] for r in by(q1, "bz-petition-duty")] == ["2025-03-24T09:00", "2025-03-30T09:00"]
 
 
 def test_korla_office(q1: list[dict]) -> None:
     got = Counter(r["obligation"].removeprefix("bz-2024.") for r in by(q1, "korla-office"))
+    # reminders 7d and 1d before each date in the quarter; an unplaced session's date is now its due
+    # day, the last working day of its window, so nothing falls on 1 January any more
     assert got == {
-        "petition-reception-county": 7,  # sessions 2 Jan, 5 Feb, 3 Mar, 1 Apr: 1 + 2 + 2 + 2
-        "petition-report-to-committee": 3,  # 2 Jan (1d), 3 Mar (7d, 1d)
+        # monthly, due Mon 27 Jan (28-31 Jan Spring Festival), Fri 28 Feb, Mon 31 Mar: 2 + 2 + 2
+        # (31 Dec 2024's reminders are before the range, 30 Apr's after it)
+        "petition-reception-county": 6,
+        "petition-report-to-committee": 2,  # every two months: Jan-Feb due Fri 28 Feb (21 and 27 Feb)
         "annual-report-submit": 2,  # 1 Mar: 22 Feb and 28 Feb
         "annual-report-publish": 2,  # 1 Apr: 25 Mar and 31 Mar
-        "law-lectures": 1, "leaders-teach-law": 1, "court-hearing-attendance": 1,  # 2 Jan: 1d
+        # the yearly and half-yearly lectures are due 31 Dec 2024 and 30 Jun / 31 Dec 2025: no
+        # reminder in Q1 2025
     }
-    first_of_january = [r for r in by(q1, "korla-office") if r["due"].startswith("2025-01-01")]
-    assert len(first_of_january) == 5
-    assert all(r["digest"] for r in first_of_january)  # five reminders at once: one message, not five
-    assert first_of_january[0]["text"].startswith("【法定职责提醒】共5项")
+    same_time = [r for r in by(q1, "korla-office") if r["due"].startswith("2025-02-21T09:00")]
+    assert len(same_time) == 2  # the monthly reception and the report to the committee, both due 28 Feb
+    assert all(r["digest"] for r in same_time)  # two reminders at once: one message, not two
+    assert same_time[0]["text"].startswith("【法定职责提醒】共2项")
 
 
 def test_township_weekly_reception_one_day_ahead(q1: list[dict]) -> None:
     weekly = [r["date"] for r in by(q1, "korla-tuanjie") if r["obligation"].endswith("reception-township")]
-    assert weekly == ["2025-01-06", "2025-01-13", "2025-01-20", "2025-01-27", "2025-02-05", "2025-02-10",
-                      "2025-02-17", "2025-02-24", "2025-03-03", "2025-03-10", "2025-03-17", "2025-03-24",
-                      "2025-03-31"]  # 5 Feb: 3-4 Feb are Spring Festival
-    assert len(by(q1, "korla-tuanjie")) == 16  # + lectures and law class on 1 Jan, publication on 31 Mar
+    # each week's session is due on its last working day, reminded 1d before (2 Jan - 31 Mar):
+    # Fri 3 Jan; Sun 26 Jan (a make-up working day); Mon 27 Jan (28 Jan - 2 Feb off); Sat 8 Feb (a
+    # make-up working day); Fridays otherwise. The week of 31 Mar is due Thu 3 Apr (4 Apr off): its
+    # reminder, 2 Apr, is after the range
+    assert weekly == ["2025-01-03", "2025-01-10", "2025-01-17", "2025-01-26", "2025-01-27", "2025-02-08",
+                      "2025-02-14", "2025-02-21", "2025-02-28", "2025-03-07", "2025-03-14", "2025-03-21",
+                      "2025-03-28"]
+    # + the publication (1 Apr) on 31 Mar; the lectures, due 31 Dec 2024 and 30 Jun 2025, no longer
+    # fall on 1 January
+    assert len(by(q1, "korla-tuanjie")) == 14
 
 
 def test_daily_digest(q1: list[dict]) -> None:
@@ -94,7 +106,9 @@ def test_admins_hear_of_undone_deadlines(q1: list[dict]) -> None:
 
 
 def test_simulate_cli_prints_json_lines(cli: Callable[..., CliResult], tmp_path: Path) -> None:
-    result = cli("simulate", "--config", str(ROOT / "config.yaml"), "--from", "2025-03-31", "--to", "2025-03-31")
+    # 30 Mar: the prefecture's Q1 reception (due 31 Mar) 1d ahead, also korla-office's monthly one;
+    # 31 Mar: the publication by 1 April, for korla-office, korla-tuanjie and the digest
+    result = cli("simulate", "--config", str(ROOT / "config.yaml"), "--from", "2025-03-30", "--to", "2025-03-31")
     assert result.code == 0, result.err
     lines = [json.loads(line) for line in result.out.splitlines()]
     assert {r["recipient"] for r in lines} == {"bz-petition-duty", "korla-office", "korla-tuanjie",

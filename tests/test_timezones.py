@@ -19,7 +19,8 @@ def test_sessions_keep_local_time_across_a_dst_change(rules_from: Callable[..., 
     berlin = ZoneInfo("Europe/Berlin")
     rules = rules_from([obligation("t.timed", TIMED)])
     occ = Expander(rules, WorkdayCalendar(), berlin).expand(d("2025-10-20"), d("2025-11-02")).occurrences
-    assert [o.start.isoformat() for o in occ] == ["2025-10-20T09:00:00+02:00", "2025-10-27T09:00:00+01:00"]
+    # each week's session is due on its last working day: Fri 24 Oct (summer time), Fri 31 Oct (winter time)
+    assert [o.start.isoformat() for o in occ] == ["2025-10-24T09:00:00+02:00", "2025-10-31T09:00:00+01:00"]
     assert [o.start.astimezone(dt.UTC).hour for o in occ] == [7, 8]
     assert all(o.end - o.start == dt.timedelta(hours=2, minutes=30) for o in occ)
 
