@@ -8,6 +8,8 @@ from telegram.ext import ContextTypes
 from bot import callbacks
 from bot.people import bound, reply
 from i18n import Language, tr
+from i18n.shown import is_makeup_day, makeup_label
+from scheduler.expand import Expander
 from scheduler.occurrence import Occurrence
 from scheduler.snapshot import Snapshot
 from service import actions
@@ -17,14 +19,22 @@ MAX_LINES = 40  # one message: the rest is counted
 
 def lines(occurrences: tuple[Occurrence, ...], snapshot: Snapshot, lang: Language) -> str:
     rules = snapshot.rules
+    expander = snapshot.expander(lang)
     out = []
     for o in occurrences[:MAX_LINES]:
         unit = f" · {rules.units[o.unit].name}" if o.unit else ""
         kind = tr(lang, f"kind.{o.kind}")
-        out.append(f"{o.date.isoformat()} [{kind}] {o.obligation.title}{unit}")
+        out.append(f"{_day(o, expander, lang)} [{kind}] {o.obligation.title}{unit}")
     if len(occurrences) > MAX_LINES:
         out.append(f"… (+{len(occurrences) - MAX_LINES})")
     return "\n".join(out)
+
+
+def _day(occ: Occurrence, expander: Expander, lang: Language) -> str:
+    """The date, and 调休上班 when it is a weekend working day on the occurrence's calendar."""
+    if is_makeup_day(occ.date, expander.calendar_for(occ).is_workday(occ.date)):
+        return f"{occ.date.isoformat()} {makeup_label(lang)}"
+    return occ.date.isoformat()
 
 
 async def upcoming(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:

@@ -17,10 +17,12 @@ import pytest
 import sqlalchemy as sa
 
 from bot.admin import _SOURCES, _STATUSES, _counts
+from bot.agenda import lines
 from i18n.shown import lead_time, local_time, zone_label
 from obligations.loader import load_rules
 from obligations.ruleset import RuleSet
 from scheduler.expand import Expander
+from scheduler.snapshot import load_snapshot
 from scheduler.warning import ExpansionWarning, word
 from scheduler.workdays import WorkdayCalendar
 from store import open_store
@@ -232,3 +234,13 @@ def test_unknown_keys_units_and_wrong_types_in_chinese(cli: Callable[..., CliRes
     path = write_rules(tmp_path, [bad])
     assert "未知的单位编号 'cty.twn';是否应为 'cty.town'?" in cli("validate", str(path), "--lang", "zh-CN").err
     assert "unknown unit id 'cty.twn'; did you mean 'cty.town'?" in cli("validate", str(path), "--lang", "en").err
+
+
+def test_the_bots_agenda_labels_make_up_working_days() -> None:
+    snapshot = load_snapshot(ROOT / "config.yaml", 1, NOW)
+    found = snapshot.expander().expand(d("2026-01-04"), d("2026-01-31")).occurrences
+    sunday = tuple(o for o in found if o.date == d("2026-01-04"))[:1]
+    weekday = next(o for o in found if o.date.isoweekday() < 6)
+    assert lines(sunday, snapshot, "zh-CN").startswith("2026-01-04 调休上班 [")
+    assert lines(sunday, snapshot, "en").startswith("2026-01-04 make-up working day [")
+    assert lines((weekday,), snapshot, "zh-CN").startswith(f"{weekday.date.isoformat()} [")

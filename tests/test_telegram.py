@@ -125,7 +125,9 @@ def test_the_whole_conversation(fake: FakeTelegram, sqlite_store: Store) -> None
             assert stranger["params"]["text"] == "本聊天尚未绑定。请发送 /start 邀请码(向管理员索取)。"
             await bind_and_subscribe_to_cty(h)
             coming = await h.say("/upcoming 30")
-            assert "2026-02-28 [截止] 报告上一年度法治政府建设情况 · 测试县人民政府" in coming["params"]["text"]
+            # Saturday 28 February 2026 is a make-up working day, and says so
+            assert "2026-02-28 调休上班 [截止] 报告上一年度法治政府建设情况 · 测试县人民政府" in \
+                coming["params"]["text"]
             refused = await h.say("/stats")
             assert refused["params"]["text"] == "该命令仅限管理员使用。"
             link = await h.say("/feed")
