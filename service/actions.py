@@ -151,14 +151,34 @@ class Listing:
 
 
 def find_occurrence(snapshot: Snapshot, obligation: str, unit: str | None, date: dt.date) -> Occurrence | NoOccurrence:
-    """The occurrence of ``obligation`` for ``unit`` on ``date`` (its date, or its date as written)."""
-    found = snapshot.expander().expand(date - NEARBY, date + NEARBY, units={unit} if unit else None,
+    """The occurrence of ``obligation`` for ``unit`` that ``date`` names.
+
+    Its date or its date as written first; else the window holding ``date`` (``window_start <= date
+    <= window_end``: any day of the window names it). Two windows hold one day only when the ``next``
+    holiday policy stretched one past its period; then the one whose due day is the nearest on or
+    after ``date`` is meant (the other one's due day has passed, or is further away).
+    """
+    # a window may be a year long (1 January to a yearly deadline): look to the year's end for its
+    # due day (not further: the next year's holidays may not be known yet)
+    last = max(date + NEARBY, dt.date(date.year, 12, 31))
+    found = snapshot.expander().expand(date - NEARBY, last, units={unit} if unit else None,
                                        obligations={obligation}).occurrences
     mine = [o for o in found if o.unit == unit]
     for occ in mine:
         if date in (occ.date, occ.nominal):
             return occ
-    return NoOccurrence(obligation, unit, date, tuple(sorted({o.date for o in mine})))
+    holding = [o for o in mine if o.window_start is not None and o.window_end is not None
+               and o.window_start <= date <= o.window_end]
+    if holding:
+        return min(holding, key=lambda o: _due_distance(o, date))
+    near = {o.date for o in mine if abs(o.date - date) <= NEARBY}
+    return NoOccurrence(obligation, unit, date, tuple(sorted(near)))
+
+
+def _due_distance(occ: Occurrence, date: dt.date) -> tuple[bool, int]:
+    """Sort key: windows due on or after ``date`` first, nearest due day first."""
+    due = occ.due or occ.date
+    return (due < date, abs((due - date).days))
 
 
 def reminder_for(reminders: ReminderStore, reminder_id: int, person: Subscriber) -> dict[str, Any] | Refused:

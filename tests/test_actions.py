@@ -66,8 +66,17 @@ def test_find_occurrence_by_its_date_or_its_date_as_written(snapshot: Snapshot) 
     occ = report(snapshot)
     assert (occ.date, occ.nominal) == (REPORT_DAY, dt.date(2026, 3, 1))
     assert actions.find_occurrence(snapshot, "t.report", "cty", dt.date(2026, 3, 1)) == occ
-    missing = actions.find_occurrence(snapshot, "t.report", "cty", dt.date(2026, 2, 20))
-    assert missing == NoOccurrence("t.report", "cty", dt.date(2026, 2, 20), (REPORT_DAY,))
+    missing = actions.find_occurrence(snapshot, "t.report", "cty", dt.date(2026, 3, 5))  # after its window
+    assert missing == NoOccurrence("t.report", "cty", dt.date(2026, 3, 5), (REPORT_DAY,))
+
+
+def test_find_occurrence_by_any_day_of_its_window(snapshot: Snapshot) -> None:
+    """Any day of a window names it: t.report's window runs from 1 January to 1 March 2026 (as written)."""
+    occ = report(snapshot)
+    assert (occ.window_start, occ.window_end) == (dt.date(2026, 1, 1), dt.date(2026, 3, 1))
+    for day in (dt.date(2026, 1, 1), dt.date(2026, 2, 20), dt.date(2026, 3, 1)):
+        assert actions.find_occurrence(snapshot, "t.report", "cty", day) == occ
+    assert isinstance(actions.find_occurrence(snapshot, "t.report", "cty", dt.date(2025, 12, 31)), NoOccurrence)
 
 
 def test_mark_done_cancels_reminders_and_the_first_completion_stands(
@@ -168,7 +177,7 @@ def test_the_done_command_marks_and_undoes(cli: Callable[..., Any]) -> None:
         "已撤销完成标记:")
     assert cli("done", "--config", config, "t.report", "cty", "2026-02-28", "--undo", "--lang", "en").out.startswith(
         "was not done: ")
-    missing = cli("done", "--config", config, "t.report", "cty", "2026-02-20")
+    missing = cli("done", "--config", config, "t.report", "cty", "2026-03-05")  # after the window
     assert missing.code == 1
     assert "nearby occurrences: 2026-02-28" in missing.err
 
