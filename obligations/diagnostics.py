@@ -159,20 +159,26 @@ def _message(
                       listed=listed)
     if kind in {"literal_error", "enum"}:
         choices = _enum_choices(ctx)
-        return f"{key}: {value!r} is not one of {', '.join(choices)}{did_you_mean(str(value), choices)}"
+        hint, listed = did_you_mean(str(value), choices), ", ".join(choices)
+        return keyed(key, Phrase(f"{value!r} is not one of {listed}{hint}", N_("problem.not_one_of"),
+                                 value=repr(value), choices=listed, hint=hint))
     if kind == "union_tag_invalid":
         choices = re.findall(r"'([^']*)'", str(ctx.get("expected_tags", "")))
         tag = ctx.get("tag", value)
-        return f"schedule type {tag!r} is unknown{did_you_mean(str(tag), choices)} (valid: {', '.join(choices)})"
+        hint, listed = did_you_mean(str(tag), choices), ", ".join(choices)
+        return Phrase(f"schedule type {tag!r} is unknown{hint} (valid: {listed})", N_("problem.unknown_schedule"),
+                      tag=repr(tag), hint=hint, choices=listed)
     if kind == "union_tag_not_found":
-        return "missing required key 'type' (quota, yearly_deadline, window, once, rrule or unscheduled)"
+        return Phrase("missing required key 'type' (quota, yearly_deadline, window, once, rrule or unscheduled)",
+                      N_("problem.no_schedule_type"))
     if kind in {"date_from_datetime_parsing", "date_parsing", "date_type", "date_from_datetime_inexact"}:
         return keyed(key, _date_problem(value))
     if kind == "string_pattern_mismatch" and key == "token_sha256":
         return (f"{key}: {value!r} is not a SHA-256 digest: 64 lower-case hex digits; "
                 "`python main.py token` prints the line to paste")
     if kind == "string_pattern_mismatch":
-        return f"{key}: {value!r} is not a valid id: use lower-case letters, digits, '-', '_' and '.', e.g. bz.korla"
+        return keyed(key, Phrase(f"{value!r} is not a valid id: use lower-case letters, digits, '-', '_' and '.', "
+                                 "e.g. bz.korla", N_("problem.bad_id"), value=repr(value)))
     if kind == "value_error":
         text = raw.removeprefix("Value error, ")
         return f"{key}: {text}" if isinstance(key, str) else text
@@ -183,7 +189,8 @@ def _message(
     if kind in {"greater_than_equal", "less_than_equal", "greater_than", "less_than"}:
         return f"{key}: {raw.lower()}, got {value!r}"
     if kind in {"time_parsing", "time_type"}:
-        return f"{key}: {value!r} is not a time; write it as 'HH:MM', e.g. '09:00'"
+        return keyed(key, Phrase(f"{value!r} is not a time; write it as 'HH:MM', e.g. '09:00'", N_("problem.bad_time"),
+                                 value=repr(value)))
     return f"{key}: {raw}" if key is not None else raw
 
 

@@ -244,3 +244,14 @@ def test_the_bots_agenda_labels_make_up_working_days() -> None:
     assert lines(sunday, snapshot, "zh-CN").startswith("2026-01-04 调休上班 [")
     assert lines(sunday, snapshot, "en").startswith("2026-01-04 make-up working day [")
     assert lines((weekday,), snapshot, "zh-CN").startswith(f"{weekday.date.isoformat()} [")
+
+
+def test_schedule_types_and_choices_in_chinese(cli: Callable[..., CliResult], monkeypatch: pytest.MonkeyPatch,
+                                               tmp_path: Path) -> None:
+    monkeypatch.chdir(ROOT)
+    zh = cli("validate", "tests/data/broken/unknown-type.yaml", "--lang", "zh-CN").err
+    assert "未知的日程类型 'qouta';是否应为 'quota'?(可用:quota, yearly_deadline" in zh
+    config = tmp_path / "config.yaml"
+    config.write_text("calendar:\n  beyond_dataset: guess\n", encoding="utf-8")
+    assert "beyond_dataset:'guess' 不是以下之一:error, predict, weekends_only" in cli(
+        "validate", "--config", str(config), "--lang", "zh-CN").err

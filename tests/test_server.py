@@ -181,7 +181,7 @@ def test_broken_yaml_keeps_the_last_good_rules(live: Live) -> None:
     assert health["rules_problems"] == 1
     page = get(live, "/").text
     assert "rules/sample.yaml:" in page
-    assert "per: &#39;weak&#39; is not one of" in page
+    assert "per:&#39;weak&#39; 不是以下之一" in page  # the problems in the reader's language
     assert "仍在使用第1版规则" in page
 
 

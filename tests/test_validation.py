@@ -82,7 +82,7 @@ def test_no_traceback_from_a_real_process(tmp_path: Path) -> None:
 def test_bad_config_is_reported_with_its_place(tmp_path: Path, cli: Callable[..., CliResult]) -> None:
     config = tmp_path / "config.yaml"
     config.write_text("timezone: Asia/Shanghia\ncalendar:\n  beyond_dataset: guess\n", encoding="utf-8")
-    result = cli("validate", "--config", str(config))
+    result = cli("validate", "--config", str(config), "--lang", "en")
     assert result.code == 2
     assert ":1:11: timezone: unknown time zone 'Asia/Shanghia'" in result.err
     assert ":3:19: beyond_dataset: 'guess' is not one of error, predict, weekends_only" in result.err
