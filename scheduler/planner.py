@@ -16,7 +16,7 @@ from obligations.model import Level
 from obligations.offset import Offset, OffsetUnit
 from obligations.ruleset import RuleSet
 from scheduler.occurrence import Occurrence
-from scheduler.reminder_time import REMIND_AT, WorkdaysBefore, reminder_time
+from scheduler.reminder_time import REMIND_AT, WorkdaysBefore, opening_time, reminder_time
 
 
 class ReminderKind(StrEnum):
@@ -31,6 +31,7 @@ class ReminderKind(StrEnum):
     CHANGED = "changed"  # the duty's date moved (``previous_date`` is the one subscribers knew)
     ESCALATION = "escalation"  # a deadline passed without being marked done
     ADMIN = "admin"  # a notice to the reminder admins (``notice`` says what happened)
+    OPENING = "opening"  # an unplaced window opened: do it by its due day (scheduler.reminder_time.opening_time)
 
 
 @dataclass(frozen=True)
@@ -164,26 +165,39 @@ def plan(
     done: frozenset[str] | set[str],
     now: dt.datetime,
     until: dt.datetime,
+    next_workday: Callable[[Occurrence], Callable[[dt.date], dt.date]] | None = None,
 ) -> list[Planned]:
-    """Reminders due from ``now`` to ``until`` for occurrences not yet done, sorted by time."""
+    """Reminders due from ``now`` to ``until`` for occurrences not yet done, sorted by time.
+
+    Lead times count back from the occurrence's date (an unplaced window's due day). An unplaced
+    window longer than a day also has its opening notice (kind ``opening``) on its first working
+    day (``next_workday``: the occurrence's calendar; without it, the window's first day), for
+    every subscriber with at least one lead time (no lead times: no messages at all).
+    """
     index = SubscriptionIndex(list(subscriptions), rules)
     out: dict[str, Planned] = {}
     for occ in occurrences:
         if occ.uid in done:
             continue
+        opens = opening_time(occ, tz, next_workday(occ) if next_workday else (lambda day: day))
         for sub in index.for_occurrence(occ):
             lead_times = sub.lead_times if sub.lead_times is not None else tuple(rules.reminders(occ.obligation))
+            if lead_times and opens is not None and now <= opens <= until:
+                key = reminder_key(occ.uid, sub.subscriber_id, ReminderKind.OPENING.value, occ.date)
+                out[key] = _planned(key, ReminderKind.OPENING, occ, sub, "", opens, tz)
             for lead in lead_times:
                 due = reminder_time(occ, lead, tz, workdays_before(occ))
                 if not now <= due <= until:
                     continue
                 key = reminder_key(occ.uid, sub.subscriber_id, str(lead), occ.date)
-                out[key] = Planned(
-                    key, ReminderKind.REMINDER, occ.uid, occ.obligation.id, occ.unit, occ.date, sub.subscriber_id,
-                    sub.channel, sub.address, sub.language, str(lead), due.astimezone(dt.UTC),
-                    _send_after(due, sub, tz),
-                )
+                out[key] = _planned(key, ReminderKind.REMINDER, occ, sub, str(lead), due, tz)
     return sorted(out.values(), key=lambda p: (p.send_after, p.key))
+
+
+def _planned(key: str, kind: ReminderKind, occ: Occurrence, sub: Subscription, lead: str, due: dt.datetime,
+             tz: ZoneInfo) -> Planned:
+    return Planned(key, kind, occ.uid, occ.obligation.id, occ.unit, occ.date, sub.subscriber_id, sub.channel,
+                   sub.address, sub.language, lead, due.astimezone(dt.UTC), _send_after(due, sub, tz))
 
 
 def _send_after(due: dt.datetime, sub: Subscription, tz: ZoneInfo) -> dt.datetime:
@@ -211,14 +225,15 @@ def escalations(
     now: dt.datetime,
     until: dt.datetime,
 ) -> list[Planned]:
-    """Notices for deadlines not marked done, each tier after its delay past the due date."""
+    """Notices for deadlines not marked done, each tier after its delay past the due day (never the planned one)."""
     admins = list(admins)
     out: list[Planned] = []
     for occ in occurrences:
         if occ.kind != "deadline" or occ.uid in done:
             continue
         for index, (after, to, channel) in enumerate(tiers):
-            start = dt.datetime.combine(occ.date + dt.timedelta(days=1), REMIND_AT, tz)  # the morning after
+            # the morning after the due day: a window's planned day may pass, its due day is the deadline
+            start = dt.datetime.combine((occ.due or occ.date) + dt.timedelta(days=1), REMIND_AT, tz)
             due = start + _delay(after)
             if not now <= due <= until:
                 continue

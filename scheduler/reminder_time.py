@@ -13,6 +13,7 @@ from collections.abc import Callable, Iterable
 from zoneinfo import ZoneInfo
 
 from obligations.offset import Offset, OffsetUnit
+from obligations.schedules import QuotaSchedule, WindowSchedule
 from scheduler.occurrence import Occurrence
 
 REMIND_AT = dt.time(9, 0)  # the one home of "09:00": reminders, escalations (the morning after), snoozes
@@ -38,6 +39,28 @@ def reminder_time(occ: Occurrence, offset: Offset, tz: ZoneInfo, workdays_before
     return local.replace(tzinfo=tz)
 
 
+def opening_time(occ: Occurrence, tz: ZoneInfo, next_workday: Callable[[dt.date], dt.date]) -> dt.datetime | None:
+    """When an unplaced window of a period duty opens: 09:00 on its first working day (aware local time).
+
+    Only quota and window schedules (每周至少1天, 第一季度内) have one: their window is the period
+    the document names. A yearly deadline's or a one-off's window (1 January to the deadline) is
+    a convention, and a notice on 2 January for every deadline of the year would be noise.
+    None as well for a planned occurrence (its day is chosen: lead times say it), a window of
+    one day, or one whose first working day is its due day (its "today" reminder says it).
+    """
+    if not isinstance(occ.obligation.schedule, QuotaSchedule | WindowSchedule):
+        return None
+    if occ.planned is not None or occ.window_start is None or occ.window_end is None:
+        return None
+    due = occ.due or occ.date
+    if occ.window_start >= occ.window_end:
+        return None
+    first = next_workday(occ.window_start)
+    if first >= due:
+        return None
+    return dt.datetime.combine(first, REMIND_AT, tz)
+
+
 def last_reminder(
     occ: Occurrence, offsets: Iterable[Offset], tz: ZoneInfo, workdays_before: WorkdaysBefore
 ) -> dt.datetime | None:
@@ -49,4 +72,4 @@ def last_reminder(
     return max((reminder_time(occ, offset, tz, workdays_before) for offset in offsets), default=None)
 
 
-__all__ = ["REMIND_AT", "WorkdaysBefore", "anchor", "last_reminder", "reminder_time"]
+__all__ = ["REMIND_AT", "WorkdaysBefore", "anchor", "last_reminder", "opening_time", "reminder_time"]

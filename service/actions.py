@@ -34,7 +34,8 @@ NEARBY = dt.timedelta(days=31)  # how far from the given date the CLI looks for 
 EARLIEST_DONE = dt.timedelta(days=366)
 OVERDUE_DAYS = 90  # how far back "overdue" looks
 # the kinds of reminder whose message carries buttons (service.messages.compose)
-KINDS_WITH_BUTTONS = frozenset({ReminderKind.REMINDER, ReminderKind.CHANGED, ReminderKind.ESCALATION})
+KINDS_WITH_BUTTONS = frozenset({ReminderKind.REMINDER, ReminderKind.CHANGED, ReminderKind.ESCALATION,
+                                ReminderKind.OPENING})
 
 
 class Door(StrEnum):

@@ -69,13 +69,14 @@ class ReminderEngine:
         subs = self.store.subscriptions(on_bad=lambda row, exc: self._bad_subscription(row, exc, now))
         planned = plan(occurrences, subs, rules=snapshot.rules, tz=tz,
                        workdays_before=lambda occ: expander.calendar_for(occ).workdays_before,
+                       next_workday=lambda occ: expander.calendar_for(occ).next_workday,
                        done=done, now=now, until=until)
         tiers = [(t.after, t.to, t.channel) for t in config.escalation]
         planned += escalations(occurrences, tiers, rules=snapshot.rules, tz=tz,
                                admins=[Contact(a.channel, a.address) for a in config.admins],
                                done=done, now=now, until=until)
         report = self.store.sync_plan(planned, now=now, until=until,
-                                      kinds=(ReminderKind.REMINDER, ReminderKind.ESCALATION))
+                                      kinds=(ReminderKind.REMINDER, ReminderKind.ESCALATION, ReminderKind.OPENING))
         log.info("planned reminders until %s: %d new, %d cancelled, %d change notices",
                  until.date(), report.inserted, report.cancelled, report.changed)
         return report

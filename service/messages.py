@@ -12,12 +12,22 @@ from calendars.ics import alarm_triggers, calendar_shell, make_event
 from i18n import N_, Language, language, tr
 from i18n.shown import local_time
 from notifiers.base import Button, Message
+from obligations.model import Obligation
 from scheduler.snapshot import Snapshot
 from store.reminders import Claimed
 
 # the first line of a single reminder, by its kind
 _HEADS = {"reminder": N_("message.head.reminder"), "changed": N_("message.head.changed"),
-          "escalation": N_("message.head.escalation"), "admin": N_("message.head.admin")}
+          "escalation": N_("message.head.escalation"), "admin": N_("message.head.admin"),
+          "opening": N_("message.head.opening")}
+# an opening notice names the window by its schedule's period (本周需完成…); "this window" otherwise
+_PERIODS = {"week": N_("message.period.week"), "month": N_("message.period.month"),
+            "quarter": N_("message.period.quarter"), "half_year": N_("message.period.half_year"),
+            "year": N_("message.period.year")}
+# spelled out rather than f"month.{n}", which the catalog test would need declared as dynamic
+_MONTHS = (N_("month.1"), N_("month.2"), N_("month.3"), N_("month.4"), N_("month.5"), N_("month.6"),
+           N_("month.7"), N_("month.8"), N_("month.9"), N_("month.10"), N_("month.11"), N_("month.12"))
+_WITH_BUTTONS = frozenset({"reminder", "escalation", "changed", "opening"})
 
 
 @dataclass(frozen=True)
@@ -52,6 +62,8 @@ def item_of(row: Claimed, snapshot: Snapshot, base_url: str, today: dt.date, lan
         extra = tr(lang, "message.moved", old=old, new=row.occurrence_date.isoformat())
     elif row.kind == "escalation":
         extra = tr(lang, "message.not_done")
+    elif row.kind == "opening":
+        extra = _opening(ob, row.occurrence_date, lang)
     elif days > 0:
         extra = tr(lang, "message.days_left", n=days)
     elif days == 0:
@@ -60,6 +72,18 @@ def item_of(row: Claimed, snapshot: Snapshot, base_url: str, today: dt.date, lan
         extra = tr(lang, "message.days_overdue", n=-days)
     return Item(row.kind, title, unit, row.occurrence_date, quote, source, f"{base_url}/obligation/{row.obligation}",
                 extra)
+
+
+def _opening(ob: Obligation | None, due: dt.date, lang: Language) -> str:
+    """"本周需完成,截止 9月26日(周五)": the window's period (whole-period windows only) and its due day."""
+    schedule = ob.schedule if ob else None
+    period = getattr(schedule, "per", None) or getattr(schedule, "period", None)
+    whole = getattr(schedule, "count", 1) == 1  # a quota of 2 a month has two windows a month
+    code = _PERIODS.get(str(getattr(period, "value", period)), N_("message.period.window")) if whole else \
+        N_("message.period.window")
+    day = tr(lang, "message.due_day", month=tr(lang, _MONTHS[due.month - 1]), day=due.day,
+             weekday=tr(lang, f"weekday.{due.isoweekday()}"))
+    return tr(lang, "message.opening", period=tr(lang, code), due=day)
 
 
 def compose(rows: Sequence[Claimed], snapshot: Snapshot, *, base_url: str, now: dt.datetime, late: bool,
@@ -97,13 +121,13 @@ def compose(rows: Sequence[Claimed], snapshot: Snapshot, *, base_url: str, now: 
     markdown = "\n".join(_md(line) for line in text.split("\n"))
     html_body = "<br>\n".join(html.escape(line) for line in text.split("\n"))
     buttons: tuple[Button, ...] = ()
-    if len(rows) == 1 and first.kind in {"reminder", "escalation", "changed"}:
+    if len(rows) == 1 and first.kind in _WITH_BUTTONS:
         buttons = (Button(tr(lang, "message.button.done"), f"d:{first.id}"),
                    Button(tr(lang, "message.button.snooze"), f"z:{first.id}"),
                    Button(tr(lang, "message.button.add_calendar"), f"c:{first.id}"))
     key = first.key if len(rows) == 1 else "digest:" + hashlib.sha256(
         "\n".join(r.key for r in rows).encode()).hexdigest()[:32]
-    if attach_calendar and ics is None and len(rows) == 1 and first.kind in {"reminder", "changed", "escalation"}:
+    if attach_calendar and ics is None and len(rows) == 1 and first.kind in _WITH_BUTTONS:
         ics = occurrence_ics(first, snapshot, base_url=base_url, lang=lang)
     return Message(key=key, recipient=first.address, subject=subject, text=text, html=html_body, markdown=markdown,
                    ics=ics, ics_name=f"{first.obligation}.ics", buttons=buttons, covers=tuple(r.key for r in rows),

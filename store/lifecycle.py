@@ -23,7 +23,8 @@ cancelled      pending                         cancelled (done, moved, unsubscri
 cancelled: its send may be under way, and its holder settles it.
 
 The kinds of reminder are :class:`scheduler.planner.ReminderKind` (re-exported here): the
-planner, below the store, makes them.
+planner, below the store, makes them (``opening``, the notice that an unplaced window opened,
+since migration 0008). Every kind follows the one table above.
 """
 
 from __future__ import annotations

@@ -23,7 +23,7 @@ from store.lifecycle import Notice, ReminderKind, ReminderStatus
 
 metadata = MetaData()
 
-# The values the code writes and reads, refused otherwise by the database (migration 0005).
+# The values the code writes and reads, refused otherwise by the database (migration 0005; kinds 0008).
 LEVELS = ("province", "prefecture", "county", "township", "department")  # obligations.model.Level
 REMINDER_STATUSES = tuple(s.value for s in ReminderStatus)  # store.lifecycle
 REMINDER_KINDS = tuple(k.value for k in ReminderKind)  # a snooze keeps its kind (column "snoozed")

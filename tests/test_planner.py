@@ -11,7 +11,17 @@ import pytest
 from obligations.offset import Offset, OffsetUnit
 from obligations.ruleset import RuleSet
 from scheduler.expand import Expander
-from scheduler.planner import Subscription, SubscriptionIndex, in_quiet_hours, matches, plan, release_time, urgency
+from scheduler.planner import (
+    Contact,
+    Subscription,
+    SubscriptionIndex,
+    escalations,
+    in_quiet_hours,
+    matches,
+    plan,
+    release_time,
+    urgency,
+)
 from scheduler.reminder_time import last_reminder, reminder_time
 from scheduler.workdays import WorkdayCalendar
 from tests.conftest import SHANGHAI, d, obligation
@@ -164,3 +174,64 @@ def test_the_last_reminder_counts_working_days_and_hours_as_the_engine_does(
     planned = run(rules, occ, exp, Subscription(1, "log", "a", unit="cty"))
     engine_last = max(p.due_at for p in planned if p.occurrence_uid == october.uid)
     assert last_reminder(october, rules.reminders(october.obligation), SHANGHAI, workdays_before) == engine_last
+
+
+# -- windows: an opening notice, lead times counted to the due day, escalation after it ------------------
+
+
+def unplaced(rules_from: Callable[..., RuleSet], schedule: dict) -> tuple[RuleSet, list, Expander]:
+    rules = rules_from([obligation("t.w", schedule, applies_to=["cty"], reminders=["7d", "1d"])])
+    exp = Expander(rules, WorkdayCalendar(), SHANGHAI)
+    return rules, exp.expand(d("2025-09-01"), d("2025-11-30")).occurrences, exp
+
+
+def run_windows(rules: RuleSet, occurrences: list, exp: Expander, *subs: Subscription,
+                done: frozenset[str] = frozenset()) -> list[tuple[str, str, str]]:
+    planned = plan(occurrences, subs, rules=rules, tz=SHANGHAI,
+                   workdays_before=lambda o: exp.calendar_for(o).workdays_before,
+                   next_workday=lambda o: exp.calendar_for(o).next_workday, done=done, now=NOW, until=UNTIL)
+    return [(p.kind.value, p.lead_time, p.due_at.astimezone(SHANGHAI).strftime("%m-%d %H:%M")) for p in planned]
+
+
+def test_an_unplaced_window_opens_then_counts_to_its_due_day(rules_from: Callable[..., RuleSet]) -> None:
+    """A monthly quota without place: an opening notice on the month's first working day, 7d and 1d before due.
+
+    September 2025: 1 Sep (Mon) to due Tue 30 Sep. October: 1-8 Oct off, so it opens Thu 9 Oct; due
+    Fri 31 Oct. November: opens Mon 3 Nov, due Fri 28 Nov (29-30 Nov a weekend). No reminder counts
+    to a day inside the window nobody chose.
+    """
+    rules, occ, exp = unplaced(rules_from, {"type": "quota", "count": 1, "per": "month"})
+    assert [(o.window_start, o.due, o.planned) for o in occ] == [
+        (d("2025-09-01"), d("2025-09-30"), None), (d("2025-10-01"), d("2025-10-31"), None),
+        (d("2025-11-01"), d("2025-11-28"), None)]
+    sub = Subscription(1, "log", "a", unit="cty")
+    assert run_windows(rules, occ, exp, sub) == [
+        ("opening", "", "09-01 09:00"), ("reminder", "7d", "09-23 09:00"), ("reminder", "1d", "09-29 09:00"),
+        ("opening", "", "10-09 09:00"), ("reminder", "7d", "10-24 09:00"), ("reminder", "1d", "10-30 09:00"),
+        ("opening", "", "11-03 09:00"), ("reminder", "7d", "11-21 09:00"), ("reminder", "1d", "11-27 09:00"),
+    ]
+    # a window done hears nothing more; a subscriber without lead times hears nothing at all
+    assert [r for r in run_windows(rules, occ, exp, sub, done=frozenset({"t.w/cty/2025-10"}))
+            if r[2].startswith("10-")] == []
+    assert run_windows(rules, occ, exp, Subscription(1, "log", "a", unit="cty", lead_times=())) == []
+    # a subscriber's own lead times replace the duty's, and keep the opening notice
+    own = run_windows(rules, occ, exp, Subscription(1, "log", "a", unit="cty", lead_times=(Offset.parse("2wd"),)))
+    # 2wd before Tue 30 Sep: 29 Sep, then Sun 28 Sep (a make-up working day before National Day)
+    assert own[:2] == [("opening", "", "09-01 09:00"), ("reminder", "2wd", "09-28 09:00")]
+
+
+def test_no_opening_notice_for_a_placed_window_or_a_yearly_deadline(rules_from: Callable[..., RuleSet]) -> None:
+    placed = unplaced(rules_from, MONTHLY_ON_THE_FIRST)
+    deadline = unplaced(rules_from, {"type": "yearly_deadline", "month": 11, "day": 15})
+    for rules, occ, exp in (placed, deadline):
+        kinds = {k for k, _, _ in run_windows(rules, occ, exp, Subscription(1, "log", "a", unit="cty"))}
+        assert kinds == {"reminder"}
+
+
+def test_a_window_escalates_the_morning_after_its_due_day(rules_from: Callable[..., RuleSet]) -> None:
+    """The third quarter (1 Jul - 30 Sep 2025) is due Tue 30 Sep: escalated 1 Oct 09:00 + 1d, not from 1 Jul."""
+    rules, occ, _ = unplaced(rules_from, {"type": "window", "period": "quarter", "index": 3})
+    found = escalations(occ, [(Offset.parse("1d"), "admins", "log")], rules=rules, tz=SHANGHAI,
+                        admins=[Contact("log", "admin")], done=set(), now=NOW, until=UNTIL)
+    assert [(p.kind.value, p.due_at.astimezone(SHANGHAI).isoformat()) for p in found] == [
+        ("escalation", "2025-10-02T09:00:00+08:00")]

@@ -49,7 +49,10 @@ def test_prefecture_reception_duty(q1: list[dict]) -> None:
     # quarterly session is now its due day, the quarter's last working day: Tue 31 Dec 2024 (its
     # reminders fall before the range), Mon 31 Mar 2025 (7d: 24 Mar, 1d: Sun 30 Mar) and Mon 30 Jun
     # 2025 (7d: 23 Jun, after the range). Before windows it was 2 Jan and 1 Apr: three reminders.
-    assert [r["due"][:16] for r in by(q1, "bz-petition-duty")] == ["2025-03-24T09:00", "2025-03-30T09:00"]
+    # The Q1 window (1 Jan - 31 Mar) opens on its first working day, Thu 2 Jan: one opening notice.
+    got = [(r["due"][:16], r["kind"]) for r in by(q1, "bz-petition-duty")]
+    assert got == [("2025-01-02T09:00", "opening"), ("2025-03-24T09:00", "reminder"),
+                   ("2025-03-30T09:00", "reminder")]
 
 
 def test_korla_office(q1: list[dict]) -> None:
@@ -58,9 +61,13 @@ def test_korla_office(q1: list[dict]) -> None:
     # day, the last working day of its window, so nothing falls on 1 January any more
     assert got == {
         # monthly, due Mon 27 Jan (28-31 Jan Spring Festival), Fri 28 Feb, Mon 31 Mar: 2 + 2 + 2
-        # (31 Dec 2024's reminders are before the range, 30 Apr's after it)
-        "petition-reception-county": 6,
-        "petition-report-to-committee": 2,  # every two months: Jan-Feb due Fri 28 Feb (21 and 27 Feb)
+        # (31 Dec 2024's reminders are before the range, 30 Apr's after it); + an opening notice on
+        # each month's first working day: Thu 2 Jan, Wed 5 Feb (1-4 Feb off), Mon 3 Mar
+        "petition-reception-county": 6 + 3,
+        # every two months: Jan-Feb due Fri 28 Feb (21 and 27 Feb); opening notices Thu 2 Jan
+        # (Jan-Feb) and Mon 3 Mar (Mar-Apr, due 30 Apr)
+        "petition-report-to-committee": 2 + 2,
+        # yearly deadlines: no opening notice (their window from 1 January is a convention)
         "annual-report-submit": 2,  # 1 Mar: 22 Feb and 28 Feb
         "annual-report-publish": 2,  # 1 Apr: 25 Mar and 31 Mar
         # the yearly and half-yearly lectures are due 31 Dec 2024 and 30 Jun / 31 Dec 2025: no
@@ -73,7 +80,8 @@ def test_korla_office(q1: list[dict]) -> None:
 
 
 def test_township_weekly_reception_one_day_ahead(q1: list[dict]) -> None:
-    weekly = [r["date"] for r in by(q1, "korla-tuanjie") if r["obligation"].endswith("reception-township")]
+    weekly = [r["date"] for r in by(q1, "korla-tuanjie")
+              if r["obligation"].endswith("reception-township") and r["kind"] == "reminder"]
     # each week's session is due on its last working day, reminded 1d before (2 Jan - 31 Mar):
     # Fri 3 Jan; Sun 26 Jan (a make-up working day); Mon 27 Jan (28 Jan - 2 Feb off); Sat 8 Feb (a
     # make-up working day); Fridays otherwise. The week of 31 Mar is due Thu 3 Apr (4 Apr off): its
@@ -81,9 +89,17 @@ def test_township_weekly_reception_one_day_ahead(q1: list[dict]) -> None:
     assert weekly == ["2025-01-03", "2025-01-10", "2025-01-17", "2025-01-26", "2025-01-27", "2025-02-08",
                       "2025-02-14", "2025-02-21", "2025-02-28", "2025-03-07", "2025-03-14", "2025-03-21",
                       "2025-03-28"]
+    # each week's window opens on its first working day, unless that is its due day: Mon 30 Dec
+    # (before the range), Mondays 6, 13, 20 Jan; the week of 27 Jan is due its first working day (no
+    # notice); Wed 5 Feb (3-4 Feb off); Mondays 10 Feb - 31 Mar (the last for the week due 3 Apr)
+    opened = [r["due"][:10] for r in by(q1, "korla-tuanjie") if r["kind"] == "opening"]
+    assert opened == ["2025-01-06", "2025-01-13", "2025-01-20", "2025-02-05", "2025-02-10", "2025-02-17",
+                      "2025-02-24", "2025-03-03", "2025-03-10", "2025-03-17", "2025-03-24", "2025-03-31"]
+    first = next(r for r in by(q1, "korla-tuanjie") if r["kind"] == "opening")
+    assert first["text"].splitlines()[3] == "日期: 2025-01-10(本周需完成,截止 1月10日(周五))"
     # + the publication (1 Apr) on 31 Mar; the lectures, due 31 Dec 2024 and 30 Jun 2025, no longer
     # fall on 1 January
-    assert len(by(q1, "korla-tuanjie")) == 14
+    assert len(by(q1, "korla-tuanjie")) == 14 + 12
 
 
 def test_daily_digest(q1: list[dict]) -> None:

@@ -20,7 +20,7 @@ T0 = dt.datetime(2025, 3, 15, 1, 0, tzinfo=dt.UTC)
 
 def test_migrations_are_applied_on_open(store: Store, url: str) -> None:
     with store.engine.connect() as conn:
-        assert conn.execute(sa.text("SELECT version_num FROM alembic_version")).scalar_one() == "0007"
+        assert conn.execute(sa.text("SELECT version_num FROM alembic_version")).scalar_one() == "0008"
     again = open_store(url)  # a second start finds the schema current and changes nothing
     again.close()
 
