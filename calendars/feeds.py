@@ -6,6 +6,18 @@ history (DTSTAMP, LAST-MODIFIED, SEQUENCE) comes from a version source, the
 store in the service, so it changes only when the event's content does. A link
 is not content: the hash leaves the base URL out (see :func:`content_hash`), so
 ``serve`` and ``ics`` building links with different hosts share one history.
+
+Alarms go only into the feeds of one unit (with or without the units below it)
+and private feeds: a level's, a duty's or the all-feed would ring for hundreds of
+units at once. Each event is kept without its VALARMs, which are spliced in
+before ``END:VEVENT`` when a feed carries alarms.
+
+A feed has two shapes: ``due`` (the default: a window is one event on its due or
+planned day) and ``span`` (``?windows=span``: an unplaced window is a multi-day
+event over its days). Both shapes share the UID and the history of the event:
+the hash is taken over the ``due`` shape only, which determines the ``span``
+shape (the window's dates are in its description), so switching shapes or
+serving both never bumps SEQUENCE.
 """
 
 from __future__ import annotations
@@ -21,8 +33,9 @@ from typing import Literal
 
 from icalendar import vText
 
-from calendars.ics import alarm_triggers, calendar_shell, make_event
+from calendars.ics import absolute_triggers, alarm_triggers, alarms_ical, calendar_shell, make_event
 from calendars.versions import Version, VersionSource
+from calendars.windows import span_of
 from i18n import Language, tr
 from obligations.model import Level
 from scheduler.expand import Expansion
@@ -30,7 +43,11 @@ from scheduler.occurrence import Occurrence
 from scheduler.snapshot import Snapshot
 
 FeedKind = Literal["all", "unit", "level", "obligation"]
+Shape = Literal["due", "span"]
+SHAPES: tuple[Shape, ...] = ("due", "span")
 _END = b"END:VCALENDAR\r\n"
+_END_EVENT = b"END:VEVENT\r\n"
+_Trigger = dt.timedelta | dt.datetime
 
 
 @dataclass(frozen=True)
@@ -95,6 +112,12 @@ def content_hash(content: bytes, base_url: str) -> str:
     return hashlib.sha256(unfolded).hexdigest()
 
 
+def _dates(start: dt.date, end: dt.date) -> bytes:
+    """An all-day event's DTSTART and DTEND lines as icalendar writes them."""
+    return (b"DTSTART;VALUE=DATE:" + start.strftime("%Y%m%d").encode() + b"\r\nDTEND;VALUE=DATE:"
+            + end.strftime("%Y%m%d").encode() + b"\r\n")
+
+
 def _stamp(value: dt.datetime) -> bytes:
     return value.astimezone(dt.UTC).strftime("%Y%m%dT%H%M%SZ").encode()
 
@@ -111,7 +134,11 @@ class FeedSet:
     refresh: dt.timedelta
     built_at: dt.datetime
     guessed_years: frozenset[int] = frozenset()
-    _cache: dict[tuple[Selection, str | None], Feed] = field(default_factory=dict)
+    # per event: its reminder triggers and the text they show (VALARMs are spliced in per feed)
+    alarms: list[tuple[list[_Trigger], str]] = field(default_factory=list)
+    _cache: dict[tuple[Selection, str | None, Shape], Feed] = field(default_factory=dict)
+    _alarm_bytes: dict[tuple[int, Shape], bytes] = field(default_factory=dict)
+    _spans: dict[int, bytes] = field(default_factory=dict)
     _by_unit: dict[str | None, list[int]] | None = None
     _by_obligation: dict[str, list[int]] = field(default_factory=dict)
 
@@ -145,33 +172,69 @@ class FeedSet:
         """The calendar name of a feed named by its configuration (a private feed's ``name``)."""
         return f"{tr(self.lang, 'calendar.name')} · {label}"
 
-    def feed(self, selection: Selection, label: str | None = None) -> Feed:
-        """The feed of ``selection``, named after it, or after ``label`` (a private feed's own name)."""
-        cached = self._cache.get((selection, label))
+    def feed(self, selection: Selection, label: str | None = None, shape: Shape = "due") -> Feed:
+        """The feed of ``selection``, named after it, or after ``label`` (a private feed's own name).
+
+        Alarms only in a unit's feed and in private feeds (those with a ``label``).
+        """
+        key = (selection, label, shape)
+        cached = self._cache.get(key)
         if cached is not None:
             return cached
         name = self.name_of(selection) if label is None else self.titled(label)
-        feed = self._assemble(self._indexes(selection), name)
-        self._cache[(selection, label)] = feed
+        alarms = selection.kind == "unit" or label is not None
+        feed = self._assemble(self._indexes(selection), name, alarms=alarms, shape=shape)
+        self._cache[key] = feed
         return feed
 
-    def _assemble(self, picked: list[int], name: str) -> Feed:
+    def event(self, i: int, *, alarms: bool, shape: Shape = "due") -> bytes:
+        """Event ``i`` as a feed of ``shape`` carries it, with or without its VALARMs."""
+        body = self._span(i) if shape == "span" else self.events[i]
+        if not alarms or not self.alarms or not self.alarms[i][0]:
+            return body
+        spanned = shape == "span" and span_of(self.occurrences[i]) is not None
+        key = (i, "span" if spanned else "due")
+        valarms = self._alarm_bytes.get(key)
+        if valarms is None:
+            triggers, text = self.alarms[i]
+            if spanned:  # the event starts on the window's first day: ring at the reminders' own times
+                triggers = list(absolute_triggers(self.occurrences[i], triggers, self.snapshot.tz))
+            valarms = self._alarm_bytes[key] = alarms_ical(triggers, text)
+        return body[: -len(_END_EVENT)] + valarms + _END_EVENT
+
+    def _span(self, i: int) -> bytes:
+        """Event ``i`` over its window's days (DTSTART window_start, DTEND the day after window_end)."""
+        cached = self._spans.get(i)
+        if cached is not None:
+            return cached
+        body = self.events[i]
+        occ = self.occurrences[i]
+        spanned = span_of(occ)
+        if spanned is not None:
+            on_date = _dates(occ.date, occ.date + dt.timedelta(days=1))
+            assert body.count(on_date) == 1, occ.uid
+            body = body.replace(on_date, _dates(*spanned))
+        self._spans[i] = body
+        return body
+
+    def _assemble(self, picked: list[int], name: str, *, alarms: bool, shape: Shape = "due") -> Feed:
         shell = calendar_shell(name, self.snapshot.tz, refresh=self.refresh, description=self._caldesc())
         head = shell.to_ical()
         assert head.endswith(_END)
-        body = head[: -len(_END)] + b"".join(self.events[i] for i in picked) + _END
+        body = head[: -len(_END)] + b"".join(self.event(i, alarms=alarms, shape=shape) for i in picked) + _END
         modified = max((self.modified[i] for i in picked), default=self.snapshot.loaded_at)
         digest = hashlib.sha256(body).hexdigest()[:32]
         return Feed(body, gzip.compress(body, compresslevel=6, mtime=0), f'"{digest}"', modified, len(picked))
 
-    def feed_for(self, key: tuple[object, ...], name: str, wanted: Callable[[Occurrence], bool]) -> Feed:
-        """A feed of the occurrences ``wanted`` picks (a person's subscriptions), cached by ``key``."""
+    def feed_for(self, key: tuple[object, ...], name: str, wanted: Callable[[Occurrence], bool],
+                 shape: Shape = "due") -> Feed:
+        """A person's feed (private: with alarms) of the occurrences ``wanted`` picks, cached by ``key``."""
         selection = Selection("all", f"custom:{hash(key)}")
-        cached = self._cache.get((selection, name))
+        cached = self._cache.get((selection, name, shape))
         if cached is None:
             picked = [i for i, occ in enumerate(self.occurrences) if wanted(occ)]
-            cached = self._assemble(picked, name)
-            self._cache[(selection, name)] = cached
+            cached = self._assemble(picked, name, alarms=True, shape=shape)
+            self._cache[(selection, name, shape)] = cached
         return cached
 
     def _indexes(self, selection: Selection) -> list[int]:
@@ -220,15 +283,21 @@ def build_feed_set(
     contents: list[bytes] = []
     hashes: dict[str, str] = {}
     uids: list[str] = []
+    alarms: list[tuple[list[_Trigger], str]] = []
+    valarms: list[bytes] = []
     for occ in expansion.occurrences:
         link = f"{base}/obligation/{occ.obligation.id}"
         triggers = alarm_triggers(occ, rules.reminders(occ.obligation), tz, expander.calendar_for(occ).workdays_before)
-        event = make_event(occ, rules, tz=tz, lang=lang, guessed_years=guessed, link=link, triggers=triggers)
+        event = make_event(occ, rules, tz=tz, lang=lang, guessed_years=guessed, link=link)
         content = event.to_ical()
+        text = str(event["SUMMARY"])
         uid = str(event["UID"])
         contents.append(content)
         uids.append(uid)
-        hashes[uid] = content_hash(content, base)
+        alarms.append((triggers, text))
+        valarms.append(alarms_ical(triggers, text))
+        # the version follows the event with its alarms, in the due shape (it determines the span shape)
+        hashes[uid] = content_hash(content[: -len(_END_EVENT)] + valarms[-1] + _END_EVENT, base)
     known = versions(hashes, now)
     events: list[bytes] = []
     modified: list[dt.datetime] = []
@@ -239,7 +308,10 @@ def build_feed_set(
         # the history lines go right after BEGIN:VEVENT; content lines may come in any order (RFC 5545 3.6)
         events.append(content.replace(b"BEGIN:VEVENT\r\n", b"BEGIN:VEVENT\r\n" + history, 1))
         modified.append(version.last_modified)
-    return FeedSet(snapshot, expansion, first, last, events, modified, lang, refresh, now, guessed)
+    feeds = FeedSet(snapshot, expansion, first, last, events, modified, lang, refresh, now, guessed, alarms)
+    feeds._alarm_bytes.update(((i, "due"), v) for i, v in enumerate(valarms) if v)
+    return feeds
 
 
-__all__ = ["Feed", "FeedSet", "Selection", "VersionSource", "build_feed_set", "content_hash", "in_memory_versions"]
+__all__ = ["SHAPES", "Feed", "FeedSet", "Selection", "Shape", "VersionSource", "build_feed_set", "content_hash",
+           "in_memory_versions"]

@@ -14,6 +14,7 @@ from zoneinfo import ZoneInfo
 
 from icalendar import Alarm, Calendar, Event, Timezone, vCategory, vDDDTypes, vDuration, vText
 
+from calendars.windows import period_phrase, span_of, window_line
 from i18n import Language, tr
 from obligations.model import Obligation
 from obligations.offset import Offset, OffsetUnit
@@ -30,8 +31,12 @@ def event_uid(occ: Occurrence) -> str:
 
 
 def summary(occ: Occurrence, rules: RuleSet, lang: Language = "zh-CN") -> str:
+    """``【本周内】title · unit`` for an unplaced window, ``【截止】…`` for another deadline."""
     unit = rules.units[occ.unit].name if occ.unit else ""
-    prefix = f"【{tr(lang, 'kind.deadline')}】" if occ.kind == "deadline" else ""
+    phrase = period_phrase(occ, lang)
+    if phrase is None and occ.kind == "deadline":
+        phrase = tr(lang, "kind.deadline")
+    prefix = f"【{phrase}】" if phrase else ""
     return f"{prefix}{occ.obligation.title}" + (f" · {unit}" if unit else "")
 
 
@@ -48,8 +53,9 @@ def description(
     if ob.lead:
         lead = "、".join(rules.units[u].name for u in ob.lead if u in rules.units)
         lines.append(f"{tr(lang, 'label.lead_units')}:{lead}")
-    if occ.window_start is not None and occ.window_end is not None and occ.window_start < occ.window_end:
-        lines.append(f"{tr(lang, 'label.window')}:{occ.window_start.isoformat()} – {occ.window_end.isoformat()}")
+    window = window_line(occ, lang)
+    if window is not None:  # a one-day window is the event's own date: no line
+        lines.append(window)
     if occ.note:
         nominal = occ.nominal.isoformat() if occ.nominal else ""
         note = "" if occ.note in {"moved", "added"} else f"({occ.note})"  # the engine's own words
@@ -92,6 +98,23 @@ def alarm_triggers(
     return out
 
 
+def absolute_triggers(occ: Occurrence, triggers: Iterable[dt.timedelta | dt.datetime],
+                      tz: ZoneInfo) -> list[dt.datetime]:
+    """Triggers of an all-day occurrence as UTC times, for an event that no longer starts on its date.
+
+    A window shown as a multi-day event starts on the window's first day, so a trigger
+    relative to the start would ring days early; reminders count to ``date``.
+    """
+    midnight = dt.datetime.combine(occ.date, dt.time())
+    return [t if isinstance(t, dt.datetime) else (midnight + t).replace(tzinfo=tz).astimezone(dt.UTC)
+            for t in triggers]
+
+
+def alarms_ical(triggers: Iterable[dt.timedelta | dt.datetime], text: str) -> bytes:
+    """The VALARM components of one event, serialised, to go right before its ``END:VEVENT``."""
+    return b"".join(_alarm(trigger, text).to_ical() for trigger in triggers)
+
+
 def _alarm(trigger: dt.timedelta | dt.datetime, text: str) -> Alarm:
     alarm = Alarm()
     alarm.add("action", "DISPLAY")
@@ -115,17 +138,25 @@ def make_event(
     guessed_years: Iterable[int] = (),
     link: str | None = None,
     triggers: Iterable[dt.timedelta | dt.datetime] = (),
+    span: bool = False,
 ) -> Event:
     """The VEVENT of one occurrence, without DTSTAMP, LAST-MODIFIED and SEQUENCE.
 
     Those three describe the event's history, not its content; the feed
-    builder adds them from the store (see calendars.feeds).
+    builder adds them from the store (see calendars.feeds). An all-day entry is
+    on its ``date`` (planned, else due); with ``span`` an unplaced window covers
+    its days instead (:func:`calendars.windows.span_of`), its alarms at absolute times.
     """
     ev = Event()
     ev.add("uid", event_uid(occ))
+    spanned = span_of(occ) if span else None
     if occ.start is not None and occ.end is not None:
         ev.add("dtstart", occ.start.astimezone(tz))
         ev.add("dtend", occ.end.astimezone(tz))
+    elif spanned is not None:
+        ev.add("dtstart", spanned[0])
+        ev.add("dtend", spanned[1])
+        triggers = absolute_triggers(occ, triggers, tz)
     else:
         ev.add("dtstart", occ.date)
         ev.add("dtend", occ.date + dt.timedelta(days=1))
@@ -134,7 +165,8 @@ def make_event(
     ev.add("description", description(occ, rules, lang, guessed_years, link))
     if link:
         ev.add("url", link)
-    ev.add("transp", "TRANSPARENT" if occ.kind == "deadline" else "OPAQUE")
+    # an all-day duty does not fill the day: only a timed session shows its hours as busy
+    ev.add("transp", "TRANSPARENT" if occ.kind == "deadline" or occ.start is None else "OPAQUE")
     ev.add("categories", vCategory([*occ.obligation.tags, tr(lang, f"kind.{occ.kind}")]))
     for trigger in triggers:
         ev.add_component(_alarm(trigger, text))
@@ -175,7 +207,9 @@ def calendar_shell(name: str, tz: ZoneInfo, *, refresh: dt.timedelta, descriptio
 __all__ = [
     "PRODID",
     "UID_DOMAIN",
+    "absolute_triggers",
     "alarm_triggers",
+    "alarms_ical",
     "calendar_shell",
     "description",
     "event_uid",

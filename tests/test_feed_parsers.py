@@ -21,6 +21,8 @@ import recurring_ical_events
 import vobject
 from ical.calendar_stream import IcsCalendarStream
 
+from calendars.windows import span_of
+from scheduler.occurrence import Occurrence
 from tests.conftest import ROOT
 from tests.icaljs import icaljs_expand, require_icaljs
 from tests.liveserver import FrozenClock, Live, make_site, running
@@ -138,3 +140,59 @@ def test_private_feeds_have_their_own_name(tmp_path: Path) -> None:
     names = [vobject.readOne(text).x_wr_calname.value for text in (private, public)]
     assert names == ["法定职责日历 · 库尔勒市司法局值班, 夜班; 周末", KORLA]
     assert IcsCalendarStream.calendar_from_ics(private).name == [names[0]]
+
+
+def _span(occ: Occurrence) -> tuple[str, str, str]:
+    """What the span shape should hold for an all-day occurrence: its window, else its day."""
+    start, end = span_of(occ) or (occ.date, occ.date + dt.timedelta(days=1))
+    return f"{occ.uid}@obligation-calendar", start.isoformat(), end.isoformat()
+
+
+def test_five_parsers_read_windows_as_multi_day_events(live: Live) -> None:
+    """``?windows=span``: each unplaced window is one all-day event from its first day to the day
+    after its last (DTEND exclusive); all five parsers read the same starts and ends."""
+    rules = live.service.feeds.snapshot.rules
+    units = {"bz.korla", *rules.descendants("bz.korla")}
+    want = sorted(_span(o) for o in live.service.feeds.occurrences if o.unit in units and o.start is None)
+    assert any(end > _next_day(start) for _, start, end in want)  # some windows do span days
+    body = httpx.get(live.url + "/feeds/unit/bz.korla.ics?children=1&windows=span", timeout=30).content
+    assert body != httpx.get(live.url + "/feeds/unit/bz.korla.ics?children=1", timeout=30).content
+
+    def all_day(rows: list[tuple[str, object, object]]) -> list[tuple[str, str, str]]:
+        return sorted((uid, s.isoformat(), e.isoformat()) for uid, s, e in rows  # type: ignore[attr-defined]
+                      if not isinstance(s, dt.datetime))
+
+    cal = icalendar.Calendar.from_ical(body)
+    assert all_day([(str(ev["UID"]), ev.decoded("DTSTART"), ev.decoded("DTEND")) for ev in cal.walk("VEVENT")]) == want
+    far = (dt.date(2000, 1, 1), dt.date(2100, 1, 1))
+    instances = recurring_ical_events.of(cal).between(*far)
+    assert all_day([(str(ev["UID"]), ev.decoded("DTSTART"), ev.decoded("DTEND")) for ev in instances]) == want
+    text = body.decode("utf-8")
+    events = vobject.readOne(text).contents.get("vevent", [])
+    assert all_day([(ev.uid.value, ev.dtstart.value, ev.dtend.value) for ev in events]) == want
+    parsed = IcsCalendarStream.calendar_from_ics(text).events
+    assert all_day([(ev.uid, ev.dtstart, ev.dtend) for ev in parsed]) == want
+    require_icaljs()
+    got = sorted((i["uid"], i["start"], i["end"]) for i in icaljs_expand(body, *far) if len(i["start"]) == 10)
+    assert got == want
+
+
+def _next_day(day: str) -> str:
+    return (dt.date.fromisoformat(day) + dt.timedelta(days=1)).isoformat()
+
+
+@pytest.mark.parametrize(("path", "alarms"), [
+    ("/feeds/unit/bz.korla.ics", True), ("/feeds/unit/bz.korla.ics?children=1&windows=span", True),
+    ("/feeds/level/township.ics", False), ("/feeds/obligation/bz-2024.annual-report-submit.ics", False),
+    ("/feeds/all.ics", False), ("/feeds/all.ics?windows=span", False),
+])
+def test_served_alarms_only_in_unit_feeds(live: Live, path: str, alarms: bool) -> None:
+    """Level, duty and all feeds carried every event's alarms: a burst for their subscribers."""
+    text = httpx.get(live.url + path, timeout=30).content.decode("utf-8")
+    events = vobject.readOne(text).contents.get("vevent", [])
+    assert events
+    assert any("valarm" in ev.contents for ev in events) is alarms
+
+
+def test_unknown_windows_shape_is_400(live: Live) -> None:
+    assert httpx.get(live.url + "/feeds/all.ics?windows=days", timeout=30).status_code == 400

@@ -10,6 +10,9 @@ from collections.abc import Callable
 
 import pytest
 
+from calendars.feeds import Selection, build_feed_set, in_memory_versions
+from calendars.windows import span_of
+from scheduler.snapshot import load_snapshot
 from tests.conftest import DATA, CliResult
 from tests.icaljs import IcaljsError, icaljs_expand, require_icaljs
 
@@ -19,6 +22,7 @@ CONFIG = str(DATA / "sample-config.yaml")
 RANGE = ["--from", "2025-01-01", "--to", "2025-12-31"]
 YEAR = (dt.date(2025, 1, 1), dt.date(2026, 1, 1))  # ical.js's END is exclusive
 RECURRING = DATA / "calendars" / "recurring.ics"
+NOW = dt.datetime(2025, 3, 15, 1, 0, tzinfo=dt.UTC)
 
 
 @pytest.fixture(autouse=True)
@@ -36,6 +40,25 @@ def test_icaljs_agrees_with_expand(cli: Callable[..., CliResult], scope: list[st
 
     got = sorted((i["uid"], i["start"][:10]) for i in icaljs_expand(result.out.encode("utf-8"), *YEAR))
     assert got == want
+
+
+def test_icaljs_reads_windows_as_multi_day_events() -> None:
+    """``?windows=span`` (issue 10, item 2): ical.js reads each unplaced window from its first day to
+    the day after its last, with its alarms at the reminders' own (absolute) times."""
+    snapshot = load_snapshot(DATA / "sample-config.yaml", 1, NOW)
+    feeds = build_feed_set(snapshot, YEAR[0], dt.date(2025, 12, 31), versions=in_memory_versions(), now=NOW,
+                           base_url="http://duties.test", lang="zh-CN", refresh=dt.timedelta(hours=1))
+    town = [o for o in feeds.occurrences if o.unit == "cty.town"]
+    want = sorted((f"{o.uid}@obligation-calendar", *(d.isoformat() for d in span_of(o) or (o.date, o.date)))
+                  for o in town)
+    assert all(end > start for _, start, end in want)
+    got = icaljs_expand(feeds.feed(Selection("unit", "cty.town"), shape="span").body, dt.date(2024, 12, 1), YEAR[1])
+    assert sorted((i["uid"], i["start"], i["end"]) for i in got) == want
+    national_day = next(i for i in got if i["uid"].endswith("/2025-W40@obligation-calendar"))
+    assert (national_day["start"], national_day["end"]) == ("2025-09-29", "2025-10-06")
+    assert national_day["summary"] == "【本周内】乡镇领导干部接访 · 测试镇"
+    # reminders 7d and 1d before the due day, Tue 30 Sep: 09:00 Beijing time on 23 and 29 Sep
+    assert national_day["alarms"] == ["2025-09-23T01:00:00Z", "2025-09-29T01:00:00Z"]
 
 
 # -- the harness itself, on a hand-checked fixture -------------------------------------------------

@@ -14,6 +14,7 @@ from ical.calendar_stream import IcsCalendarStream
 
 from calendars.feeds import FeedSet, Selection, build_feed_set, in_memory_versions
 from calendars.ics import calendar_shell
+from calendars.windows import span_of
 from scheduler.snapshot import load_snapshot
 from tests.conftest import DATA, SHANGHAI
 
@@ -86,3 +87,21 @@ def test_vobject_and_ical_read_the_calendar_description_whole() -> None:
     parsed = IcsCalendarStream.calendar_from_ics(body.decode("utf-8"))
     assert parsed.description == [warning]
     assert parsed.name == [LABEL]
+
+
+def test_vobject_and_ical_read_windows_as_multi_day_events(feeds: FeedSet) -> None:
+    """``?windows=span`` (issue 10, item 2): each unplaced window from its first day to the day after
+    its last; both parsers read the starts and exclusive ends the expansion gives."""
+    selection = Selection("unit", "cty", True)
+    units = feeds.units_of(selection)
+    want = []
+    for occ in feeds.occurrences:
+        if units is None or occ.unit in units:
+            start, end = span_of(occ) or (occ.date, occ.date + dt.timedelta(days=1))
+            want.append((f"{occ.uid}@obligation-calendar", start.isoformat(), end.isoformat()))
+    assert any(end != (dt.date.fromisoformat(start) + dt.timedelta(days=1)).isoformat() for _, start, end in want)
+    text = feeds.feed(selection, shape="span").body.decode("utf-8")
+    events = vobject.readOne(text).contents.get("vevent", [])
+    assert sorted((ev.uid.value, _day(ev.dtstart.value), _day(ev.dtend.value)) for ev in events) == sorted(want)
+    parsed = IcsCalendarStream.calendar_from_ics(text).events
+    assert sorted((ev.uid, _day(ev.dtstart), _day(ev.dtend)) for ev in parsed) == sorted(want)

@@ -17,7 +17,7 @@ from starlette.exceptions import HTTPException
 from starlette.requests import Request
 from starlette.responses import PlainTextResponse, Response
 
-from calendars.feeds import Feed, FeedKind, Selection
+from calendars.feeds import SHAPES, Feed, FeedKind, Selection, Shape
 from obligations.config import PrivateFeed
 from obligations.diagnostics import did_you_mean
 from obligations.model import Level
@@ -118,6 +118,15 @@ def _children(request: Request) -> bool:
     return raw in {"1", "true"}
 
 
+def _shape(request: Request) -> Shape:
+    """``?windows=span``: unplaced windows as multi-day events; ``due`` (the default) on their due day."""
+    raw = request.query_params.get("windows", "due")
+    for shape in SHAPES:
+        if raw == shape:
+            return shape
+    raise HTTPException(400, f"windows must be due or span, not {params.shown(raw)!r}")
+
+
 def _public_or_403(service: FeedService) -> None:
     if not service.live.current.loaded.config.feeds.public:
         raise HTTPException(403, "this feed is not public; ask your administrator for a personal feed link")
@@ -141,7 +150,7 @@ def public_feed(kind: FeedKind) -> Callable[[Request], Awaitable[Response]]:
                 return _not_found("duty" if kind == "obligation" else kind, key, list(known))
             selection = Selection(kind, key, _children(request) if kind == "unit" else False)
         name = "all" if kind == "all" else f"{kind}-{selection.key}"
-        return _feed_response(request, feeds.feed(selection), name, private=False)
+        return _feed_response(request, feeds.feed(selection, shape=_shape(request)), name, private=False)
 
     return endpoint
 
@@ -165,7 +174,8 @@ def _configured_feed(request: Request, service: FeedService, private: PrivateFee
             selection.kind == "obligation" and selection.key not in rules.obligations):
         return PlainTextResponse("this feed's unit or duty no longer exists; ask your administrator\n",
                                  status_code=404)
-    return _feed_response(request, service.feeds.feed(selection, private.name), "private", private=True)
+    feed = service.feeds.feed(selection, private.name, _shape(request))
+    return _feed_response(request, feed, "private", private=True)
 
 
 def _personal_feed(request: Request, service: FeedService, token: str) -> Response | None:
@@ -180,7 +190,7 @@ def _personal_feed(request: Request, service: FeedService, token: str) -> Respon
             for s in subscribers.subscriptions_of(person.id)]
     rules = service.feeds.snapshot.rules
     feed = service.feeds.feed_for(("person", person.id, tuple(subs)), service.feeds.titled(person.name),
-                                  lambda occ: any(matches(sub, occ, rules) for sub in subs))
+                                  lambda occ: any(matches(sub, occ, rules) for sub in subs), _shape(request))
     return _feed_response(request, feed, "private", private=True)
 
 
