@@ -5,9 +5,11 @@ from __future__ import annotations
 import datetime as dt
 import re
 from collections.abc import Callable
+from pathlib import Path
 from typing import Any
 
 import pytest
+from ruamel.yaml import YAML
 
 from i18n import tr
 from scheduler.occurrence import Occurrence
@@ -211,3 +213,27 @@ def test_the_day_done_is_kept_apart_from_the_date_and_the_moment_recorded(
     corrected = actions.set_done_on(reminders, target, Actor("李四", Door.BOT), now=NOW, done_on=TODAY, today=TODAY)
     assert isinstance(corrected, actions.Completion)
     assert (corrected.done_on, corrected.by, corrected.at) == (TODAY, "张三", NOW)  # who marked it stays
+
+
+def test_a_day_in_two_windows_names_the_one_due_next(tmp_path: Path) -> None:
+    """With ``holiday_policy: next`` January 2025's window is due Wed 5 Feb (31 Jan is in the Spring
+    Festival break, 28 Jan - 4 Feb) and so stretches over 1-5 Feb, which are February's too: a day
+    there names January's window, due nearest on or after it; 6 Feb names February's (due Fri 28 Feb).
+    """
+    rules = {"version": 1, "document": {"id": "t-2025", "title": "测试", "date": "2025-01-01"},
+             "units": [{"id": "cty", "name": "测试县人民政府", "level": "county"}],
+             "obligations": [{"id": "t.month", "title": "月报", "applies_to": ["cty"], "source": {"quote": "每月内"},
+                              "schedule": {"type": "window", "period": "month", "holiday_policy": "next"}}]}
+    yaml = YAML()
+    with (tmp_path / "rules.yaml").open("w", encoding="utf-8") as fh:
+        yaml.dump(rules, fh)
+    (tmp_path / "config.yaml").write_text("timezone: Asia/Shanghai\nrules: [rules.yaml]\n", encoding="utf-8")
+    snap = load_snapshot(tmp_path / "config.yaml", 1, NOW)
+    january = actions.find_occurrence(snap, "t.month", "cty", dt.date(2025, 1, 20))
+    assert isinstance(january, Occurrence)
+    assert (january.window_start, january.window_end, january.due) == (
+        dt.date(2025, 1, 1), dt.date(2025, 2, 5), dt.date(2025, 2, 5))
+    assert actions.find_occurrence(snap, "t.month", "cty", dt.date(2025, 2, 3)) == january
+    february = actions.find_occurrence(snap, "t.month", "cty", dt.date(2025, 2, 6))
+    assert isinstance(february, Occurrence)
+    assert (february.window_start, february.due) == (dt.date(2025, 2, 1), dt.date(2025, 2, 28))
