@@ -231,3 +231,26 @@ def test_migration_0006_downgrades_back_to_lead_time(url: str) -> None:
         assert not columns & {"previous_date", "notice", "snoozed"}
     finally:
         store.close()
+
+
+def test_migration_0008_allows_opening_notices_and_downgrades_without_them(url: str) -> None:
+    """0008 widens the kind CHECK for ``opening``; its downgrade deletes those rows and narrows it again."""
+    store = open_store(url)
+    try:
+        ReminderStore(store).add([_planned(0), _planned(1, kind=ReminderKind.OPENING, lead_time="")], T0)
+        cfg = AlembicConfig()
+        cfg.set_main_option("script_location", str(MIGRATIONS))
+        with store.engine.begin() as conn:
+            cfg.attributes["connection"] = conn
+            command.downgrade(cfg, "0007")
+        with store.engine.connect() as conn:
+            assert dict(conn.execute(sa.text("SELECT key, kind FROM reminders")).all()) == {"k0": "reminder"}
+        opening = {**_old_row(2, "opening", ""), "status": "pending"}
+        with pytest.raises(sa.exc.IntegrityError), store.engine.begin() as conn:
+            conn.execute(sa.insert(sa.table("reminders", *(sa.column(name) for name in opening))), [opening])
+        with store.engine.begin() as conn:
+            cfg.attributes["connection"] = conn
+            command.upgrade(cfg, "0008")
+            conn.execute(sa.insert(sa.table("reminders", *(sa.column(name) for name in opening))), [opening])
+    finally:
+        store.close()
