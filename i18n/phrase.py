@@ -27,6 +27,11 @@ class Phrase(str):
         return made
 
 
+def phrase(code: str, english: str, /, **values: object) -> Phrase:
+    """The :class:`Phrase` whose English text is ``english % values`` (the en catalog's text for ``code``)."""
+    return Phrase(english % values, code, **values)
+
+
 def say(text: str, lang: Language) -> str:
     """``text`` in ``lang`` when it is a :class:`Phrase`, else as it is (a message not converted yet)."""
     if not isinstance(text, Phrase):
@@ -39,4 +44,4 @@ def month(number: int, english: str) -> Phrase:
     return Phrase(english, MONTHS[number - 1])
 
 
-__all__ = ["MONTHS", "Phrase", "month", "say"]
+__all__ = ["MONTHS", "Phrase", "month", "phrase", "say"]

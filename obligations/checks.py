@@ -13,7 +13,7 @@ from typing import Any
 from dateutil.rrule import DAILY, MONTHLY, WEEKLY, YEARLY, rrule, rrulestr
 
 from i18n import N_
-from i18n.phrase import Phrase
+from i18n.phrase import Phrase, phrase
 from obligations.diagnostics import did_you_mean
 from obligations.errors import Problem
 from obligations.model import Obligation, Selector
@@ -32,6 +32,7 @@ MIN_WORKING_DAYS = {Period.week: 5, Period.month: 16, Period.two_months: 37, Per
                     Period.half_year: 120, Period.year: 248}
 _PERIOD_NAMES = {Period.week: "week", Period.month: "month", Period.two_months: "two-month period",
                  Period.quarter: "quarter", Period.half_year: "half-year", Period.year: "year"}
+_PERIOD_CODES = {p: f"schedule.period.{p.value}" for p in Period}  # declared in the catalog (test_i18n)
 _PERIODS_PER_YEAR = {Period.week: 53, Period.month: 12, Period.two_months: 6, Period.quarter: 4,
                      Period.half_year: 2, Period.year: 1}
 # The hard cap on occurrences of one rule for one unit in one calendar year: more than daily.
@@ -142,7 +143,8 @@ def _references(rs: RuleSet, loaded: LoadedFile) -> Iterator[Problem]:
                     yield _unknown_unit(rs, loaded, [*base, "exceptions", j, "units", k], uid)
         if ob.source.doc is not None and ob.source.doc not in rs.documents:
             yield _at(loaded, [*base, "source", "doc"],
-                      f"unknown document id {ob.source.doc!r}{did_you_mean(ob.source.doc, rs.documents)}")
+                      phrase(N_("problem.unknown_document"), "unknown document id %(doc)s%(hint)s",
+                             doc=repr(ob.source.doc), hint=did_you_mean(ob.source.doc, rs.documents)))
 
 
 def _cycles(rs: RuleSet) -> list[Problem]:
@@ -155,8 +157,9 @@ def _cycles(rs: RuleSet) -> list[Problem]:
                 loaded = rs.files[rs.unit_file[uid]]
                 index = next(i for i, u in enumerate(loaded.rules.units) if u.id == uid)
                 problems.append(_at(loaded, ["units", index, "parent"],
-                                    f"unit {uid!r} is its own ancestor ({' -> '.join([*seen, uid])}); "
-                                    "the units must form a tree"))
+                                    phrase(N_("problem.unit_cycle"), "unit %(unit)s is its own ancestor (%(chain)s); "
+                                           "the units must form a tree", unit=repr(uid),
+                                           chain=" -> ".join([*seen, uid]))))
                 break
             if parent in seen:
                 break
@@ -208,23 +211,25 @@ def _yearly_cap(loaded: LoadedFile, path: list[PathItem], ob: Obligation) -> Ite
     for year, n in sorted(per_year.items()):
         if base + n > MAX_OCCURRENCES_PER_YEAR:
             yield _at(loaded, [*path, "exceptions"],
-                      f"exceptions: {n} added dates in {year} on top of up to {base} scheduled ones exceed the "
-                      f"cap of {MAX_OCCURRENCES_PER_YEAR} occurrences of one duty per unit and year; "
-                      "use a schedule instead of so many added dates")
+                      phrase(N_("problem.too_many_adds"), "exceptions: %(added)s added dates in %(year)s on top of "
+                             "up to %(base)s scheduled ones exceed the cap of %(cap)s occurrences of one duty per "
+                             "unit and year; use a schedule instead of so many added dates",
+                             added=n, year=year, base=base, cap=MAX_OCCURRENCES_PER_YEAR))
             return
 
 
 def _quota(loaded: LoadedFile, path: list[PathItem], s: QuotaSchedule) -> Iterator[Problem]:
     if s.per is Period.week and s.count > WORKING_DAYS_PER_WEEK:
         yield _at(loaded, [*path, "count"],
-                  f"count: {s.count} per week is impossible, a week has {WORKING_DAYS_PER_WEEK} "
-                  f"working days; use at most {WORKING_DAYS_PER_WEEK}, or per: month")
+                  phrase(N_("problem.week_count"), "count: %(count)s per week is impossible, a week has %(days)s "
+                         "working days; use at most %(days)s, or per: month", count=s.count, days=WORKING_DAYS_PER_WEEK))
         return
     if s.count > MIN_WORKING_DAYS[s.per]:
-        name = _PERIOD_NAMES[s.per]
+        name = Phrase(_PERIOD_NAMES[s.per], _PERIOD_CODES[s.per])
         yield _at(loaded, [*path, "count"],
-                  f"count: {s.count} per {s.per.value} is more than the {MIN_WORKING_DAYS[s.per]} "
-                  f"working days of the shortest {name}; each session needs its own working day, so lower it")
+                  phrase(N_("problem.count_over_days"), "count: %(count)s per %(per)s is more than the %(days)s "
+                         "working days of the shortest %(name)s; each session needs its own working day, so lower it",
+                         count=s.count, per=s.per.value, days=MIN_WORKING_DAYS[s.per], name=name))
         return
     place = s.place
     if place is None:
@@ -243,8 +248,9 @@ def _quota(loaded: LoadedFile, path: list[PathItem], s: QuotaSchedule) -> Iterat
         span = months // s.count
         if place.month is not None and place.month > span:
             yield _at(loaded, [*path, "place", "month"],
-                      f"month: {place.month} is outside each {span}-month part of the {s.per.value}; "
-                      f"use 1-{span}")
+                      phrase(N_("problem.place_month"), "month: %(month)s is outside each %(span)s-month part of "
+                             "the %(per)s; use 1-%(span)s", month=place.month, span=span,
+                             per=Phrase(s.per.value, _PERIOD_CODES[s.per])))
     if place.nth_working_day is not None:
         limit = _NTH_LIMIT[Period.month] if place.month is not None else _NTH_LIMIT[s.per]
         if abs(place.nth_working_day) > limit:
@@ -272,13 +278,15 @@ def rrule_parts_problem(text: str) -> str | None:
     parts = _parts(text)
     freq = parts.get("FREQ", "").upper()
     if freq in {"HOURLY", "MINUTELY", "SECONDLY"}:
-        return (f"rrule: FREQ={freq} repeats a duty within a day, but duties are dated by day; use FREQ=DAILY, "
-                "WEEKLY, MONTHLY or YEARLY and give the time of day in time: {start: '09:00', end: '10:00'}")
+        return phrase(N_("problem.sub_daily_freq"), "rrule: FREQ=%(freq)s repeats a duty within a day, but duties "
+                      "are dated by day; use FREQ=DAILY, WEEKLY, MONTHLY or YEARLY and give the time of day in "
+                      "time: {start: '09:00', end: '10:00'}", freq=freq)
     sub = [name for name in SUB_DAILY_PARTS if name in parts]
     if sub:
-        return (f"rrule: {' and '.join(sub)} repeat{'s' if len(sub) == 1 else ''} a duty within a day, but duties "
-                f"are dated by day; remove {', '.join(sub)} and give the time of day in "
-                "time: {start: '09:00', end: '10:00'}")
+        return phrase(N_("problem.sub_daily_parts") if len(sub) > 1 else N_("problem.sub_daily_part"),
+                      "rrule: %(parts)s repeat" + ("s" if len(sub) == 1 else "") + " a duty within a day, but duties "
+                      "are dated by day; remove %(listed)s and give the time of day in "
+                      "time: {start: '09:00', end: '10:00'}", parts=" and ".join(sub), listed=", ".join(sub))
     interval = parts.get("INTERVAL")
     if interval is not None and (not interval.isascii() or not interval.isdigit() or int(interval) < 1):
         return f"rrule: INTERVAL={interval} is not a whole number from 1; e.g. INTERVAL=2 for every other time"
@@ -332,7 +340,8 @@ def _rrule(loaded: LoadedFile, path: list[PathItem], s: RRuleSchedule, ob: Oblig
         rule = rrulestr(text, dtstart=dt.datetime.combine(s.start, dt.time()))
     except (ValueError, TypeError, KeyError) as exc:
         yield _at(loaded, [*path, "rrule"],
-                  f"rrule: not a valid RFC 5545 rule ({exc}); e.g. FREQ=WEEKLY;BYDAY=MO")
+                  phrase(N_("problem.bad_rrule"), "rrule: not a valid RFC 5545 rule (%(error)s); "
+                         "e.g. FREQ=WEEKLY;BYDAY=MO", error=str(exc)))
         return
     freq = getattr(rule, "_freq", DAILY)
     flaw = rrule_parts_problem(text)
@@ -353,10 +362,13 @@ def _rrule(loaded: LoadedFile, path: list[PathItem], s: RRuleSchedule, ob: Oblig
     hi = min(ob.effective.until, horizon) if ob.effective.until else horizon
     first, checked = _first_in(rule, text, s.start, lo, hi) if lo <= hi else (None, hi)
     if first is None:
-        within = f"from {lo} to {checked}" if lo <= checked else f"while in force (from {lo} to {checked})"
+        within = (phrase(N_("problem.from_to"), "from %(lo)s to %(hi)s", lo=lo.isoformat(), hi=checked.isoformat())
+                  if lo <= checked else phrase(N_("problem.in_force_from_to"), "while in force (from %(lo)s to %(hi)s)",
+                                               lo=lo.isoformat(), hi=checked.isoformat()))
         yield _at(loaded, [*path, "rrule"],
-                  f"rrule: {text} never occurs {within}; check BYMONTH, BYMONTHDAY, BYSETPOS, COUNT and UNTIL "
-                  "(e.g. February has no 30th or 31st), start and effective")
+                  phrase(N_("problem.rrule_never"), "rrule: %(rule)s never occurs %(within)s; check BYMONTH, "
+                         "BYMONTHDAY, BYSETPOS, COUNT and UNTIL (e.g. February has no 30th or 31st), start and "
+                         "effective", rule=text, within=within))
 
 
 __all__ = ["MAX_OCCURRENCES_PER_YEAR", "MIN_WORKING_DAYS", "check_ruleset", "rrule_parts_problem"]
