@@ -222,7 +222,8 @@ def _quota(loaded: LoadedFile, path: list[PathItem], s: QuotaSchedule) -> Iterat
     if s.per is Period.week and s.count > WORKING_DAYS_PER_WEEK:
         yield _at(loaded, [*path, "count"],
                   phrase(N_("problem.week_count"), "count: %(count)s per week is impossible, a week has %(days)s "
-                         "working days; use at most %(days)s, or per: month", count=s.count, days=WORKING_DAYS_PER_WEEK))
+                         "working days; use at most %(days)s, or per: month",
+                         count=s.count, days=WORKING_DAYS_PER_WEEK))
         return
     if s.count > MIN_WORKING_DAYS[s.per]:
         name = Phrase(_PERIOD_NAMES[s.per], _PERIOD_CODES[s.per])

@@ -9,6 +9,8 @@ from pathlib import Path
 
 from pydantic import BaseModel, ValidationError
 
+from i18n import N_
+from i18n.phrase import Phrase
 from obligations.checks import check_ruleset
 from obligations.config import Config
 from obligations.diagnostics import did_you_mean, problems_from
@@ -65,9 +67,9 @@ def _display(path: Path) -> str:
 
 def _validate(doc: YamlDocument, model: type[BaseModel]) -> tuple[BaseModel | None, list[Problem]]:
     if doc.data is None:
-        return None, [Problem(doc.file, 1, 1, "the file is empty")]
+        return None, [Problem(doc.file, 1, 1, Phrase("the file is empty", N_("problem.empty_file")))]
     if not isinstance(doc.data, dict):
-        return None, [doc.problem([], "expected a mapping of keys at the top level")]
+        return None, [doc.problem([], Phrase("expected a mapping of keys at the top level", N_("problem.top_level")))]
     try:
         return model.model_validate(doc.data), []
     except ValidationError as exc:

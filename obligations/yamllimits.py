@@ -12,6 +12,8 @@ from typing import Any, NoReturn
 
 import yaml
 
+from i18n import N_
+from i18n.phrase import Phrase, phrase
 from obligations.errors import Problem
 
 MAX_BYTES = 5 * 1024 * 1024  # the largest shipped rules file is 82 KB
@@ -25,8 +27,8 @@ _NON_PRINTABLE = yaml.reader.Reader.NON_PRINTABLE
 _VALUES = {"ScalarEvent", "AliasEvent", "SequenceStartEvent", "MappingStartEvent"}
 _ENDS = {"SequenceEndEvent", "MappingEndEvent"}
 
-DEEP = (f"nested more than {MAX_DEPTH} levels deep; a rules file needs 6: check for unclosed brackets "
-        "or runaway indentation")
+DEEP = phrase(N_("yaml.too_deep"), "nested more than %(depth)s levels deep; a rules file needs 6: check for "
+              "unclosed brackets or runaway indentation", depth=MAX_DEPTH)
 
 
 class YamlSyntaxError(Exception):
@@ -38,13 +40,19 @@ class YamlSyntaxError(Exception):
 
 
 def too_big(name: str) -> Problem:
-    return Problem(name, 1, 1, f"the file is larger than {MAX_BYTES // (1024 * 1024)} MB, the limit for a rules "
-                               "or config file; split it into several rules files")
+    return Problem(name, 1, 1, phrase(N_("yaml.too_big"), "the file is larger than %(mb)s MB, the limit for a rules "
+                                      "or config file; split it into several rules files",
+                                      mb=MAX_BYTES // (1024 * 1024)))
 
 
 def text_place(text: str, offset: int) -> tuple[int, int]:
     """1-based line and column of a character offset."""
     return text.count("\n", 0, offset) + 1, offset - (text.rfind("\n", 0, offset) + 1) + 1
+
+
+def syntax(what: str, hint: str = "") -> Phrase:
+    """``YAML syntax: …`` with the parser's own (English) words and a hint of ours."""
+    return phrase(N_("yaml.syntax"), "YAML syntax: %(what)s%(hint)s", what=what, hint=hint)
 
 
 def short_tag(tag: str) -> str:
@@ -57,10 +65,11 @@ def check_characters(text: str, name: str) -> None:
     if m is not None:
         line, column = text_place(text, m.start())
         code = ord(m.group())
-        raise YamlSyntaxError(Problem(name, line, column, f"control character U+{code:04X} is not allowed in YAML; "
-                                      "delete it (inside double quotes it can be written as an escape, "
-                                      f'e.g. "\\x{code:02x}")' if code < 0x100 else
-                                      f"character U+{code:04X} is not allowed in YAML; delete it"))
+        raise YamlSyntaxError(Problem(name, line, column, phrase(
+            N_("yaml.control_character"), "control character U+%(code)s is not allowed in YAML; delete it (inside "
+            'double quotes it can be written as an escape, e.g. "%(escape)s")', code=f"{code:04X}",
+            escape=f"\\x{code:02x}") if code < 0x100 else phrase(
+            N_("yaml.bad_character"), "character U+%(code)s is not allowed in YAML; delete it", code=f"{code:04X}")))
 
 
 @dataclass
@@ -100,25 +109,29 @@ class _Walk:
     def check_tag(self, event: Any) -> None:
         tag = getattr(event, "tag", None)
         if tag is not None and str(tag) not in _CORE_TAGS:
-            self.fail(event.start_mark, f"the tag {short_tag(str(tag))} is not supported; remove it (a rules or "
-                                        "config file holds text, numbers, true/false, lists and mappings)")
+            self.fail(event.start_mark, phrase(N_("yaml.tag"), "the tag %(tag)s is not supported; remove it (a rules "
+                                               "or config file holds text, numbers, true/false, lists and mappings)",
+                                               tag=short_tag(str(tag))))
 
     def open(self, event: Any) -> None:
         self.nodes += 1
         if len(self.stack) + 1 > MAX_DEPTH:
             self.fail(event.start_mark, DEEP)
         if self.nodes > MAX_NODES:
-            self.fail(event.start_mark, f"more than {MAX_NODES:,} values; split the file")
+            self.fail(event.start_mark, phrase(N_("yaml.too_many_values"), "more than %(most)s values; split the file",
+                                               most=f"{MAX_NODES:,}"))
         self.stack.append(_Open(event.anchor))
 
     def alias(self, event: Any) -> tuple[int, int]:
         """What the alias expands to: (values, height); undefined aliases are left to the parser."""
         self.aliases += 1
         if self.aliases > MAX_ALIASES:
-            self.fail(event.start_mark, f"more than {MAX_ALIASES} aliases (*name); write the values out instead")
+            self.fail(event.start_mark, phrase(N_("yaml.too_many_aliases"), "more than %(most)s aliases (*name); write "
+                                               "the values out instead", most=MAX_ALIASES))
         if any(frame.anchor == event.anchor for frame in self.stack):
-            self.fail(event.start_mark, f"the alias *{event.anchor} refers to a collection it is inside; "
-                                        "a value cannot contain itself")
+            self.fail(event.start_mark, phrase(N_("yaml.recursive_alias"), "the alias *%(anchor)s refers to a "
+                                               "collection it is inside; a value cannot contain itself",
+                                               anchor=event.anchor))
         return self.anchors.get(event.anchor, (1, 0))
 
     def value(self, event: Any, is_alias: bool) -> None:
@@ -126,12 +139,14 @@ class _Walk:
         size, height = self.alias(event) if is_alias else (1, 0)
         self.nodes += size
         if self.nodes > MAX_NODES:
-            what = "the aliases expand to" if is_alias else "the file holds"
-            self.fail(event.start_mark, f"{what} more than {MAX_NODES:,} values (an alias bomb?); write the "
-                                        "values out without aliases of aliases, or split the file")
+            self.fail(event.start_mark, phrase(
+                N_("yaml.alias_bomb") if is_alias else N_("yaml.values_bomb"),
+                ("the aliases expand to" if is_alias else "the file holds") + " more than %(most)s values (an alias "
+                "bomb?); write the values out without aliases of aliases, or split the file", most=f"{MAX_NODES:,}"))
         if len(self.stack) + height > MAX_DEPTH:
-            self.fail(event.start_mark, f"the alias *{event.anchor} makes the file nested more than {MAX_DEPTH} "
-                                        "levels deep; write the value out")
+            self.fail(event.start_mark, phrase(N_("yaml.alias_too_deep"), "the alias *%(anchor)s makes the file nested "
+                                               "more than %(depth)s levels deep; write the value out",
+                                               anchor=event.anchor, depth=MAX_DEPTH))
         if not is_alias and event.anchor is not None:
             self.anchors[event.anchor] = (1, 0)
         self.add_to_parent(size, height)
@@ -168,6 +183,7 @@ __all__ = [
     "check_characters",
     "check_limits",
     "short_tag",
+    "syntax",
     "text_place",
     "too_big",
 ]

@@ -19,6 +19,8 @@ from ruamel.yaml.comments import CommentedMap, CommentedSeq
 from ruamel.yaml.constructor import RoundTripConstructor
 from ruamel.yaml.error import MarkedYAMLError, YAMLError
 
+from i18n import N_
+from i18n.phrase import Phrase, phrase
 from obligations.errors import Problem
 from obligations.yamllimits import (
     DEEP,
@@ -27,6 +29,7 @@ from obligations.yamllimits import (
     check_characters,
     check_limits,
     short_tag,
+    syntax,
     text_place,
     too_big,
 )
@@ -107,7 +110,7 @@ def load_yaml(text: str, name: str) -> YamlDocument:
             loader.dispose()
     except _Unreadable as exc:
         mark = exc.problem_mark
-        raise YamlSyntaxError(Problem(name, mark.line + 1, mark.column + 1, str(exc.problem))) from None
+        raise YamlSyntaxError(Problem(name, mark.line + 1, mark.column + 1, exc.problem or "")) from None
     except yaml.YAMLError as exc:
         mark = getattr(exc, "problem_mark", None)
         if "maximum nesting depth" in str(exc) and mark is not None:  # libyaml's own limit, 1000
@@ -133,7 +136,7 @@ def _syntax_problem(text: str, name: str, fast: yaml.YAMLError) -> Problem:
     mark = getattr(fast, "problem_mark", None) or getattr(fast, "context_mark", None)
     line, column = (mark.line + 1, mark.column + 1) if mark is not None else (1, 1)
     what = " ".join(s for s in (getattr(fast, "context", None), getattr(fast, "problem", None)) if s) or str(fast)
-    return Problem(name, line, column, f"YAML syntax: {' '.join(what.split())}")
+    return Problem(name, line, column, syntax(" ".join(what.split())))
 
 
 class _Yaml12Loader(yaml.CSafeLoader):
@@ -156,14 +159,14 @@ class _Yaml12Loader(yaml.CSafeLoader):
 
     def construct_mapping(self, node: yaml.MappingNode, deep: bool = False) -> dict[Any, Any]:
         if not isinstance(node, yaml.MappingNode):  # !!map on a list or a word
-            raise _Unreadable(None, None, "!!map on something that is not a mapping; remove the tag",
-                              node.start_mark)
+            raise _Unreadable(None, None, Phrase("!!map on something that is not a mapping; remove the tag",
+                                                 N_("yaml.map_tag")), node.start_mark)
         seen: set[Any] = set()
         for key_node, _ in node.value:
             if not isinstance(key_node, yaml.ScalarNode):
                 raise _Unreadable(
-                    None, None, "a key must be a plain word or number, not a list or mapping "
-                    "(a value needs 'key: value')", key_node.start_mark)
+                    None, None, Phrase("a key must be a plain word or number, not a list or mapping "
+                                       "(a value needs 'key: value')", N_("yaml.complex_key")), key_node.start_mark)
             key = self.construct_object(key_node, deep=True)
             if key in seen:
                 raise yaml.constructor.ConstructorError(None, None, f"duplicate key {key!r}", key_node.start_mark)
@@ -179,13 +182,16 @@ def _conversion_problem(node: yaml.Node, exc: Exception) -> str:
     value = node.value if isinstance(node, yaml.ScalarNode) else ""
     tag = short_tag(node.tag)
     if isinstance(exc, ValueError) and "digits" in str(exc) and "integer" in str(exc):
-        return ("a number of more than 4300 digits cannot be read; shorten it, "
-                "or quote it if it is meant as text")
+        return Phrase("a number of more than 4300 digits cannot be read; shorten it, "
+                      "or quote it if it is meant as text", N_("yaml.huge_number"))
     shown = value if len(value) <= 40 else value[:37] + "..."
-    kind = _KINDS.get(tag, tag)
-    return f"{shown!r} is not {kind} ({tag}); fix the value, or quote it if it is meant as text"
+    kind = Phrase(_KINDS[tag], _KIND_CODES[tag]) if tag in _KIND_CODES else tag
+    return phrase(N_("yaml.not_kind"), "%(value)s is not %(kind)s (%(tag)s); fix the value, or quote it if it is "
+                  "meant as text", value=repr(shown), kind=kind, tag=tag)
 
 
+_KIND_CODES = {"!!int": N_("yaml.kind.int"), "!!float": N_("yaml.kind.float"), "!!bool": N_("yaml.kind.bool"),
+               "!!null": N_("yaml.kind.null"), "!!str": N_("yaml.kind.str")}
 _KINDS = {"!!int": "a valid whole number", "!!float": "a valid number", "!!bool": "true or false",
           "!!null": "empty", "!!str": "text"}
 
@@ -250,19 +256,23 @@ def parse_yaml(text: str, name: str) -> YamlDocument:
         what = " ".join(s for s in (exc.context, exc.problem) if s)
         hint = ""
         if "found duplicate key" in (exc.problem or "") or "duplicate key" in what:
-            hint = "; each key may appear once in a mapping: remove or rename one of them"
+            hint = Phrase("; each key may appear once in a mapping: remove or rename one of them",
+                          N_("yaml.duplicate_key_hint"))
         line, column = (mark.line + 1, mark.column + 1) if mark else (0, 0)
         opened = exc.context_mark
         if opened is not None and mark is not None and opened.line != mark.line:
-            hint += f" (the construct began at line {opened.line + 1}, column {opened.column + 1})"
-        raise YamlSyntaxError(Problem(name, line, column, f"YAML syntax: {what}{hint}")) from None
+            began = phrase(N_("yaml.began_at"), " (the construct began at line %(line)s, column %(column)s)",
+                           line=opened.line + 1, column=opened.column + 1)
+            hint = phrase(N_("yaml.two_hints"), "%(first)s%(second)s", first=hint, second=began) if hint else began
+        raise YamlSyntaxError(Problem(name, line, column, syntax(what, hint))) from None
     except YAMLError as exc:  # a reader error: a character YAML does not allow
         position = getattr(exc, "position", None)
         line, column = text_place(text, position) if isinstance(position, int) else (1, 1)
-        raise YamlSyntaxError(Problem(name, line, column, f"YAML syntax: {' '.join(str(exc).split())}")) from None
+        raise YamlSyntaxError(Problem(name, line, column, syntax(" ".join(str(exc).split())))) from None
     except (RecursionError, ValueError, TypeError, KeyError, AttributeError, IndexError, OverflowError) as exc:
-        raise YamlSyntaxError(Problem(name, 1, 1, f"YAML: cannot read the file ({type(exc).__name__}: "
-                                      f"{str(exc)[:200]})")) from None
+        raise YamlSyntaxError(Problem(name, 1, 1, phrase(N_("yaml.unreadable"), "YAML: cannot read the file "
+                                                         "(%(kind)s: %(error)s)", kind=type(exc).__name__,
+                                                         error=str(exc)[:200]))) from None
     return YamlDocument(name, text, to_plain(tree), tree)
 
 
