@@ -63,6 +63,9 @@ from tests.test_robots import (
 pytestmark = [pytest.mark.slow, pytest.mark.network]
 
 TIMEOUT = 0.3  # the channels' timeout_seconds in these tests
+# Tests that count attempts exactly through the engine: a loopback connect that a loaded CI machine
+# delays past 0.3 s would be one more (real, but unscripted) retry and shift the receiver's script.
+ROUND_TIMEOUT = 1.0
 SLACK = 0.7  # how much longer than TIMEOUT a timed-out send may take on a loaded machine
 MAX_RETRY_AFTER = 86400.0
 CODE_CHANNELS = ("wecom", "dingtalk", "feishu")  # channels whose reply carries an error code
@@ -100,7 +103,7 @@ def rx(live: LiveReceivers, monkeypatch: pytest.MonkeyPatch) -> RobotReceivers:
 
 def make(channel: str, url: str, *, clock: Callable[[], float] | None = None, **changes: Any) -> Notifier:
     extra = {"clock": clock} if clock is not None else {}
-    values = settings(channel, url, timeout_seconds=TIMEOUT, **changes)
+    values = settings(channel, url, **{"timeout_seconds": TIMEOUT, **changes})
     return notifiers.load({channel: values}, **{channel: extra})[channel]
 
 
@@ -465,7 +468,7 @@ def test_fails_a_few_times_then_accepts_exactly_once(rx: RobotReceivers, live: L
                                                      caplog: pytest.LogCaptureFixture, channel: str) -> None:
     caplog.set_level(logging.INFO)
     clock = [T_PLAN]
-    eng = robot_engine(tmp_path, channel, make(channel, live.url), clock)
+    eng = robot_engine(tmp_path, channel, make(channel, live.url, timeout_seconds=ROUND_TIMEOUT), clock)
     faults = transient_sequence(channel)
     rx.script(channel, *faults)
     reports = run_until_settled(eng, channel, clock)
@@ -514,7 +517,8 @@ def test_a_permanent_refusal_fails_for_good_with_the_reason(rx: RobotReceivers, 
 def test_transient_faults_give_up_after_max_attempts(rx: RobotReceivers, live: LiveReceivers, tmp_path: Any,
                                                      channel: str) -> None:
     clock = [T_PLAN]
-    eng = robot_engine(tmp_path, channel, make(channel, live.url), clock, max_attempts=3)
+    eng = robot_engine(tmp_path, channel, make(channel, live.url, timeout_seconds=ROUND_TIMEOUT), clock,
+                       max_attempts=3)
     rx.script(channel, *[Reply(status=500, text="down")] * 3)
     run_until_settled(eng, channel, clock)
     [row] = rows_of(eng, channel, "failed")
