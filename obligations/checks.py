@@ -33,6 +33,12 @@ MIN_WORKING_DAYS = {Period.week: 5, Period.month: 16, Period.two_months: 37, Per
 _PERIOD_NAMES = {Period.week: "week", Period.month: "month", Period.two_months: "two-month period",
                  Period.quarter: "quarter", Period.half_year: "half-year", Period.year: "year"}
 _PERIOD_CODES = {p: f"schedule.period.{p.value}" for p in Period}  # declared in the catalog (test_i18n)
+_A_PERIOD = {Period.week: Phrase("a week", N_("problem.a_week")),
+             Period.month: Phrase("a month", N_("problem.a_month")),
+             Period.two_months: Phrase("a two-month period", N_("problem.a_two_months")),
+             Period.quarter: Phrase("a quarter", N_("problem.a_quarter")),
+             Period.half_year: Phrase("a half-year", N_("problem.a_half_year")),
+             Period.year: Phrase("a year", N_("problem.a_year"))}
 _PERIODS_PER_YEAR = {Period.week: 53, Period.month: 12, Period.two_months: 6, Period.quarter: 4,
                      Period.half_year: 2, Period.year: 1}
 # The hard cap on occurrences of one rule for one unit in one calendar year: more than daily.
@@ -68,6 +74,9 @@ def _where(loaded: LoadedFile, path: list[PathItem]) -> str:
     return f"{loaded.name}:{line}"
 
 
+_DUPLICATE = {"unit": N_("problem.duplicate_unit"), "obligation": N_("problem.duplicate_obligation")}
+
+
 def _duplicates(rs: RuleSet) -> list[Problem]:
     problems: list[Problem] = []
     for kind, attr in (("unit", "units"), ("obligation", "obligations")):
@@ -77,24 +86,18 @@ def _duplicates(rs: RuleSet) -> list[Problem]:
                 path: list[PathItem] = [attr, i, "id"]
                 if item.id in first:
                     other, other_path = first[item.id]
-                    problems.append(
-                        _at(
-                            loaded,
-                            path,
-                            f"duplicate {kind} id {item.id!r}: already defined at "
-                            f"{_where(other, other_path)}; ids must be unique across all rules files",
-                        )
-                    )
+                    problems.append(_at(loaded, path, phrase(
+                        _DUPLICATE[kind], f"duplicate {kind} id %(id)s: already defined at %(where)s; ids must be "
+                        "unique across all rules files", id=repr(item.id), where=_where(other, other_path))))
                 else:
                     first[item.id] = (loaded, path)
     docs: dict[str, LoadedFile] = {}
     for loaded in rs.files:
         doc_id = loaded.rules.document.id
         if doc_id in docs:
-            problems.append(
-                _at(loaded, ["document", "id"], f"duplicate document id {doc_id!r}: already used by "
-                    f"{docs[doc_id].name}; give each rules file its own document id")
-            )
+            problems.append(_at(loaded, ["document", "id"], phrase(
+                N_("problem.duplicate_document"), "duplicate document id %(id)s: already used by %(file)s; give each "
+                "rules file its own document id", id=repr(doc_id), file=docs[doc_id].name)))
         docs.setdefault(doc_id, loaded)
     return problems
 
@@ -112,9 +115,10 @@ def _ref_problems(
         if ref.under is not None and ref.under not in rs.units:
             yield _unknown_unit(rs, loaded, [*path, "under"], ref.under)
         elif not rs.select(ref, rs.files.index(loaded)):
-            where = f" below {ref.under!r}" if ref.under else ""
-            yield _at(loaded, path, f"no unit of level {ref.level.value!r}{where}: this selects nothing; "
-                      "add such units or fix the level")
+            where = phrase(N_("problem.below"), " below %(unit)s", unit=repr(ref.under)) if ref.under else ""
+            yield _at(loaded, path, phrase(N_("problem.selects_nothing"), "no unit of level %(level)s%(where)s: this "
+                                           "selects nothing; add such units or fix the level",
+                                           level=repr(ref.level.value), where=where))
     elif ref not in rs.units:
         yield _unknown_unit(rs, loaded, path, ref)
 
@@ -124,7 +128,9 @@ def _references(rs: RuleSet, loaded: LoadedFile) -> Iterator[Problem]:
         if unit.parent is not None and unit.parent not in rs.units:
             yield _unknown_unit(rs, loaded, ["units", i, "parent"], unit.parent)
         elif unit.parent == unit.id:
-            yield _at(loaded, ["units", i, "parent"], f"unit {unit.id!r} cannot be its own parent")
+            yield _at(loaded, ["units", i, "parent"], phrase(N_("problem.own_parent"),
+                                                             "unit %(unit)s cannot be its own parent",
+                                                             unit=repr(unit.id)))
     for i, ob in enumerate(loaded.rules.obligations):
         base: list[PathItem] = ["obligations", i]
         for j, uid in enumerate(ob.lead):
@@ -237,14 +243,16 @@ def _quota(loaded: LoadedFile, path: list[PathItem], s: QuotaSchedule) -> Iterat
         return
     if s.per is Period.week and (place.month is not None or place.day is not None):
         yield _at(loaded, [*path, "place"],
-                  "a weekly quota can only be placed by weekday or nth_working_day, not by month or day")
+                  Phrase("a weekly quota can only be placed by weekday or nth_working_day, not by month or day",
+                         N_("problem.weekly_place")))
         return
     if place.month is not None or place.day is not None:
         months = PERIOD_MONTHS.get(s.per, 0)
         if months % s.count:
             yield _at(loaded, [*path, "place"],
-                      f"{s.count} sessions per {s.per.value} do not split it into whole months, so "
-                      "month/day placement is ambiguous; use weekday or nth_working_day")
+                      phrase(N_("problem.not_whole_months"), "%(count)s sessions per %(per)s do not split it into "
+                             "whole months, so month/day placement is ambiguous; use weekday or nth_working_day",
+                             count=s.count, per=s.per.value))
             return
         span = months // s.count
         if place.month is not None and place.month > span:
@@ -255,12 +263,11 @@ def _quota(loaded: LoadedFile, path: list[PathItem], s: QuotaSchedule) -> Iterat
     if place.nth_working_day is not None:
         limit = _NTH_LIMIT[Period.month] if place.month is not None else _NTH_LIMIT[s.per]
         if abs(place.nth_working_day) > limit:
-            names = {Period.week: "a week", Period.month: "a month", Period.two_months: "a two-month period",
-                     Period.quarter: "a quarter", Period.half_year: "a half-year", Period.year: "a year"}
-            where = "a month" if place.month is not None else names[s.per]
+            where = _A_PERIOD[Period.month] if place.month is not None else _A_PERIOD[s.per]
             yield _at(loaded, [*path, "place", "nth_working_day"],
-                      f"nth_working_day {place.nth_working_day} may not exist: {where} can have as few as "
-                      f"{limit} working days; use 1-{limit}, or -1 for the last")
+                      phrase(N_("problem.nth_may_not_exist"), "nth_working_day %(nth)s may not exist: %(where)s can "
+                             "have as few as %(limit)s working days; use 1-%(limit)s, or -1 for the last",
+                             nth=place.nth_working_day, where=where, limit=limit))
 
 
 def _parts(text: str) -> dict[str, str]:
@@ -290,7 +297,8 @@ def rrule_parts_problem(text: str) -> str | None:
                       "time: {start: '09:00', end: '10:00'}", parts=" and ".join(sub), listed=", ".join(sub))
     interval = parts.get("INTERVAL")
     if interval is not None and (not interval.isascii() or not interval.isdigit() or int(interval) < 1):
-        return f"rrule: INTERVAL={interval} is not a whole number from 1; e.g. INTERVAL=2 for every other time"
+        return phrase(N_("problem.rrule_interval"), "rrule: INTERVAL=%(interval)s is not a whole number from 1; "
+                      "e.g. INTERVAL=2 for every other time", interval=interval)
     return None
 
 
@@ -334,8 +342,8 @@ def _rrule(loaded: LoadedFile, path: list[PathItem], s: RRuleSchedule, ob: Oblig
     text = s.rrule.strip()
     if text.upper().startswith(("DTSTART", "RRULE:")) or "\n" in text:
         yield _at(loaded, [*path, "rrule"],
-                  "rrule: write only the rule's value, e.g. FREQ=MONTHLY;BYMONTHDAY=15, and put the "
-                  "first date in start")
+                  Phrase("rrule: write only the rule's value, e.g. FREQ=MONTHLY;BYMONTHDAY=15, and put the "
+                         "first date in start", N_("problem.rrule_value_only")))
         return
     try:
         rule = rrulestr(text, dtstart=dt.datetime.combine(s.start, dt.time()))
@@ -351,12 +359,13 @@ def _rrule(loaded: LoadedFile, path: list[PathItem], s: RRuleSchedule, ob: Oblig
         return
     if freq > DAILY:
         yield _at(loaded, [*path, "rrule"],
-                  "rrule: FREQ must be YEARLY, MONTHLY, WEEKLY or DAILY; duties are dated by day")
+                  Phrase("rrule: FREQ must be YEARLY, MONTHLY, WEEKLY or DAILY; duties are dated by day",
+                         N_("problem.rrule_freq")))
         return
     if not RRULE_YEARS[0] <= s.start.year <= RRULE_YEARS[1]:
         yield _at(loaded, [*path, "start"],
-                  f"start: {s.start} is not a plausible first date; use a year from {RRULE_YEARS[0]} to "
-                  f"{RRULE_YEARS[1]}")
+                  phrase(N_("problem.rrule_start"), "start: %(start)s is not a plausible first date; use a year "
+                         "from %(first)s to %(last)s", start=str(s.start), first=RRULE_YEARS[0], last=RRULE_YEARS[1]))
         return
     lo = max(s.start, ob.effective.from_ or s.start)
     horizon = dt.date(min(lo.year + NEVER_WINDOW_YEARS, 9998), lo.month, 1)

@@ -9,7 +9,8 @@ from typing import Literal
 
 from pydantic import Field, field_validator, model_validator
 
-from i18n import DEFAULT, Language
+from i18n import DEFAULT, N_, Language
+from i18n.phrase import Phrase, phrase
 from obligations.model import DayNote, Level
 from obligations.offset import Offset, Offsets, OffsetUnit
 from obligations.strict import Strict
@@ -57,7 +58,8 @@ class ServerConfig(Strict):
     @classmethod
     def _http(cls, v: str | None) -> str | None:
         if v is not None and not v.startswith(("http://", "https://")):
-            raise ValueError(f"{v!r} must start with http:// or https://, e.g. https://duties.example.gov.cn")
+            raise ValueError(phrase(N_("problem.url_scheme"), "%(value)s must start with http:// or https://, "
+                                    "e.g. https://duties.example.gov.cn", value=repr(v)))
         return v.rstrip("/") if v else v
 
 
@@ -79,7 +81,8 @@ class PrivateFeed(Strict):
     def _one_selection(self) -> PrivateFeed:
         chosen = [k for k in ("unit", "level", "obligation") if getattr(self, k) is not None]
         if len(chosen) > 1:
-            raise ValueError(f"use one of unit, level or obligation, not {' and '.join(chosen)}")
+            raise ValueError(phrase(N_("problem.one_target"), "use one of unit, level or obligation, not %(chosen)s",
+                                    chosen=" and ".join(chosen)))
         return self
 
 
@@ -102,7 +105,8 @@ def _check_hhmm_range(value: str) -> str:
     pass
 
     if not re.fullmatch(r"([01]\d|2[0-3]):[0-5]\d-([01]\d|2[0-3]):[0-5]\d", value):
-        raise ValueError(f"{value!r} is not a time range; write it as 'HH:MM-HH:MM', e.g. '22:00-07:30'")
+        raise ValueError(phrase(N_("problem.time_range"), "%(value)s is not a time range; write it as 'HH:MM-HH:MM', "
+                                "e.g. '22:00-07:30'", value=repr(value)))
     return value
 
 
@@ -122,9 +126,10 @@ class SubscriptionConfig(Strict):
     def _one_selection(self) -> SubscriptionConfig:
         chosen = [k for k in ("unit", "level", "obligation", "tag") if getattr(self, k) is not None]
         if len(chosen) > 1:
-            raise ValueError(f"use one of unit, level, obligation or tag per subscription, not {' and '.join(chosen)}")
+            raise ValueError(phrase(N_("problem.one_subscription"), "use one of unit, level, obligation or tag per "
+                                    "subscription, not %(chosen)s", chosen=" and ".join(chosen)))
         if self.children and self.unit is None:
-            raise ValueError("children needs unit")
+            raise ValueError(Phrase("children needs unit", N_("problem.children_unit")))
         return self
 
 
@@ -168,7 +173,8 @@ class EscalationTier(Strict):
     @classmethod
     def _delay(cls, v: Offset) -> Offset:
         if v.unit is OffsetUnit.working_days:
-            raise ValueError(f"{str(v)!r}: an escalation delay is in days (d), weeks (w) or hours (h), e.g. 3d")
+            raise ValueError(phrase(N_("problem.escalation_unit"), "%(value)s: an escalation delay is in days (d), "
+                                    "weeks (w) or hours (h), e.g. 3d", value=repr(str(v))))
         return v
 
 
@@ -243,8 +249,9 @@ class Config(Strict):
         for i, sub in enumerate(subscribers):
             key = (sub.channel, sub.address)
             if key in seen:
-                raise ValueError(f"subscribers {seen[key] + 1} and {i + 1} both use {sub.channel}:{sub.address}; "
-                                 "merge their subscriptions into one subscriber")
+                raise ValueError(phrase(N_("problem.same_address"), "subscribers %(first)s and %(second)s both use "
+                                        "%(address)s; merge their subscriptions into one subscriber",
+                                        first=seen[key] + 1, second=i + 1, address=f"{sub.channel}:{sub.address}"))
             seen[key] = i
         return subscribers
 
@@ -254,9 +261,8 @@ class Config(Strict):
         try:
             zoneinfo.ZoneInfo(v)
         except (zoneinfo.ZoneInfoNotFoundError, ValueError):
-            raise ValueError(
-                f"unknown time zone {v!r}; use an IANA name such as Asia/Shanghai or Asia/Urumqi"
-            ) from None
+            raise ValueError(phrase(N_("problem.time_zone"), "unknown time zone %(zone)s; use an IANA name such as "
+                                    "Asia/Shanghai or Asia/Urumqi", zone=repr(v))) from None
         return v
 
 

@@ -180,8 +180,10 @@ def _message(
         return keyed(key, Phrase(f"{value!r} is not a valid id: use lower-case letters, digits, '-', '_' and '.', "
                                  "e.g. bz.korla", N_("problem.bad_id"), value=repr(value)))
     if kind == "value_error":
-        text = raw.removeprefix("Value error, ")
-        return f"{key}: {text}" if isinstance(key, str) else text
+        error = ctx.get("error")  # a validator's ValueError: its Phrase carries the code
+        said = error.args[0] if isinstance(error, ValueError) and error.args else None
+        text = said if isinstance(said, Phrase) else raw.removeprefix("Value error, ")
+        return keyed(key, text) if isinstance(key, str) else text
     if kind in _WRONG_TYPE:
         english, code = _WRONG_TYPE[kind]
         got = repr(value) if kind != "string_type" else f"{type(value).__name__} {value!r}"

@@ -14,6 +14,8 @@ from typing import Annotated, Literal
 
 from pydantic import Field, model_validator
 
+from i18n import N_
+from i18n.phrase import Phrase, phrase
 from obligations.offset import Offset, Offsets
 from obligations.schedules import Schedule
 from obligations.strict import Strict
@@ -84,9 +86,10 @@ class Exception_(Strict):
     def _one_action(self) -> Exception_:
         actions = [a for a in ("skip", "move", "add") if getattr(self, a) is not None]
         if len(actions) != 1:
-            raise ValueError("each exception has exactly one of skip, move (with to) or add")
+            raise ValueError(Phrase("each exception has exactly one of skip, move (with to) or add",
+                                    N_("problem.exception_kind")))
         if (self.move is None) != (self.to is None):
-            raise ValueError("move needs to (the new date) and to needs move")
+            raise ValueError(Phrase("move needs to (the new date) and to needs move", N_("problem.move_to")))
         return self
 
 
@@ -107,7 +110,8 @@ class Effective(Strict):
     @model_validator(mode="after")
     def _ordered(self) -> Effective:
         if self.from_ and self.until and self.until < self.from_:
-            raise ValueError(f"until ({self.until}) is before from ({self.from_})")
+            raise ValueError(phrase(N_("problem.until_before_from"), "until (%(until)s) is before from (%(start)s)",
+                                    until=str(self.until), start=str(self.from_)))
         return self
 
 

@@ -17,6 +17,9 @@ from pydantic import BeforeValidator, GetCoreSchemaHandler, GetJsonSchemaHandler
 from pydantic.json_schema import JsonSchemaValue
 from pydantic_core import core_schema
 
+from i18n import N_
+from i18n.phrase import phrase
+
 OFFSET_PATTERN = r"^(\d+)(d|wd|h|w)$"
 _OFFSET_RE = re.compile(OFFSET_PATTERN)
 
@@ -42,10 +45,9 @@ class Offset:
         """``Offset(3, OffsetUnit.working_days)`` from ``"3wd"``; ValueError naming the valid forms."""
         m = _OFFSET_RE.match(text.strip())
         if not m:
-            raise ValueError(
-                f"bad reminder offset {text!r}: use a number and d (days), wd (working days), "
-                "w (weeks) or h (hours), e.g. 7d, 3wd, 2h"
-            )
+            raise ValueError(phrase(N_("problem.bad_offset"), "bad reminder offset %(text)s: use a number and d "
+                                    "(days), wd (working days), w (weeks) or h (hours), e.g. 7d, 3wd, 2h",
+                                    text=repr(text)))
         return cls(int(m.group(1)), OffsetUnit(m.group(2)))
 
     def __str__(self) -> str:
@@ -56,7 +58,8 @@ class Offset:
         if isinstance(value, Offset):
             return value
         if not isinstance(value, str):
-            raise ValueError(f"expected an offset such as 7d, 3wd or 2h, got {type(value).__name__} {value!r}")
+            raise ValueError(phrase(N_("problem.offset_type"), "expected an offset such as 7d, 3wd or 2h, got %(got)s",
+                                    got=f"{type(value).__name__} {value!r}"))
         return cls.parse(value)
 
     @classmethod

@@ -13,6 +13,9 @@ from typing import Annotated, Literal
 
 from pydantic import Field, ValidationInfo, field_validator, model_validator
 
+from i18n import N_
+from i18n.phrase import Phrase, phrase
+from i18n.phrase import month as month_name
 from obligations.strict import Strict
 
 
@@ -58,7 +61,8 @@ class TimeOfDay(Strict):
     @model_validator(mode="after")
     def _ordered(self) -> TimeOfDay:
         if self.end <= self.start:
-            raise ValueError("end must be after start, e.g. start: '09:00', end: '12:00'")
+            raise ValueError(Phrase("end must be after start, e.g. start: '09:00', end: '12:00'",
+                                    N_("problem.end_before_start")))
         return self
 
 
@@ -95,18 +99,21 @@ class Placement(Strict):
     @classmethod
     def _nonzero(cls, v: int | None) -> int | None:
         if v == 0:
-            raise ValueError("nth_working_day counts from 1 (first) or -1 (last), not 0")
+            raise ValueError(Phrase("nth_working_day counts from 1 (first) or -1 (last), not 0",
+                                    N_("problem.nth_zero")))
         return v
 
     @model_validator(mode="after")
     def _one_kind(self) -> Placement:
         kinds = [k for k in ("weekday", "nth_working_day", "day") if getattr(self, k) is not None]
         if len(kinds) > 1:
-            raise ValueError(f"use only one of weekday, nth_working_day, day (got {', '.join(kinds)})")
+            raise ValueError(phrase(N_("problem.one_placement"), "use only one of weekday, nth_working_day, day "
+                                    "(got %(kinds)s)", kinds=", ".join(kinds)))
         if self.month is not None and not kinds:
-            raise ValueError("month needs nth_working_day or day, e.g. month: 2, nth_working_day: 1")
+            raise ValueError(Phrase("month needs nth_working_day or day, e.g. month: 2, nth_working_day: 1",
+                                    N_("problem.month_needs_day")))
         if self.weekday is not None and self.month is not None:
-            raise ValueError("weekday cannot be combined with month")
+            raise ValueError(Phrase("weekday cannot be combined with month", N_("problem.weekday_month")))
         return self
 
 
@@ -150,7 +157,8 @@ class YearlyDeadlineSchedule(Strict):
     @model_validator(mode="after")
     def _no_skip(self) -> YearlyDeadlineSchedule:
         if self.holiday_policy is HolidayPolicy.skip:
-            raise ValueError("holiday_policy skip would drop a legal deadline; use keep, previous or next")
+            raise ValueError(Phrase("holiday_policy skip would drop a legal deadline; use keep, previous or next",
+                                    N_("problem.skip_legal")))
         return self
 
 
@@ -172,7 +180,8 @@ class WindowSchedule(Strict):
     @classmethod
     def _not_week(cls, period: Period) -> Period:
         if period is Period.week:
-            raise ValueError("a window is a month, two_months, quarter, half_year or year")
+            raise ValueError(Phrase("a window is a month, two_months, quarter, half_year or year",
+                                    N_("problem.window_period")))
         return period
 
     @field_validator("index")
@@ -182,13 +191,15 @@ class WindowSchedule(Strict):
         if index is not None and period in PERIOD_MONTHS:
             count = 12 // PERIOD_MONTHS[period]
             if index > count:
-                raise ValueError(f"a year has {count} {period.value} periods; use 1-{count}")
+                raise ValueError(phrase(N_("problem.window_index"), "a year has %(count)s %(period)s periods; "
+                                        "use 1-%(count)s", count=count, period=period.value))
         return index
 
     @model_validator(mode="after")
     def _valid(self) -> WindowSchedule:
         if self.holiday_policy is HolidayPolicy.skip:
-            raise ValueError("holiday_policy skip would drop a deadline; use keep, previous or next")
+            raise ValueError(Phrase("holiday_policy skip would drop a deadline; use keep, previous or next",
+                                    N_("problem.skip_deadline")))
         return self
 
 
@@ -203,7 +214,8 @@ class OnceSchedule(Strict):
     @model_validator(mode="after")
     def _no_skip(self) -> OnceSchedule:
         if self.holiday_policy is HolidayPolicy.skip:
-            raise ValueError("holiday_policy skip would drop the deadline; use keep, previous or next")
+            raise ValueError(Phrase("holiday_policy skip would drop the deadline; use keep, previous or next",
+                                    N_("problem.skip_the_deadline")))
         return self
 
 
@@ -234,14 +246,13 @@ Schedule = Annotated[
 
 
 
-def _check_month_day(month: int, day: int, *, leap_ok: bool) -> None:
+def _check_month_day(number: int, day: int, *, leap_ok: bool) -> None:
     year = 2024 if leap_ok else 2023  # 2024 is a leap year
-    last = _calendar.monthrange(year, month)[1]
+    last = _calendar.monthrange(year, number)[1]
     if day > last:
-        raise ValueError(
-            f"{_calendar.month_name[month]} has {last} days, so day {day} does not exist; "
-            f"use 1-{last}"
-        )
+        raise ValueError(phrase(N_("problem.day_not_in_month"), "%(month)s has %(last)s days, so day %(day)s does "
+                                "not exist; use 1-%(last)s", month=month_name(number, _calendar.month_name[number]),
+                                last=last, day=day))
 
 
 

@@ -7,6 +7,7 @@ statistics and reminder offsets are words of the catalog, not developers' text.
 from __future__ import annotations
 
 import datetime as dt
+import re
 from collections.abc import Callable, Iterator
 from pathlib import Path
 from zoneinfo import ZoneInfo
@@ -255,3 +256,17 @@ def test_schedule_types_and_choices_in_chinese(cli: Callable[..., CliResult], mo
     config.write_text("calendar:\n  beyond_dataset: guess\n", encoding="utf-8")
     assert "beyond_dataset:'guess' 不是以下之一:error, predict, weekends_only" in cli(
         "validate", "--config", str(config), "--lang", "zh-CN").err
+
+
+@pytest.mark.parametrize("fixture", sorted(p.name for p in (DATA / "broken").glob("*.yaml")))
+def test_every_broken_fixture_is_reported_in_chinese_by_default(cli: Callable[..., CliResult],
+                                                                monkeypatch: pytest.MonkeyPatch, fixture: str) -> None:
+    """``validate`` without ``--lang`` printed the reference, schedule, cap and YAML messages in English."""
+    monkeypatch.chdir(ROOT)
+    result = cli("validate", f"tests/data/broken/{fixture}")
+    assert result.code == 2
+    lines = result.err.splitlines()
+    assert lines
+    for line in lines:
+        message = re.sub(r"^tests/data/broken/[\w.-]+:\d+:\d+: ", "", line)
+        assert not message.isascii(), line

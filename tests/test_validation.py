@@ -114,7 +114,7 @@ def test_config_names_only_units_and_duties_that_exist(cli: Callable[..., CliRes
                                                        monkeypatch: pytest.MonkeyPatch, config: str,
                                                        expected: list[str]) -> None:
     monkeypatch.chdir(ROOT)
-    result = cli("validate", "--config", config)
+    result = cli("validate", "--config", config, "--lang", "en")
     assert result.code == 2
     assert result.err.splitlines()[:-1] == expected
 
@@ -134,7 +134,7 @@ def test_config_names_only_units_and_duties_that_exist(cli: Callable[..., CliRes
 def test_reminder_settings_are_checked(cli: Callable[..., CliResult], monkeypatch: pytest.MonkeyPatch,
                                        config: str, expected: list[str]) -> None:
     monkeypatch.chdir(ROOT)
-    result = cli("validate", "--config", f"tests/data/{config}-config.yaml")
+    result = cli("validate", "--config", f"tests/data/{config}-config.yaml", "--lang", "en")
     assert result.code == 2
     assert result.err.splitlines()[:-1] == expected
 
