@@ -22,6 +22,7 @@ from typing import Any
 
 from cli.commands import COMMANDS, EXTRACT, EXTRACT_ADD_PARSER, EXTRACT_AFTER, EXTRACT_HELP, TARGETS, Command
 from i18n import language, tr
+from i18n.phrase import say
 from obligations.errors import FatalError, HolidayDataMissing, ValidationFailed
 from redaction import install
 
@@ -122,9 +123,11 @@ def run(argv: Sequence[str] | None = None) -> int:
         log.debug("holiday data", exc_info=True)
         print(f"error: {exc}", file=sys.stderr)
         return exc.exit_code
-    except FatalError as exc:
+    except FatalError as exc:  # a phrase in --lang, else the command's language, else the default
         log.debug("fatal", exc_info=True)
-        print(f"error: {exc}", file=sys.stderr)
+        lang = language(getattr(args, "lang", None) or getattr(exc, "lang", None))
+        said = say(exc.args[0], lang) if exc.args and isinstance(exc.args[0], str) else str(exc)
+        print(tr(lang, "cli.error", text=said), file=sys.stderr)
         return exc.exit_code
     except KeyboardInterrupt:
         return 130

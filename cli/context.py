@@ -11,7 +11,8 @@ from pathlib import Path
 from zoneinfo import ZoneInfo
 
 from cli.commands import ROOT
-from i18n import DEFAULT, Language
+from i18n import DEFAULT, N_, Language
+from i18n.phrase import phrase
 from obligations.diagnostics import did_you_mean
 from obligations.errors import FatalError, UnknownReference, ValidationFailed
 from obligations.loader import LoadedConfig, load_config, load_rules
@@ -50,7 +51,8 @@ def config_path(arg: str | None) -> Path | None:
     if arg is not None:
         path = Path(arg)
         if not path.exists():
-            raise FatalError(f"{arg}: config file not found; pass an existing file to --config")
+            raise FatalError(phrase(N_("cli.config_not_found"), "%(path)s: config file not found; pass an existing "
+                                    "file to --config", path=arg))
         return path
     if DEFAULT_CONFIG.exists():
         return DEFAULT_CONFIG
@@ -87,17 +89,23 @@ def _load_context(args: argparse.Namespace, rules_override: Sequence[str] = ()) 
 
 def check_ids(ctx: Context, unit: str | None, obligation: str | None) -> None:
     """Refuse an unknown ``--unit`` or ``--obligation``, naming the nearest known id."""
+    error = None
     if unit is not None and unit not in ctx.rules.units:
-        raise UnknownReference(f"--unit {unit}: unknown unit id{did_you_mean(unit, ctx.rules.units)}")
-    if obligation is not None and obligation not in ctx.rules.obligations:
-        raise UnknownReference(
-            f"--obligation {obligation}: unknown obligation id{did_you_mean(obligation, ctx.rules.obligations)}"
-        )
+        error = UnknownReference(phrase(N_("cli.unknown_unit"), "--unit %(id)s: unknown unit id%(hint)s", id=unit,
+                                        hint=did_you_mean(unit, ctx.rules.units)))
+    elif obligation is not None and obligation not in ctx.rules.obligations:
+        error = UnknownReference(phrase(N_("cli.unknown_obligation"), "--obligation %(id)s: unknown obligation "
+                                        "id%(hint)s", id=obligation,
+                                        hint=did_you_mean(obligation, ctx.rules.obligations)))
+    if error is not None:
+        error.lang = ctx.lang  # worded in the reader's language (cli.run)
+        raise error
 
 
 def check_range(first: dt.date, last: dt.date) -> None:
     if last < first:
-        raise FatalError(f"--to {last} is before --from {first}; swap them")
+        raise FatalError(phrase(N_("cli.reversed_range"), "--to %(last)s is before --from %(first)s; swap them",
+                                last=str(last), first=str(first)))
 
 
 def warn(expansion: Expansion, lang: Language | None = None) -> None:

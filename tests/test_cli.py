@@ -97,18 +97,23 @@ def test_expand_csv_and_table(cli: Callable[..., CliResult]) -> None:
     (["--obligation", "t.reprt"], "--obligation t.reprt: unknown obligation id; did you mean 't.report'?"),
 ])
 def test_unknown_ids_are_named_with_the_closest(cli: Callable[..., CliResult], args: list[str], message: str) -> None:
-    result = cli("expand", "--config", CONFIG, "--from", "2025-01-01", "--to", "2025-01-31", *args)
+    result = cli("expand", "--config", CONFIG, "--from", "2025-01-01", "--to", "2025-01-31", *args, "--lang", "en")
     assert result.code == 2
     assert message in result.err
+    chinese = cli("expand", "--config", CONFIG, "--from", "2025-01-01", "--to", "2025-01-31", *args, "--lang", "zh-CN")
+    assert chinese.err.startswith("错误:")
+    assert "编号;是否应为 " in chinese.err
 
 
 def test_reversed_range_and_missing_config(cli: Callable[..., CliResult]) -> None:
-    result = cli("expand", "--config", CONFIG, "--from", "2025-02-01", "--to", "2025-01-01")
+    result = cli("expand", "--config", CONFIG, "--from", "2025-02-01", "--to", "2025-01-01", "--lang", "en")
     assert result.code == 1
     assert "--to 2025-01-01 is before --from 2025-02-01" in result.err
-    result = cli("expand", "--config", "nope.yaml", "--from", "2025-01-01", "--to", "2025-01-02")
+    result = cli("expand", "--config", "nope.yaml", "--from", "2025-01-01", "--to", "2025-01-02", "--lang", "en")
     assert result.code == 1
-    assert "nope.yaml: config file not found" in result.err
+    assert "error: nope.yaml: config file not found" in result.err
+    result = cli("expand", "--config", "nope.yaml", "--from", "2025-01-01", "--to", "2025-01-02")
+    assert result.err == "错误:nope.yaml:找不到配置文件;请给 --config 一个存在的文件\n"
 
 
 def test_year_without_holiday_data_is_a_clear_error(cli: Callable[..., CliResult]) -> None:
