@@ -110,11 +110,11 @@ def test_every_feed_kind(live: Live) -> None:
 
 
 @pytest.mark.parametrize(("path", "status", "text"), [
-    ("/feeds/unit/cty.twn.ics", 404, "did you mean 'cty.town'?"),
-    ("/feeds/level/city.ics", 404, "unknown level 'city'"),
-    ("/feeds/obligation/t.reprt.ics", 404, "did you mean 't.report'?"),
+    ("/feeds/unit/cty.twn.ics", 404, "未知的单位 'cty.twn';是否应为 'cty.town'?"),
+    ("/feeds/level/city.ics", 404, "未知的层级 'city'"),
+    ("/feeds/obligation/t.reprt.ics", 404, "是否应为 't.report'?"),
     ("/feeds/unit/cty.ics?children=maybe", 400, "children must be 0 or 1"),
-    ("/feeds/t/not-a-token.ics", 404, "unknown feed link"),
+    ("/feeds/t/not-a-token.ics", 404, "未知的订阅链接"),
     ("/feeds/nothing", 404, ""),
     ("/unit/cty.twn?lang=en", 404, "did you mean &#39;cty.town&#39;?"),
     ("/unit/cty.twn", 404, "未找到单位“cty.twn”。您是否要找“cty.town”?"),

@@ -18,6 +18,8 @@ from starlette.requests import Request
 from starlette.responses import PlainTextResponse, Response
 
 from calendars.feeds import SHAPES, Feed, FeedKind, Selection, Shape
+from i18n import N_, Language, tr
+from i18n.phrase import say
 from obligations.config import PrivateFeed
 from obligations.diagnostics import did_you_mean
 from obligations.model import Level
@@ -27,14 +29,23 @@ from store.subscribers import SubscriberStore
 from web import params
 from web.render import service_of
 
-_UNKNOWN_LINK = "unknown feed link; ask your administrator for a new one\n"
+# what calendar apps show of a 404: in the config's language (they send no lang)
+_UNKNOWN = {"unit": N_("feed.unknown_unit"), "level": N_("feed.unknown_level"), "obligation": N_("feed.unknown_duty")}
 _GZIP = {"gzip", "x-gzip"}  # x-gzip is gzip (RFC 9110 8.4.1.3)
 
 
-def _not_found(what: str, key: str, known: list[str]) -> PlainTextResponse:
+def _lang(service: FeedService) -> Language:
+    return service.live.current.loaded.config.language
+
+
+def _gone(lang: Language, msgid: str) -> PlainTextResponse:
+    return PlainTextResponse(tr(lang, msgid) + "\n", status_code=404)
+
+
+def _not_found(lang: Language, kind: str, key: str, known: list[str]) -> PlainTextResponse:
     hint = did_you_mean(key, known) if params.key(key) is not None else ""
-    return PlainTextResponse(f"unknown {what} {params.shown(key)!r}{hint}. The list of feeds is on the home "
-                             "page: /\n", status_code=404)
+    return PlainTextResponse(tr(lang, _UNKNOWN[kind], key=repr(params.shown(key)), hint=say(hint, lang)) + "\n",
+                             status_code=404)
 
 
 def _qvalue(params: list[str]) -> float:
@@ -147,7 +158,7 @@ def public_feed(kind: FeedKind) -> Callable[[Request], Awaitable[Response]]:
             known = {"unit": rules.units, "level": [level.value for level in Level],
                      "obligation": rules.obligations}[kind]
             if params.key(key) is None or key not in known:
-                return _not_found("duty" if kind == "obligation" else kind, key, list(known))
+                return _not_found(_lang(service), kind, key, list(known))
             selection = Selection(kind, key, _children(request) if kind == "unit" else False)
         name = "all" if kind == "all" else f"{kind}-{selection.key}"
         return _feed_response(request, feeds.feed(selection, shape=_shape(request)), name, private=False)
@@ -172,8 +183,7 @@ def _configured_feed(request: Request, service: FeedService, private: PrivateFee
     rules = service.feeds.snapshot.rules
     if (selection.kind == "unit" and selection.key not in rules.units) or (
             selection.kind == "obligation" and selection.key not in rules.obligations):
-        return PlainTextResponse("this feed's unit or duty no longer exists; ask your administrator\n",
-                                 status_code=404)
+        return _gone(_lang(service), N_("feed.gone"))
     feed = service.feeds.feed(selection, private.name, _shape(request))
     return _feed_response(request, feed, "private", private=True)
 
@@ -199,13 +209,13 @@ async def feed_token(request: Request) -> Response:
     service = service_of(request)
     token = params.key(request.path_params["token"])
     if token is None or not token.isascii():  # every token we make is ASCII and short
-        return PlainTextResponse(_UNKNOWN_LINK, status_code=404)
+        return _gone(_lang(service), N_("feed.unknown_link"))
     digest = hashlib.sha256(token.encode()).hexdigest()
     for private in service.live.current.loaded.config.feeds.private:
         if hmac.compare_digest(private.token_sha256, digest):
             return _configured_feed(request, service, private)
     personal = _personal_feed(request, service, token)
-    return personal if personal is not None else PlainTextResponse(_UNKNOWN_LINK, status_code=404)
+    return personal if personal is not None else _gone(_lang(service), N_("feed.unknown_link"))
 
 
 __all__ = ["accepts_gzip", "codings", "feed_token", "public_feed"]
