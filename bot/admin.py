@@ -9,7 +9,7 @@ from telegram.ext import ContextTypes
 
 from bot import callbacks
 from bot.people import CHANNEL, admin, reply, tell
-from i18n import N_, Language, tr
+from i18n import N_, Language, language, tr
 
 # the words for the stores' codes: a subscriber's source, a reminder's status
 _SOURCES = {"config": N_("bot.stats.source.config"), "self": N_("bot.stats.source.self"),
@@ -72,7 +72,8 @@ async def approve(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
         return
     if services.subscribers.approve(CHANNEL, chat):
         await reply(update, tr(lang, "bot.approved", chat=chat))
-        await tell(context, chat, tr("zh-CN", "bot.you_are_approved"))
+        person = services.subscribers.get(CHANNEL, chat)  # told in the language they asked in
+        await tell(context, chat, tr(language(person.language if person else None), "bot.you_are_approved"))
     else:
         await reply(update, tr(lang, "bot.not_pending", chat=chat))
 

@@ -11,7 +11,7 @@ import tempfile
 from pathlib import Path
 
 from cli.context import Context, check_ids, check_range, load_context
-from i18n import tr
+from i18n import N_, tr
 from i18n.shown import local_time
 from service.simulate import simulate
 from store import open_store
@@ -30,7 +30,7 @@ def cmd_simulate(args: argparse.Namespace) -> int:
     lines = "".join(json.dumps(r, ensure_ascii=False) + "\n" for r in records)
     if args.out:
         Path(args.out).write_text(lines, encoding="utf-8")
-        print(f"wrote {len(records)} reminder(s) to {args.out}", file=sys.stderr)
+        print(tr(ctx.lang, "cli.simulate_wrote", count=len(records), path=args.out), file=sys.stderr)
     else:
         sys.stdout.write(lines)
     return 0
@@ -71,9 +71,10 @@ def cmd_invite(args: argparse.Namespace) -> int:
         code = SubscriberStore(store).create_invite(unit=args.unit, admin=args.admin, now=dt.datetime.now(dt.UTC))
     finally:
         store.close()
-    what = ("an administrator" if args.admin else "a subscriber") + (f" of {args.unit}" if args.unit else "")
+    who = tr(ctx.lang, N_("cli.invite_admin") if args.admin else N_("cli.invite_subscriber"))
+    what = tr(ctx.lang, "cli.invite_of_unit", who=who, unit=args.unit) if args.unit else who
     print(f"/start {code}")
-    print(f"one-time code for {what}; send the line above to the bot", file=sys.stderr)
+    print(tr(ctx.lang, "cli.invite_code", who=what), file=sys.stderr)
     return 0
 
 

@@ -270,3 +270,18 @@ def test_every_broken_fixture_is_reported_in_chinese_by_default(cli: Callable[..
     for line in lines:
         message = re.sub(r"^tests/data/broken/[\w.-]+:\d+:\d+: ", "", line)
         assert not message.isascii(), line
+
+
+def test_invite_and_simulate_summaries_in_the_readers_language(cli: Callable[..., CliResult], tmp_path: Path) -> None:
+    """``invite`` and ``simulate --out`` said what they did in English under the zh-CN default."""
+    config = str(DATA / "sample-config.yaml")
+    zh = cli("invite", "--config", config, "--unit", "cty", "--admin")
+    assert zh.code == 0, zh.err
+    assert zh.err.strip() == "cty 的管理员的一次性邀请码;请把上面一行发给机器人"
+    en = cli("invite", "--config", config, "--lang", "en")
+    assert en.err.strip() == "one-time code for a subscriber; send the line above to the bot"
+    out = tmp_path / "sim.jsonl"
+    sim = cli("simulate", "--config", config, "--from", "2026-02-01", "--to", "2026-02-03", "--out", str(out))
+    assert sim.code == 0, sim.err
+    assert sim.err.strip().startswith("已将")
+    assert str(out) in sim.err

@@ -22,6 +22,7 @@ import httpx
 import pytest
 
 from bot.app import BotServices, build_application
+from i18n import tr
 from notifiers.log import LogNotifier
 from notifiers.telegram import TelegramConfig, TelegramNotifier
 from scheduler.snapshot import Snapshot, load_snapshot
@@ -180,6 +181,11 @@ def test_admin_commands_for_admin_chats(fake: FakeTelegram, sqlite_store: Store)
             assert approved["params"]["text"] == "已批准 777。"
             stats = await h.say("/stats")
             assert stats["params"]["text"].startswith("规则版本 1:5 个单位,3 项职责")
+            await h.say("/start", chat=888, first_name="Ann", language_code="en")
+            mark = fake.mark()
+            await h.say("/approve 888")  # bot.you_are_approved was always Chinese
+            told = await fake.wait_for_async("sendMessage", lambda c: str(c["params"]["chat_id"]) == "888", since=mark)
+            assert told["params"]["text"] == tr("en", "bot.you_are_approved")
 
     asyncio.run(scenario())
 
