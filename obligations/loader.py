@@ -10,7 +10,7 @@ from pathlib import Path
 from pydantic import BaseModel, ValidationError
 
 from i18n import N_
-from i18n.phrase import Phrase
+from i18n.phrase import Phrase, phrase
 from obligations.checks import check_ruleset
 from obligations.config import Config
 from obligations.diagnostics import did_you_mean, problems_from
@@ -117,8 +117,9 @@ def check_config_references(loaded: LoadedConfig, rules: RuleSet) -> list[Proble
         if name == "telegram" and os.environ.get("TELEGRAM_BOT_TOKEN"):
             return
         configured = ", ".join(["log", *loaded.config.notifiers])
-        message = (f"{path[-1]}: channel {name!r} is not configured; add it under notifiers: "
-                   f"(configured: {configured})")
+        message = phrase(N_("problem.no_channel"), "%(key)s: channel %(name)s is not configured; add it under "
+                         "notifiers: (configured: %(configured)s)", key=str(path[-1]), name=repr(name),
+                         configured=configured)
         if loaded.source is not None:
             line, column = value_position(loaded.source.tree, path)
             problems.append(Problem(loaded.source.file, line, column, message))
@@ -143,7 +144,8 @@ def load_rules(paths: list[Path]) -> RuleSet:
     problems: list[Problem] = []
     files: list[LoadedFile] = []
     if not paths:
-        raise ValidationFailed([Problem("config", 0, 0, "no rules files matched; check `rules:` in config.yaml")])
+        raise ValidationFailed([Problem("config", 0, 0, Phrase("no rules files matched; check `rules:` in config.yaml",
+                                                               N_("problem.no_rules_files")))])
     for path in paths:
         try:
             doc = read_yaml(path, _display(path))

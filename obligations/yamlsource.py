@@ -69,9 +69,9 @@ def read_yaml(path: Path, display: str | None = None) -> YamlDocument:
         with path.open("rb") as fh:
             data = fh.read(MAX_BYTES + 1)  # never more than the limit in memory
     except FileNotFoundError:
-        raise YamlSyntaxError(Problem(name, 0, 0, "file not found")) from None
+        raise YamlSyntaxError(Problem(name, 0, 0, Phrase("file not found", N_("yaml.no_file")))) from None
     except IsADirectoryError:
-        raise YamlSyntaxError(Problem(name, 0, 0, "is a folder; name a YAML file")) from None
+        raise YamlSyntaxError(Problem(name, 0, 0, Phrase("is a folder; name a YAML file", N_("yaml.folder")))) from None
     except OSError as exc:
         raise YamlSyntaxError(Problem(name, 0, 0, f"cannot read: {exc.strerror or exc}")) from None
     if len(data) > MAX_BYTES:
