@@ -137,6 +137,14 @@ def _data_path(data: Any, loc: Sequence[PathItem], root: type[BaseModel]) -> lis
     return path
 
 
+_BOUNDS = {
+    "greater_than_equal": ("input should be greater than or equal to {limit}, got {got}", N_("problem.at_least"), "ge"),
+    "less_than_equal": ("input should be less than or equal to {limit}, got {got}", N_("problem.at_most"), "le"),
+    "greater_than": ("input should be greater than {limit}, got {got}", N_("problem.above"), "gt"),
+    "less_than": ("input should be less than {limit}, got {got}", N_("problem.below_limit"), "lt"),
+}
+
+
 def _message(
     kind: str,
     raw: str,
@@ -188,8 +196,10 @@ def _message(
         english, code = _WRONG_TYPE[kind]
         got = repr(value) if kind != "string_type" else f"{type(value).__name__} {value!r}"
         return keyed(key, Phrase(english.format(got=got), code, got=got))
-    if kind in {"greater_than_equal", "less_than_equal", "greater_than", "less_than"}:
-        return f"{key}: {raw.lower()}, got {value!r}"
+    if kind in _BOUNDS:
+        english, code, bound = _BOUNDS[kind]
+        limit = str(ctx.get(bound, ""))
+        return keyed(key, Phrase(english.format(limit=limit, got=repr(value)), code, limit=limit, got=repr(value)))
     if kind in {"time_parsing", "time_type"}:
         return keyed(key, Phrase(f"{value!r} is not a time; write it as 'HH:MM', e.g. '09:00'", N_("problem.bad_time"),
                                  value=repr(value)))

@@ -140,7 +140,7 @@ def _shape(request: Request) -> Shape:
 
 def _public_or_403(service: FeedService) -> None:
     if not service.live.current.loaded.config.feeds.public:
-        raise HTTPException(403, "this feed is not public; ask your administrator for a personal feed link")
+        raise HTTPException(403, tr(_lang(service), N_("feed.not_public")))
 
 
 def public_feed(kind: FeedKind) -> Callable[[Request], Awaitable[Response]]:
