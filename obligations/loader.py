@@ -13,7 +13,7 @@ from i18n import N_
 from i18n.phrase import Phrase, phrase
 from obligations.checks import check_ruleset
 from obligations.config import Config
-from obligations.diagnostics import did_you_mean, problems_from
+from obligations.diagnostics import did_you_mean, keyed, problems_from
 from obligations.errors import Problem, ValidationFailed
 from obligations.model import RulesFile
 from obligations.ruleset import LoadedFile, RuleSet
@@ -93,6 +93,9 @@ def load_config(path: Path | None) -> LoadedConfig:
     return LoadedConfig(config, path, doc)
 
 
+_UNKNOWN_ID = {"unit": N_("problem.unknown_unit_id"), "obligation": N_("problem.unknown_obligation_id")}
+
+
 def check_config_references(loaded: LoadedConfig, rules: RuleSet) -> list[Problem]:
     """Units and duties that config.yaml names (private feeds, subscriptions) must exist."""
 
@@ -101,7 +104,9 @@ def check_config_references(loaded: LoadedConfig, rules: RuleSet) -> list[Proble
     def check(path: list[str | int], kind: str, value: str | None, known: dict[str, object]) -> None:
         if value is None or value in known:
             return
-        message = f"{path[-1]}: unknown {kind} id {value!r}{did_you_mean(value, known)}"
+        hint = did_you_mean(value, known)
+        message = keyed(path[-1], Phrase(f"unknown {kind} id {value!r}{hint}", _UNKNOWN_ID[kind], id=repr(value),
+                                         hint=hint))
         if loaded.source is not None:
             line, column = value_position(loaded.source.tree, path)
             problems.append(Problem(loaded.source.file, line, column, message))
