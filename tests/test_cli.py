@@ -142,19 +142,22 @@ def test_bad_date_argument_is_a_usage_error(cli: Callable[..., CliResult]) -> No
 
 @pytest.mark.slow
 @pytest.mark.network
-def test_port_in_use_is_one_line_naming_the_port_and_the_fix(tmp_path: Path) -> None:
-
-
+@pytest.mark.parametrize(("lang", "expected"), [
+    ("en", "error: port {port} on 127.0.0.1 is already in use (another server is listening there); "
+           "stop it, or choose another port with --port N or server.port in {config}"),
+    ("zh-CN", "错误:127.0.0.1 的端口 {port} 已被占用(已有别的服务在监听);请停止它,"
+              "或用 --port N 或 {config} 中的 server.port 换一个端口"),
+])
+def test_port_in_use_is_one_line_naming_the_port_and_the_fix(tmp_path: Path, lang: str, expected: str) -> None:
     with socket.socket() as taken:
         taken.bind(("127.0.0.1", 0))
         taken.listen()
         port = taken.getsockname()[1]
-        proc = subprocess.run([sys.executable, str(ROOT / "main.py"), "serve", "--config", CONFIG, "--port", str(port)],
-                              check=False, cwd=tmp_path, capture_output=True, text=True, timeout=60)
+        proc = subprocess.run([sys.executable, str(ROOT / "main.py"), "serve", "--config", CONFIG, "--port", str(port),
+                               "--lang", lang], check=False, cwd=tmp_path, capture_output=True, text=True, timeout=60)
     assert proc.returncode == 1
     errors = [line for line in proc.stderr.splitlines() if line.split(" ", 3)[2:3] != ["INFO"]]
-    assert errors == [f"error: port {port} on 127.0.0.1 is already in use (another server is listening there); "
-                      f"stop it, or choose another port with --port N or server.port in {CONFIG}"]
+    assert errors == [expected.format(port=port, config=CONFIG)]
     assert "Traceback" not in proc.stderr
 
 

@@ -19,7 +19,8 @@ import uvicorn
 
 import notifiers
 from bot.app import BotServices, build_application
-from i18n import Language
+from i18n import N_, Language
+from i18n.phrase import phrase
 from notifiers.telegram import WEBHOOK_SECRET_ENV, TelegramNotifier
 from obligations.errors import ConfigurationError, FatalError
 from obligations.loader import load_config
@@ -100,13 +101,16 @@ def listen(host: str, port: int, where: str = "config.yaml") -> socket.socket:
     except OSError as exc:
         sock.close()
         if exc.errno == errno.EADDRINUSE:
-            raise FatalError(f"port {port} on {host} is already in use (another server is listening there); "
-                             f"stop it, or choose another port with --port N or server.port in {where}") from None
+            raise FatalError(phrase(N_("serve.port_in_use"), "port %(port)s on %(host)s is already in use (another "
+                                    "server is listening there); stop it, or choose another port with --port N or "
+                                    "server.port in %(where)s", port=port, host=host, where=where)) from None
         if exc.errno == errno.EACCES:
-            raise FatalError(f"port {port} on {host} needs more privileges than this user has; choose a port "
-                             f"above 1023 with --port N or server.port in {where}") from None
-        raise FatalError(f"cannot listen on {host}:{port}: {exc.strerror or exc}; check --host or server.host "
-                         f"in {where}") from None
+            raise FatalError(phrase(N_("serve.port_privileged"), "port %(port)s on %(host)s needs more privileges "
+                                    "than this user has; choose a port above 1023 with --port N or server.port in "
+                                    "%(where)s", port=port, host=host, where=where)) from None
+        raise FatalError(phrase(N_("serve.cannot_listen"), "cannot listen on %(host)s:%(port)s: %(reason)s; check "
+                                "--host or server.host in %(where)s", host=host, port=port,
+                                reason=str(exc.strerror or exc), where=where)) from None
     sock.set_inheritable(True)
     return sock
 
