@@ -70,7 +70,7 @@ def test_no_traceback_from_a_real_process(tmp_path: Path) -> None:
     bad = tmp_path / "bad.yaml"
     bad.write_bytes(b"\xff\xfe not utf-8")
     missing = tmp_path / "missing.yaml"
-    proc = subprocess.run([sys.executable, str(ROOT / "main.py"), "validate", str(bad), str(missing)],
+    proc = subprocess.run([sys.executable, str(ROOT / "main.py"), "validate", "--lang", "en", str(bad), str(missing)],
                           capture_output=True, text=True, cwd=tmp_path, env={**os.environ, "PYTHONPATH": str(ROOT)},
                           check=False)
     assert proc.returncode == 2

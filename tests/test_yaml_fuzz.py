@@ -297,8 +297,8 @@ def test_worst_cases_as_processes(tmp_path: Path, name: str, text: str, needle: 
     path = tmp_path / f"{name}.yaml"
     path.write_text(text, encoding="utf-8")
     start = time.perf_counter()
-    proc = subprocess.run([sys.executable, str(ROOT / "main.py"), "validate", str(path)], capture_output=True,
-                          text=True, cwd=tmp_path, env={**os.environ, "PYTHONPATH": str(ROOT)}, timeout=30,
+    proc = subprocess.run([sys.executable, str(ROOT / "main.py"), "validate", "--lang", "en", str(path)],
+                          capture_output=True, text=True, cwd=tmp_path, env={**os.environ, "PYTHONPATH": str(ROOT)}, timeout=30,
                           check=False)
     elapsed = time.perf_counter() - start
     assert proc.returncode == 2, proc.stderr
