@@ -298,8 +298,8 @@ def test_worst_cases_as_processes(tmp_path: Path, name: str, text: str, needle: 
     path.write_text(text, encoding="utf-8")
     start = time.perf_counter()
     proc = subprocess.run([sys.executable, str(ROOT / "main.py"), "validate", "--lang", "en", str(path)],
-                          capture_output=True, text=True, cwd=tmp_path, env={**os.environ, "PYTHONPATH": str(ROOT)}, timeout=30,
-                          check=False)
+                          capture_output=True, text=True, cwd=tmp_path, env={**os.environ, "PYTHONPATH": str(ROOT)},
+                          timeout=30, check=False)
     elapsed = time.perf_counter() - start
     assert proc.returncode == 2, proc.stderr
     assert "Traceback" not in proc.stderr
