@@ -253,6 +253,7 @@ def test_a_page_past_the_end_is_refused(fake: FakeTelegram, sqlite_store: Store,
     _refused_without_a_traceback(fake, sqlite_store, caplog, "sl:county:9999", "not_offered")
 
 
+@pytest.mark.slow  # over half a second
 def test_bad_command_arguments_get_a_polite_answer(fake: FakeTelegram, sqlite_store: Store,
                                                    caplog: pytest.LogCaptureFixture) -> None:
     """`/upcoming ²` raised (isdigit() then int()); `/lang xx` switched to Chinese; `/approve abc`
@@ -342,6 +343,7 @@ async def _flood(h: Harness, chat: int, codes: list[str]) -> list[str]:
             if mark <= c["seq"] < marker["seq"] and str(c["params"]["chat_id"]) == str(chat)]
 
 
+@pytest.mark.slow  # over half a second
 def test_300_wrong_invite_codes_lock_the_chat_out_and_tell_the_admins_once(
         fake: FakeTelegram, sqlite_store: Store) -> None:
     """300 wrong codes in 17 s from one chat were all answered: no limit at all."""

@@ -142,6 +142,7 @@ def test_import_shows_the_difference_and_writes_nothing_without_write(
     assert config.read_text(encoding="utf-8") == before
 
 
+@pytest.mark.slow  # expands a year twice and round-trips the config
 def test_import_write_puts_the_notice_into_the_config_and_keeps_its_comments(
     cli: Callable[..., CliResult], config: Path, tmp_path: Path
 ) -> None:

@@ -164,6 +164,7 @@ def _notes_of_shipped_rules() -> list[str]:
     return [ob.notes for ob in rules.obligations.values() if ob.notes]
 
 
+@pytest.mark.slow  # builds every feed for three years (~10 s)
 def test_authors_notes_of_the_shipped_rules_are_in_no_feed(cli: Callable[..., CliResult], tmp_path: Path) -> None:
     """Event descriptions carried the authors' notes (``县市政府的部门不在单位树中``, ``按…编码``)."""
     notes = _notes_of_shipped_rules()

@@ -137,6 +137,7 @@ def test_year_without_holiday_data_is_a_400_not_a_500(live: Live) -> None:
     assert "no official holiday data for 2030" in r.text
 
 
+@pytest.mark.slow  # over half a second
 def test_uids_and_bytes_stable_across_a_restart(tmp_path: Path) -> None:
     config = make_site(tmp_path, [SAMPLE])
     with running(config, FrozenClock(NOW)) as first:
@@ -185,6 +186,7 @@ def test_broken_yaml_keeps_the_last_good_rules(live: Live) -> None:
     assert "仍在使用第1版规则" in page
 
 
+@pytest.mark.slow  # over half a second
 def test_the_watcher_reloads_on_save(tmp_path: Path) -> None:
     with running(make_site(tmp_path, [SAMPLE]), FrozenClock(NOW), watch=True) as live:
         rules = live.root / "rules" / "sample.yaml"

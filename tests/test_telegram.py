@@ -229,6 +229,7 @@ def test_403_deactivates_the_subscriber_and_tells_the_admins(fake: FakeTelegram,
     asyncio.run(scenario())
 
 
+@pytest.mark.slow  # over half a second
 def test_network_errors_retry_through_the_engine_without_duplicates(fake: FakeTelegram,
                                                                     sqlite_store: Store) -> None:
     async def scenario() -> None:
@@ -247,6 +248,7 @@ def test_network_errors_retry_through_the_engine_without_duplicates(fake: FakeTe
     asyncio.run(scenario())
 
 
+@pytest.mark.slow  # over half a second
 def test_a_timeout_is_retried(fake: FakeTelegram, sqlite_store: Store) -> None:
     """A lost answer: Telegram may already have shown the message, so this is at-least-once (docs/reminders.md)."""
     async def scenario() -> None:

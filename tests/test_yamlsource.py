@@ -14,6 +14,7 @@ from tests.conftest import DATA, ROOT
 FILES = [*sorted((ROOT / "rules").glob("*.yaml")), *sorted((DATA / "rules").glob("*.yaml")), ROOT / "config.yaml"]
 
 
+@pytest.mark.slow  # the round-trip parser over every shipped file
 @pytest.mark.parametrize("path", FILES, ids=[p.name for p in FILES])
 def test_fast_and_round_trip_agree_on_shipped_files(path: Path) -> None:
     text = path.read_text(encoding="utf-8")
@@ -117,6 +118,7 @@ def test_bad_utf8_is_placed_on_its_line(tmp_path: Path) -> None:
     assert str(info.value).startswith("bad.yaml:2:6: not UTF-8 text (invalid start byte at byte 14)")
 
 
+@pytest.mark.slow  # the round-trip parser over every shipped file
 @pytest.mark.parametrize("path", FILES, ids=[p.name for p in FILES])
 def test_places_from_libyaml_are_the_round_trip_places(path: Path) -> None:
     """Problems are placed on a tree built from libyaml's nodes; it must agree with ruamel.yaml's."""
