@@ -1,10 +1,12 @@
 """The history of every change people make to a duty's state: append-only.
 
-One row per change (done, undo, redate, snooze): who, through which door (cli, bot, web), when,
-and what. Rows are written by the store in the transaction of the change they record
-(:func:`append`, called by store.completions and store.reminders) and only ever inserted: nothing
-in the store updates or deletes them (tests/test_history.py greps the store for it), so the
-history is what the supervising office can trust when it checks a ledger.
+One row per change (done, undo, redate, snooze; waive, unwaive, upload, export) and per login,
+failed login and logout (migration 0009; those are about no occurrence: ``occurrence_date`` NULL):
+who, through which door (cli, bot, web), when, and what. Rows are written by the store in the
+transaction of the change they record (:func:`append`, called by store.completions and
+store.reminders) and only ever inserted: nothing in the store updates or deletes them
+(tests/test_history.py greps the store for it), so the history is what the supervising office
+can trust when it checks a ledger.
 """
 
 from __future__ import annotations
@@ -28,6 +30,13 @@ class Action(StrEnum):
     UNDO = "undo"  # the mark taken back
     REDATE = "redate"  # the day it was done corrected
     SNOOZE = "snooze"  # a reminder asked for again later
+    LOGIN = "login"  # an account logged in (migration 0009: these are about no occurrence)
+    LOGIN_FAILED = "login_failed"  # a wrong name or password (actor: the name typed)
+    LOGOUT = "logout"  # an account logged out
+    UPLOAD = "upload"  # an evidence file uploaded for an occurrence
+    EXPORT = "export"  # a report or the history downloaded
+    WAIVE = "waive"  # an admin waived a window
+    UNWAIVE = "unwaive"  # the waiver taken back
 
 
 @dataclass(frozen=True)
@@ -41,7 +50,7 @@ class Entry:
     occurrence_uid: str
     obligation: str
     unit: str | None
-    occurrence_date: dt.date
+    occurrence_date: dt.date | None
     done_on: dt.date | None = None
     note: str = ""
     evidence_url: str | None = None

@@ -29,7 +29,9 @@ REMINDER_STATUSES = tuple(s.value for s in ReminderStatus)  # store.lifecycle
 REMINDER_KINDS = tuple(k.value for k in ReminderKind)  # a snooze keeps its kind (column "snoozed")
 NOTICES = tuple(n.value for n in Notice)  # an admin notice's subject (migration 0006)
 DOORS = ("cli", "bot", "web")  # service.actions.Door (migration 0007)
-HISTORY_ACTIONS = ("done", "undo", "redate", "snooze")  # store.history.Action (migration 0007)
+HISTORY_ACTIONS = ("done", "undo", "redate", "snooze",  # store.history.Action (migration 0007)
+                   "login", "login_failed", "logout", "upload", "export", "waive", "unwaive")  # (migration 0009)
+ROLES = ("admin", "supervisor", "unit")  # store.accounts.Role (migration 0009)
 
 
 def _one_of(column: str, values: tuple[str, ...]) -> str:
@@ -113,7 +115,7 @@ history = Table(
     Column("occurrence_uid", String(300), nullable=False),
     Column("obligation", String(200), nullable=False),
     Column("unit", String(200)),
-    Column("occurrence_date", Date, nullable=False),
+    Column("occurrence_date", Date),  # NULL: about no occurrence (a login; migration 0009)
     Column("done_on", Date),
     Column("note", Text, nullable=False, default="", server_default=""),
     Column("evidence_url", String(500)),
@@ -176,6 +178,58 @@ invites = Table(
     Column("used_by", String(300)),
 )
 
+# People who log in to the web pages (migration 0009): only an argon2 hash of the password is kept;
+# ``unit`` is what the account sees (NULL: the root); ``session_epoch`` grows when the password
+# changes or the account is disabled, which ends the sessions made before.
+accounts = Table(
+    "accounts",
+    metadata,
+    Column("id", Integer, primary_key=True, autoincrement=True),
+    Column("name", String(100), nullable=False),
+    Column("role", String(20), nullable=False),  # ROLES
+    Column("unit", String(200)),
+    Column("password_hash", String(300), nullable=False),
+    Column("disabled", Boolean, nullable=False, default=False, server_default=false()),
+    Column("created_at", DateTime(timezone=True), nullable=False),
+    Column("failed_logins", Integer, nullable=False, default=0, server_default="0"),
+    Column("locked_until", DateTime(timezone=True)),
+    Column("session_epoch", Integer, nullable=False, default=0, server_default="0"),
+    UniqueConstraint("name", name="uq_accounts_name"),
+    CheckConstraint(_one_of("role", ROLES), name="ck_accounts_role"),
+)
+
+# Every login attempt by the name typed, whether or not an account has it: a name that does not
+# exist locks out like one that does, so the answers never tell which names exist.
+login_attempts = Table(
+    "login_attempts",
+    metadata,
+    Column("id", Integer, primary_key=True, autoincrement=True),
+    Column("at", DateTime(timezone=True), nullable=False),
+    Column("name", String(100), nullable=False),
+    Column("ok", Boolean, nullable=False),
+    Column("address", String(64)),
+    Index("ix_login_attempts_name_at", "name", "at"),
+)
+
+# Files uploaded as evidence that a window was done: kept under the data folder by their SHA-256,
+# outside the web root, served only to accounts that may see the unit.
+evidence = Table(
+    "evidence",
+    metadata,
+    Column("id", Integer, primary_key=True, autoincrement=True),
+    Column("occurrence_uid", String(300), nullable=False),
+    Column("obligation", String(200), nullable=False),
+    Column("unit", String(200)),
+    Column("filename", String(255), nullable=False),
+    Column("content_type", String(100), nullable=False),
+    Column("size", Integer, nullable=False),
+    Column("sha256", String(64), nullable=False),
+    Column("stored_name", String(100), nullable=False),
+    Column("uploaded_by", String(200), nullable=False),
+    Column("uploaded_at", DateTime(timezone=True), nullable=False),
+    Index("ix_evidence_occurrence", "occurrence_uid"),
+)
+
 # The service's own secrets, shared by every instance on the database.
 secrets = Table(
     "secrets",
@@ -191,10 +245,14 @@ __all__ = [
     "NOTICES",
     "REMINDER_KINDS",
     "REMINDER_STATUSES",
+    "ROLES",
+    "accounts",
     "completions",
     "event_versions",
+    "evidence",
     "history",
     "invites",
+    "login_attempts",
     "metadata",
     "reminders",
     "secrets",
