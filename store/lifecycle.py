@@ -61,6 +61,7 @@ class Notice(StrEnum):
     MISSED = "missed"  # a reminder's date passed before it could be sent
     BAD_SUBSCRIPTION = "bad subscription"  # planning skipped a subscription it cannot read
     INVITE_LOCKOUT = "invite lockout"  # too many wrong invite codes
+    LOGIN_LOCKOUT = "login lockout"  # too many wrong passwords for one account name (migration 0009)
 
 
 S = ReminderStatus

@@ -13,7 +13,7 @@ from alembic.config import Config as AlembicConfig
 from store import open_store
 from store.db import MIGRATIONS
 from store.history import Action
-from store.tables import HISTORY_ACTIONS, ROLES
+from store.tables import HISTORY_ACTIONS, NOTICES, ROLES
 
 T0 = dt.datetime(2025, 3, 15, 1, 0, tzinfo=dt.UTC)
 
@@ -34,6 +34,7 @@ def test_frozen_sets_match_the_code() -> None:
     frozen = runpy.run_path(str(MIGRATIONS / "versions" / "0009_accounts.py"))
     assert set(frozen["ACTIONS"]) == set(HISTORY_ACTIONS) == {a.value for a in Action}
     assert set(frozen["ROLES"]) == set(ROLES)
+    assert frozen["NOTICES"] == NOTICES
 
 
 def test_migration_0009_both_ways(url: str) -> None:

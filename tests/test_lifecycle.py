@@ -88,8 +88,8 @@ def test_the_database_allows_exactly_the_enums() -> None:
     assert REMINDER_KINDS == ("reminder", "changed", "escalation", "admin", "opening")
     frozen_kinds = runpy.run_path(str(MIGRATIONS / "versions" / "0008_opening_kind.py"))["KINDS"]
     assert frozen_kinds == REMINDER_KINDS  # a new kind needs a migration that allows it
-    assert NOTICES == ("failed", "missed", "bad subscription", "invite lockout")
-    frozen = runpy.run_path(str(MIGRATIONS / "versions" / "0006_lifecycle_columns.py"))["NOTICES"]
+    assert NOTICES == ("failed", "missed", "bad subscription", "invite lockout", "login lockout")
+    frozen = runpy.run_path(str(MIGRATIONS / "versions" / "0009_accounts.py"))["NOTICES"]
     assert frozen == NOTICES  # a new notice needs a migration that allows it
 
 

@@ -9,6 +9,8 @@
   that does not exist locks out exactly as one that does (no user enumeration).
 - ``evidence``: files uploaded as evidence that a window was done, stored outside the web root
   under the data folder by their SHA-256 (``stored_name``); the row says whose window it is.
+- ``reminders``: the notice CHECK admits ``login lockout`` (the admins are told when a name is
+  locked out after repeated wrong passwords); downgrading deletes those notices.
 - ``history``: the action CHECK admits login, login_failed, logout, upload, export, waive and
   unwaive; ``occurrence_date`` may be NULL (a login is about no occurrence).
 
@@ -36,6 +38,8 @@ log = logging.getLogger("alembic.runtime.migration")
 ROLES = ("admin", "supervisor", "unit")
 BEFORE = ("done", "undo", "redate", "snooze")
 ACTIONS = (*BEFORE, "login", "login_failed", "logout", "upload", "export", "waive", "unwaive")
+NOTICES_BEFORE = ("failed", "missed", "bad subscription", "invite lockout")
+NOTICES = (*NOTICES_BEFORE, "login lockout")
 
 
 def _in(column: str, values: tuple[str, ...]) -> str:
@@ -86,6 +90,9 @@ def upgrade() -> None:
         batch.drop_constraint("ck_history_action", type_="check")
         batch.create_check_constraint("ck_history_action", _in("action", ACTIONS))
         batch.alter_column("occurrence_date", existing_type=sa.Date(), nullable=True)
+    with op.batch_alter_table("reminders") as batch:
+        batch.drop_constraint("ck_reminders_notice", type_="check")
+        batch.create_check_constraint("ck_reminders_notice", f"notice IS NULL OR {_in('notice', NOTICES)}")
 
 
 def downgrade() -> None:
@@ -95,6 +102,13 @@ def downgrade() -> None:
     ).rowcount
     if dropped:
         log.warning("0009 downgrade: deleted %d history row(s) the older code cannot read", dropped)
+    reminders = sa.table("reminders", sa.column("notice"))
+    dropped = op.get_bind().execute(sa.delete(reminders).where(reminders.c.notice == "login lockout")).rowcount
+    if dropped:
+        log.warning("0009 downgrade: deleted %d login lockout notice(s)", dropped)
+    with op.batch_alter_table("reminders") as batch:
+        batch.drop_constraint("ck_reminders_notice", type_="check")
+        batch.create_check_constraint("ck_reminders_notice", f"notice IS NULL OR {_in('notice', NOTICES_BEFORE)}")
     with op.batch_alter_table("history") as batch:
         batch.drop_constraint("ck_history_action", type_="check")
         batch.create_check_constraint("ck_history_action", _in("action", BEFORE))
