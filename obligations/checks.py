@@ -19,6 +19,7 @@ from obligations.errors import Problem
 from obligations.model import Obligation, Selector
 from obligations.ruleset import LoadedFile, RuleSet
 from obligations.schedules import PERIOD_MONTHS, Period, QuotaSchedule, RRuleSchedule, WindowSchedule
+from obligations.unitchecks import check_units
 from obligations.yamlsource import PathItem, value_position
 
 # The most working days any week has in a normal year; a week with a make-up
@@ -61,6 +62,7 @@ def check_ruleset(rs: RuleSet) -> list[Problem]:
         problems += list(_references(rs, loaded))
         problems += list(_schedules(loaded))
     problems += _cycles(rs)
+    problems += check_units(rs)
     return problems
 
 

@@ -33,7 +33,27 @@ class Level(StrEnum):
     prefecture = "prefecture"  # 州 / 地级市
     county = "county"  # 县 / 县级市 / 区 and development zones run like them
     township = "township"  # 乡镇 / 街道
-    department = "department"  # a government's department, office or court
+    department = "department"  # a body under a government: its departments, and the other organs of the area
+
+
+class Branch(StrEnum):
+    """What kind of body a unit is: only ``government`` units are the government's own departments."""
+
+    government = "government"  # 人民政府 and its departments, offices and directly run bodies (政府工作部门)
+    party = "party"  # organs of the Party committee: 组织部, 编办, 纪委(监委) …
+    congress = "congress"  # 人大常委会 and its office
+    cppcc = "cppcc"  # 政协 and its office
+    court = "court"  # 人民法院
+    procuratorate = "procuratorate"  # 人民检察院
+    vertical = "vertical"  # a branch of a higher-level or central body in the area (人民银行支行, 税务局 …)
+    other = "other"  # anything else: public institutions (事业单位), associations …
+
+
+class Origin(StrEnum):
+    """Where a unit of the tree comes from."""
+
+    document = "document"  # named by the document the file encodes
+    added = "added"  # added for the sample (e.g. townships from the official statistical code list)
 
 
 class Contact(Strict):
@@ -53,6 +73,25 @@ class Unit(Strict):
     level: Level = Field(description="Administrative level")
     parent: str | None = Field(default=None, description="Id of the parent unit; omit for a root")
     contacts: list[Contact] = Field(default_factory=list, description="People to remind")
+    branch: Branch = Field(
+        default=Branch.government,
+        description="What kind of body: government (the government and its departments), party, congress, "
+        "cppcc, court, procuratorate, vertical (a higher-level body's branch in the area) or other",
+    )
+    origin: Origin = Field(
+        default=Origin.document,
+        description="document: the document names it; added: added for the sample (say from where in origin_note)",
+    )
+    origin_note: str = Field(
+        default="", description="Where the unit comes from, e.g. 国家统计局统计用区划代码(2023); shown on its page"
+    )
+    until: dt.date | None = Field(
+        default=None,
+        description="Last day the body existed (abolished or merged); no occurrence of it falls after this day",
+    )
+    successor: str = Field(
+        default="", description="With until: the body that took over its work, e.g. 柳江区司法局; shown on its page"
+    )
 
 
 class Selector(Strict):
@@ -63,6 +102,9 @@ class Selector(Strict):
     )
     under: str | None = Field(
         default=None, description="Instead: every unit of the level below this unit id (any depth, any file)"
+    )
+    branch: Branch | None = Field(
+        default=None, description="Only units of this branch, e.g. government for 政府有关部门; omit for all"
     )
 
 
@@ -191,6 +233,7 @@ class RulesFile(Strict):
 
 __all__ = [
     "SCHEMA_VERSION",
+    "Branch",
     "Contact",
     "DayNote",
     "Defaults",
@@ -200,6 +243,7 @@ __all__ = [
     "Level",
     "LocalCalendar",
     "Obligation",
+    "Origin",
     "RulesFile",
     "Selector",
     "Source",

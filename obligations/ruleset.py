@@ -88,6 +88,8 @@ class RuleSet:
         A level selector without ``under`` stays inside the jurisdiction of the
         file it is written in (``file_index``): the Bayingolin plan's "every
         county" must not reach the counties of another document's rules file.
+        A selector's ``branch`` keeps only the units of that branch (the government's
+        own departments, not the court or the Party committee's organs).
         """
         if isinstance(ref, str):
             return [ref] if ref in self.units else []
@@ -97,7 +99,8 @@ class RuleSet:
             pool = [u.id for u in self.files[file_index].rules.units if self.unit_file.get(u.id) == file_index]
         else:
             pool = list(self.units)
-        return [uid for uid in pool if self.units[uid].level is ref.level]
+        return [uid for uid in pool if self.units[uid].level is ref.level
+                and (ref.branch is None or self.units[uid].branch is ref.branch)]
 
     def applies_to(self, ob: Obligation) -> list[str | None]:
         """The units that each get their own occurrences; ``[None]`` for a unit-less duty."""

@@ -21,7 +21,7 @@ from calendars.feeds import FeedSet, Selection
 from i18n import N_, Language, tr
 from obligations.diagnostics import closest
 from obligations.errors import HolidayDataMissing
-from obligations.model import Obligation, Selector, Unit
+from obligations.model import Branch, Obligation, Origin, Selector, Unit
 from scheduler.expand import Expander
 from scheduler.occurrence import Occurrence
 from scheduler.planner import urgency
@@ -34,6 +34,11 @@ from web.feed_links import feed_links
 from web.render import error_lang, page_lang, render, service_of
 
 DAYS = 30
+_BRANCH = {Branch.government: N_("branch.government"), Branch.party: N_("branch.party"),
+           Branch.congress: N_("branch.congress"), Branch.cppcc: N_("branch.cppcc"), Branch.court: N_("branch.court"),
+           Branch.procuratorate: N_("branch.procuratorate"), Branch.vertical: N_("branch.vertical"),
+           Branch.other: N_("branch.other")}
+_ORIGIN = {Origin.document: N_("page.unit_from_document"), Origin.added: N_("page.unit_added")}
 
 
 @dataclass(frozen=True)
@@ -136,7 +141,7 @@ async def unit_page(request: Request) -> Response:
     children = [rules.units[c] for c in rules.children.get(key, [])]
     return render(
         request, "unit.html", lang=lang, unit=unit, level_name=tr(lang, f"level.{unit.level.value}"),
-        parent=rules.units.get(unit.parent or ""), children=children, year=year, today=today,
+        facts=_facts(unit, lang), parent=rules.units.get(unit.parent or ""), children=children, year=year, today=today,
         today_minus=today - dt.timedelta(days=DAYS), occurrences=occurrences,
         warnings=[word(w, lang, lambda duty: _title(rules, duty)) for w in warnings],
         colour=functools.partial(_colour, expander=feeds.snapshot.expander(), today=today),
@@ -144,6 +149,20 @@ async def unit_page(request: Request) -> Response:
         links=feed_links(service.public_url, Selection("unit", key)),
         links_children=feed_links(service.public_url, Selection("unit", key, True)),
     )
+
+
+def _facts(unit: Unit, lang: Language) -> list[tuple[str, str]]:
+    """What the tree says about the unit itself: its kind of body, where it comes from, its end."""
+    origin = tr(lang, _ORIGIN[unit.origin])
+    if unit.origin_note:
+        origin = tr(lang, "page.unit_origin_with_note", origin=origin, note=unit.origin_note)
+    facts = [(tr(lang, "page.unit_branch"), tr(lang, _BRANCH[unit.branch])), (tr(lang, "page.unit_origin"), origin)]
+    if unit.until is not None:
+        ended = tr(lang, "page.unit_ended_on", date=unit.until.isoformat())
+        if unit.successor:
+            ended = tr(lang, "page.unit_ended_successor", ended=ended, successor=unit.successor)
+        facts.append((tr(lang, "page.unit_ended"), ended))
+    return facts
 
 
 def _title(rules: Any, duty: str) -> str:
