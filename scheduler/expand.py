@@ -10,8 +10,7 @@ import dataclasses
 import datetime as dt
 from collections.abc import Callable, Collection, Iterable
 from dataclasses import dataclass, field
-from itertools import groupby
-from operator import attrgetter, itemgetter
+from operator import attrgetter
 from zoneinfo import ZoneInfo
 
 from i18n import DEFAULT, N_, Language, tr
@@ -25,9 +24,7 @@ from scheduler.slots import slots_for
 from scheduler.warning import ExpansionWarning, of_duty
 from scheduler.workdays import WorkdayCalendar
 
-_BLOCK_ORDER = itemgetter(0, 1)  # (date, duty id)
-_WITHIN = attrgetter("unit", "slot")
-_Block = tuple[dt.date, str, list[Occurrence]]
+_ORDER = attrgetter("date", "obligation.id", "unit", "slot")
 
 
 @dataclass
@@ -82,7 +79,7 @@ class Expander:
         obligations: Collection[str] | None = None,
     ) -> Expansion:
         """Occurrences dated ``first..last`` (inclusive), sorted by date, duty, unit."""
-        blocks: list[_Block] = []
+        out: list[Occurrence] = []
         warnings: dict[str, None] = {}
         for ob in self.rules.obligations.values():
             if obligations is not None and ob.id not in obligations:
@@ -92,9 +89,9 @@ class Expander:
                 targets = [u for u in targets if u is not None and u in units]
                 if not targets:
                     continue
-            blocks += self._obligation(ob, targets, first, last, warnings)
+            out.extend(self._obligation(ob, targets, first, last, warnings))
         # units of one duty are all None or all str, so None never meets str in a comparison
-        out = _ordered(blocks)
+        out.sort(key=_ORDER)
         for year in sorted(self.calendar.guessed_years):
             if self.calendar.year_source(year) == "predicted":
                 code = N_("calendar.warn_predicted")
@@ -111,8 +108,7 @@ class Expander:
         first: dt.date,
         last: dt.date,
         warnings: dict[str, None],
-    ) -> list[_Block]:
-        """The duty's occurrences as blocks: one per slot and group of units, each sorted by unit."""
+    ) -> Iterable[Occurrence]:
         lo = max(first, ob.effective.from_) if ob.effective.from_ else first
         hi = min(last, ob.effective.until) if ob.effective.until else last
         if lo > hi:
@@ -121,82 +117,46 @@ class Expander:
         def warn(message: str) -> None:
             warnings.setdefault(of_duty(ob.id, message), None)
 
-        # units whose files add no local days share one calendar, so one set of slots: a national
-        # tree keeps its units in a file per province, and the slots are computed once, not 32 times
-        by_calendar: dict[int, tuple[WorkdayCalendar, list[str | None]]] = {}
+        by_calendar: dict[int, list[str | None]] = {}
         own_file = self.rules.obligation_file[ob.id]
         for uid in targets:
-            cal = self.calendar_of_file(self.rules.unit_file.get(uid, own_file) if uid else own_file)
-            by_calendar.setdefault(id(cal), (cal, []))[1].append(uid)
+            index = self.rules.unit_file.get(uid, own_file) if uid else own_file
+            by_calendar.setdefault(index, []).append(uid)
 
         in_force = Span(ob.effective.from_ or dt.date.min, ob.effective.until or dt.date.max)
-        out: list[_Block] = []
-        for cal, group in by_calendar.values():
-            if group != [None]:
-                group.sort()  # type: ignore[type-var]  # all str: units of one duty are all None or all str
-            if not ob.exceptions:
+        kind = kind_of(ob)
+        time = _time_of(ob)
+        out: list[Occurrence] = []
+        for index, group in by_calendar.items():
+            cal = self.calendar_of_file(index)
+            if ob.exceptions:
+                # a move may bring an occurrence in from outside the range: look exactly there too
+                sources = [e.move for e in ob.exceptions if e.move and e.to and lo <= e.to <= hi]
+                wide_lo, wide_hi = min([lo, *sources]), max([hi, *sources])
+                slots = slots_for(ob.schedule, cal, wide_lo, wide_hi, warn, in_force)
+                for uid in group:
+                    mine = _capped(_apply_exceptions(slots, ob.exceptions, uid, Span(lo, hi), warn), warn)
+                    end = self._end_of(uid, hi)
+                    out.extend(self._make(ob, uid, s, kind, time) for s in mine if lo <= s.date <= end)
+            else:
                 slots = _capped(slots_for(ob.schedule, cal, lo, hi, warn, in_force), warn)
-                out += self._blocks(ob, slots, group, hi)
-                continue
-            # a move may bring an occurrence in from outside the range: look exactly there too
-            sources = [e.move for e in ob.exceptions if e.move and e.to and lo <= e.to <= hi]
-            wide_lo, wide_hi = min([lo, *sources]), max([hi, *sources])
-            slots = slots_for(ob.schedule, cal, wide_lo, wide_hi, warn, in_force)
-            named = {u for e in ob.exceptions if e.units is not None for u in e.units}
-            # units no exception names get the same slots: apply the general exceptions once for them
-            common = [u for u in group if u not in named]
-            shares = [(common, None)] if common else []
-            for uid in (u for u in group if u in named):
-                shares.append(([uid], uid))
-            for uids, uid in shares:
-                mine = _capped(_apply_exceptions(slots, ob.exceptions, uid, Span(lo, hi), warn), warn)
-                out += self._blocks(ob, [s for s in mine if lo <= s.date], uids, hi)
-        return out
-
-    def _blocks(self, ob: Obligation, slots: list[Slot], uids: list[str | None], hi: dt.date) -> list[_Block]:
-        """For each slot dated up to ``hi``, the occurrences of ``uids`` (sorted), in one block."""
-        kind, time, tz, occurrence = kind_of(ob), _time_of(ob), self.tz, Occurrence
-        ends = {uid: end for uid in uids if (end := self._end_of(uid, hi)) < hi}
-        out: list[_Block] = []
-        for s in slots:
-            if s.date > hi:
-                continue
-            start = end = None
-            if time is not None:  # the same aware datetimes for every unit of the slot
-                start = dt.datetime.combine(s.date, time.start, tz)
-                end = dt.datetime.combine(s.date, time.end, tz)
-            date, key, nominal, ws, note, we, due, planned = (s.date, s.key, s.nominal, s.window_start, s.note,
-                                                              s.window_end, s.due, s.planned)
-            members = uids if not ends else [u for u in uids if u not in ends or date <= ends[u]]
-            out.append((date, ob.id, [occurrence(ob, uid, date, kind, key, start, end, nominal, ws, note, we, due,
-                                                 planned) for uid in members]))
+                make = self._make
+                ends = {uid: self._end_of(uid, hi) for uid in group}
+                out.extend(make(ob, uid, s, kind, time) for s in slots for uid in group if s.date <= ends[uid])
         return out
 
     def _end_of(self, uid: str | None, hi: dt.date) -> dt.date:
         """The last day ``uid`` gets occurrences: ``hi``, or the day the body ended (``until``) if earlier."""
-        until = getattr(self.rules.units[uid], "until", None) if uid in self.rules.units else None
+        until = self.rules.units[uid].until if uid in self.rules.units else None
         return min(hi, until) if until else hi
 
-
-def _ordered(blocks: list[_Block]) -> list[Occurrence]:
-    """The blocks' occurrences sorted by date, duty, unit and slot.
-
-    Sorting a few thousand blocks by (date, duty) instead of two million occurrences: a
-    block is already sorted by unit, and a (date, duty) with more than one block (two
-    slots on one day, a unit with its own exception) is sorted by unit and slot.
-    """
-    blocks.sort(key=_BLOCK_ORDER)
-    out: list[Occurrence] = []
-    for _, same in groupby(blocks, key=_BLOCK_ORDER):
-        first = next(same)
-        rest = list(same)
-        if not rest:
-            out += first[2]
-            continue
-        merged = [occ for block in (first, *rest) for occ in block[2]]
-        merged.sort(key=_WITHIN)
-        out += merged
-    return out
+    def _make(self, ob: Obligation, uid: str | None, slot: Slot, kind: Kind, time: TimeOfDay | None) -> Occurrence:
+        start = end = None
+        if time is not None:
+            start = dt.datetime.combine(slot.date, time.start, self.tz)
+            end = dt.datetime.combine(slot.date, time.end, self.tz)
+        return Occurrence(ob, uid, slot.date, kind, slot.key, start, end, slot.nominal, slot.window_start,
+                          slot.note, slot.window_end, slot.due, slot.planned)
 
 
 def _capped(slots: list[Slot], warn: Callable[[str], None]) -> list[Slot]:
