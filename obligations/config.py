@@ -214,6 +214,31 @@ class InviteLimits(Strict):
                                  "told once per lockout")
 
 
+_WEEKDAYS = Literal["mon", "tue", "wed", "thu", "fri", "sat", "sun"]
+
+
+class SummaryRecipient(Strict):
+    """A supervisor's channel for the weekly summary: the windows of one subtree (or all)."""
+
+    name: str = Field(description="Who it is, e.g. 州政府办督查室")
+    channel: str = Field(description="log, email, telegram, wecom, dingtalk, feishu or webhook")
+    address: str = Field(description="E-mail address, chat id, or the robot's name under notifiers")
+    unit: str | None = Field(default=None, description="Only this unit and the units below it; omit for all")
+    language: Language = Field(default=DEFAULT, description="Language of the summary")
+
+
+class SupervisionConfig(Strict):
+    """The supervision board (/supervision), its reports and the weekly summary."""
+
+    due_soon_workdays: int = Field(default=3, ge=0, le=60, description="An open window is 即将到期 (due soon) "
+                                   "with at most this many working days left, today included")
+    summary_weekday: _WEEKDAYS = Field(default="mon", description="The weekday of the weekly summary")
+    summary_at: dt.time = Field(default=dt.time(8, 30), description="Local time of the weekly summary")
+    summary_to_admins: bool = Field(default=True, description="Send the weekly summary to reminders.admins")
+    summary_recipients: list[SummaryRecipient] = Field(
+        default_factory=list, description="Supervisors who get the weekly summary of their subtree")
+
+
 class Config(Strict):
     """Top level of config.yaml."""
 
@@ -236,6 +261,8 @@ class Config(Strict):
     reminders: RemindersConfig = Field(default_factory=RemindersConfig)
     subscribers: list[SubscriberConfig] = Field(default_factory=list, description="Fixed subscribers")
     invites: InviteLimits = Field(default_factory=InviteLimits, description="Limits on wrong invite codes")
+    supervision: SupervisionConfig = Field(default_factory=SupervisionConfig,
+                                           description="The supervision board and its weekly summary")
     notifiers: dict[str, dict[str, object]] = Field(
         default_factory=dict,
         description="Channel settings by channel name (email: {...}); each channel documents its keys. "
@@ -279,4 +306,6 @@ __all__ = [
     "ServerConfig",
     "SubscriberConfig",
     "SubscriptionConfig",
+    "SummaryRecipient",
+    "SupervisionConfig",
 ]

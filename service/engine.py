@@ -19,6 +19,7 @@ from scheduler.snapshot import Clock, Snapshot
 from service.dispatcher import Dispatcher, DispatchReport
 from store.lifecycle import Notice, ReminderKind
 from store.reminders import ReminderStore, SyncReport
+from store.waivers import Waivers
 
 log = logging.getLogger(__name__)
 LOOKBACK = dt.timedelta(days=45)  # occurrences this far back can still be escalated
@@ -65,7 +66,8 @@ class ReminderEngine:
         expander = snapshot.expander()
         today = now.astimezone(tz).date()
         occurrences = expander.expand(today - LOOKBACK, until.astimezone(tz).date() + dt.timedelta(days=31)).occurrences
-        done = self.store.done_uids()
+        # a waived window is planned as a done one: nothing to remind, nothing to escalate
+        done = self.store.done_uids() | Waivers(self.store.store).waived_uids()
         subs = self.store.subscriptions(on_bad=lambda row, exc: self._bad_subscription(row, exc, now))
         planned = plan(occurrences, subs, rules=snapshot.rules, tz=tz,
                        workdays_before=lambda occ: expander.calendar_for(occ).workdays_before,
