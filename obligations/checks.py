@@ -18,6 +18,7 @@ from obligations.diagnostics import did_you_mean
 from obligations.errors import Problem
 from obligations.model import Obligation, Selector
 from obligations.ruleset import LoadedFile, RuleSet
+from obligations.schedulechecks import check_schedule_fields
 from obligations.schedules import PERIOD_MONTHS, Period, QuotaSchedule, RRuleSchedule, WindowSchedule
 from obligations.unitchecks import check_units
 from obligations.yamlsource import PathItem, value_position
@@ -61,6 +62,7 @@ def check_ruleset(rs: RuleSet) -> list[Problem]:
     for loaded in rs.files:
         problems += list(_references(rs, loaded))
         problems += list(_schedules(loaded))
+        problems += list(check_schedule_fields(loaded))
     problems += _cycles(rs)
     problems += check_units(rs)
     return problems
@@ -227,13 +229,13 @@ def _yearly_cap(loaded: LoadedFile, path: list[PathItem], ob: Obligation) -> Ite
 
 
 def _quota(loaded: LoadedFile, path: list[PathItem], s: QuotaSchedule) -> Iterator[Problem]:
-    if s.per is Period.week and s.count > WORKING_DAYS_PER_WEEK:
+    if s.per is Period.week and s.sessions > WORKING_DAYS_PER_WEEK * s.every:
         yield _at(loaded, [*path, "count"],
                   phrase(N_("problem.week_count"), "count: %(count)s per week is impossible, a week has %(days)s "
                          "working days; use at most %(days)s, or per: month",
                          count=s.count, days=WORKING_DAYS_PER_WEEK))
         return
-    if s.count > MIN_WORKING_DAYS[s.per]:
+    if s.sessions > MIN_WORKING_DAYS[s.per] * s.every:
         name = Phrase(_PERIOD_NAMES[s.per], _PERIOD_CODES[s.per])
         yield _at(loaded, [*path, "count"],
                   phrase(N_("problem.count_over_days"), "count: %(count)s per %(per)s is more than the %(days)s "
@@ -249,14 +251,14 @@ def _quota(loaded: LoadedFile, path: list[PathItem], s: QuotaSchedule) -> Iterat
                          N_("problem.weekly_place")))
         return
     if place.month is not None or place.day is not None:
-        months = PERIOD_MONTHS.get(s.per, 0)
-        if months % s.count:
+        months = PERIOD_MONTHS.get(s.per, 0) * s.every
+        if months % s.sessions:
             yield _at(loaded, [*path, "place"],
                       phrase(N_("problem.not_whole_months"), "%(count)s sessions per %(per)s do not split it into "
                              "whole months, so month/day placement is ambiguous; use weekday or nth_working_day",
                              count=s.count, per=s.per.value))
             return
-        span = months // s.count
+        span = months // s.sessions
         if place.month is not None and place.month > span:
             yield _at(loaded, [*path, "place", "month"],
                       phrase(N_("problem.place_month"), "month: %(month)s is outside each %(span)s-month part of "

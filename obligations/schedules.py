@@ -52,6 +52,12 @@ Weekday = Literal["mon", "tue", "wed", "thu", "fri", "sat", "sun"]
 WEEKDAYS: tuple[str, ...] = ("mon", "tue", "wed", "thu", "fri", "sat", "sun")
 
 
+_EVERY_HELP = ("Every N periods (每两周: per week, every 2; 每三年: every 3 years): the periods are grouped N "
+               "at a time from anchor's, and the count or the window is per group")
+_ANCHOR_HELP = ("With every: a day in the first period of one group (2025-01-06: fortnights from the week of "
+                "6 January 2025; 2025-01-01 with years: 2025, 2028 … with every 3); required with every > 1")
+
+
 class TimeOfDay(Strict):
     """A time span for sessions; without it a session is an all-day event."""
 
@@ -123,12 +129,23 @@ class QuotaSchedule(Strict):
     type: Literal["quota"]
     count: int = Field(ge=1, description="Minimum number of days or sessions per period")
     per: Period = Field(description="The period the count is per")
-    unit: Literal["day", "session"] = Field(
+    unit: Literal["day", "session", "hour"] = Field(
         default="session",
-        description="day (天: a whole working day) or session (次/期); descriptive, shown with the count",
+        description="day (天: a whole working day) or session (次/期), shown with the count; hour (学时/课时): "
+        "count is the total hours per period, owed as one window per period, not as sessions",
     )
+    max: int | None = Field(
+        default=None, ge=1, description="At most this many per period (1—2次: count 1, max 2); shown with the count"
+    )
+    every: int = Field(default=1, ge=1, le=10, description=_EVERY_HELP)
+    anchor: dt.date | None = Field(default=None, description=_ANCHOR_HELP)
     place: Placement | None = Field(default=None, description="Placement preference")
     time: TimeOfDay | None = Field(default=None, description="Time of day; omit for all-day")
+
+    @property
+    def sessions(self) -> int:
+        """Sessions per period: ``count``, or one window for a total of hours."""
+        return 1 if self.unit == "hour" else self.count
 
 
 class YearlyDeadlineSchedule(Strict):
@@ -175,6 +192,21 @@ class WindowSchedule(Strict):
     holiday_policy: HolidayPolicy = Field(
         default=HolidayPolicy.keep, description="Applied to the window's last day"
     )
+    every: int = Field(default=1, ge=1, le=10, description=_EVERY_HELP)
+    anchor: dt.date | None = Field(default=None, description=_ANCHOR_HELP)
+    working_day: int | None = Field(
+        default=None,
+        description="Due on the period's N-th working day instead of its last (每月第5个工作日前: 5); "
+        "the window ends there; -1 is the last",
+    )
+
+    @field_validator("working_day")
+    @classmethod
+    def _working_day_nonzero(cls, v: int | None) -> int | None:
+        if v == 0:
+            raise ValueError(Phrase("working_day counts from 1 (first) or -1 (last), not 0",
+                                    N_("problem.working_day_zero")))
+        return v
 
     @field_validator("period")
     @classmethod

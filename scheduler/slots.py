@@ -31,8 +31,9 @@ from obligations.schedules import (
     WindowSchedule,
     YearlyDeadlineSchedule,
 )
+from scheduler.cycles import groups_overlapping
 from scheduler.occurrence import Slot
-from scheduler.periods import Span, month_start, months_span, period_label, periods_overlapping, split_months
+from scheduler.periods import Span, month_start, months_span, period_label, split_months
 from scheduler.warning import ExpansionWarning
 from scheduler.workdays import WorkdayCalendar
 
@@ -161,6 +162,8 @@ def window_slots(s: WindowSchedule, cal: WorkdayCalendar, first: dt.date, last: 
     window's last working day, as under ``previous``; ``next`` moves a last day
     that is off to the next working day, and the window then ends there.
     """
+    if s.every > 1 or s.working_day is not None:
+        return _group_window_slots(s, cal, first, last, in_force)
     months = PERIOD_MONTHS[s.period]
     policy = HolidayPolicy.previous if s.holiday_policy is HolidayPolicy.keep else s.holiday_policy
     begins = _begins(in_force)
@@ -174,6 +177,23 @@ def window_slots(s: WindowSchedule, cal: WorkdayCalendar, first: dt.date, last: 
             if slot is not None:
                 out.append(slot)
     return out
+
+
+def _group_window_slots(s: WindowSchedule, cal: WorkdayCalendar, first: dt.date, last: dt.date,
+                        in_force: Span | None) -> list[Slot]:
+    """Windows of every N periods from ``anchor``'s, or ending on the period's N-th working day (its due)."""
+    policy = HolidayPolicy.previous if s.holiday_policy is HolidayPolicy.keep else s.holiday_policy
+    begins, months, out = _begins(in_force), PERIOD_MONTHS[s.period], []
+    for span in groups_overlapping(s.period, s.every, s.anchor, first - _MARGIN, last + _MARGIN):
+        if s.index is not None and (span.first.month - 1) // months + 1 != s.index:
+            continue
+        opens, key = max(span.first, begins) if begins else span.first, period_label(s.period, span)
+        if s.working_day is None:
+            out.append(_deadline(key, span.last, policy, cal, first, last, opens))
+        elif span.last >= first and span.first <= last and (days := cal.workdays_between(span.first, span.last)):
+            due = _nth(days, s.working_day)
+            out.append(Slot(key, due, None, min(opens, due), window_end=due, due=due))
+    return [slot for slot in out if slot is not None]
 
 
 def once_slots(s: OnceSchedule, cal: WorkdayCalendar, first: dt.date, last: dt.date,
@@ -232,11 +252,13 @@ def quota_slots(
     """
     place = s.place or Placement()
     out: list[Slot] = []
-    for period in periods_overlapping(s.per, first, last):
+    for period in groups_overlapping(s.per, s.every, s.anchor, first, last):
         label = period_label(s.per, period)
         known = period
         if not cal.covers(period.last.year) and cal.covers(period.first.year):
-            known = Span(period.first, dt.date(period.first.year, 12, 31))
+            # a group of years (every: 3) ends with its last year whose holidays are known
+            known = Span(period.first, dt.date(max(y for y in range(period.first.year, period.last.year)
+                                                    if cal.covers(y)), 12, 31))
             warn(ExpansionWarning(f"{label} runs into {period.last.year}, whose holidays are not known yet; "
                                   f"its sessions were placed within {period.first.year}",
                                   N_("warning.period_runs_on"), period=label, year=period.first.year,
@@ -257,7 +279,7 @@ def quota_slots(
                                           N_("warning.no_working_day"), period=label, first=part.first,
                                           last=part.last, number=number, count=s.count))
                 continue
-            key = label if s.count == 1 else f"{label}.{number}"
+            key = label if s.sessions == 1 else f"{label}.{number}"
             opens, ends = tile.first, tile.last
             if in_force is not None:
                 opens, ends = max(opens, in_force.first), min(ends, in_force.last)
@@ -297,13 +319,13 @@ def split_period(s: QuotaSchedule, period: Span, cal: WorkdayCalendar) -> list[t
     meaning; anything else splits the period's working days into runs of
     nearly equal length.
     """
-    months = PERIOD_MONTHS.get(s.per, 0)
-    if s.count == 1:
+    months = PERIOD_MONTHS.get(s.per, 0) * s.every
+    if s.sessions == 1:
         parts = [period]
-    elif months and months % s.count == 0:
-        parts = split_months(period, s.count)
+    elif months and months % s.sessions == 0:
+        parts = split_months(period, s.sessions)
     else:
-        return _working_day_runs(period, s.count, cal)
+        return _working_day_runs(period, s.sessions, cal)
     return [(part, cal.workdays_between(part.first, part.last)) for part in parts]
 
 
