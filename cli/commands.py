@@ -132,6 +132,27 @@ def _history(p: argparse.ArgumentParser) -> None:
     _format(p, "json")
 
 
+def _waive(p: argparse.ArgumentParser) -> None:
+    p.add_argument("obligation", metavar="OBLIGATION", help="the duty's id")
+    p.add_argument("unit", metavar="UNIT", help="the unit's id (- for a duty without units)")
+    p.add_argument("date", metavar="DATE", type=iso_date, help="any day inside the window (or its date)")
+    p.add_argument("--reason", help="why it is waived (合并举办, 上级统一组织, …); required unless --undo")
+    p.add_argument("--by", default="cli", help="who waives it (default: cli)")
+    p.add_argument("--undo", action="store_true", help="take the waiver back: the window is reminded again")
+
+
+def _report(p: argparse.ArgumentParser) -> None:
+    _range(p)
+    p.add_argument("--unit", metavar="ID", help="only this unit's windows")
+    p.add_argument("--children", action="store_true", help="with --unit: the units below it too")
+    p.add_argument("--format", choices=["csv", "xlsx", "html"], default="csv", help="output format")
+    p.add_argument("--table", choices=["rows", "summary", "yearly"], default="rows",
+                   help="csv: which table (one row per window, per unit, or the yearly form); xlsx and html "
+                   "hold all three")
+    p.add_argument("--out", metavar="FILE", help="write the report here instead of stdout")
+    p.add_argument("--by", default="cli", help="who exports it, for the history (default: cli)")
+
+
 def _reminders(p: argparse.ArgumentParser) -> None:
     which = p.add_mutually_exclusive_group()
     which.add_argument("--pending", action="store_true", help="reminders waiting to be sent (the default)")
@@ -166,6 +187,12 @@ COMMANDS: tuple[Command, ...] = (
     Command("history", "cli.history:cmd_history", "list every change to what is done, by whom and through which door",
             "List the append-only history of completions, undos, corrected days and snoozes: who, when "
             "(configured time zone), through which door (cli, bot, web).", _history),
+    Command("waive", "cli.supervision:cmd_waive", "waive a window (not reminded, never overdue), or undo that",
+            "Waive one window of a duty for a unit, with the reason (合并举办, 上级统一组织, …): it is neither "
+            "reminded nor counted as overdue; --undo takes the waiver back.", _waive),
+    Command("report", "cli.supervision:cmd_report", "write the supervision report of a range (csv, xlsx, html)",
+            "Write every (unit, duty, window) of a range with its state, the day done, lateness in working "
+            "days, who, note and evidence; per-unit counts and rates; the yearly form.", _report),
     Command("reminders", "cli.reminders:cmd_reminders", "list pending or failed reminders",
             "List reminders: pending ones, or failed and missed ones (what admins must look at).", _reminders),
     Command("invite", "cli.reminders:cmd_invite", "make a one-time code that binds a chat to the bot",
