@@ -34,6 +34,7 @@ class RuleSet:
     obligation_file: dict[str, int] = field(default_factory=dict)
     documents: dict[str, Document] = field(default_factory=dict)
     _applies: dict[str, list[str | None]] = field(default_factory=dict, repr=False)  # the rules never change
+    _selected: dict[tuple[object, ...], list[str]] = field(default_factory=dict, repr=False)
 
     @classmethod
     def build(cls, files: list[LoadedFile]) -> RuleSet:
@@ -93,6 +94,13 @@ class RuleSet:
         """
         if isinstance(ref, str):
             return [ref] if ref in self.units else []
+        key = (ref.under, ref.level, None if ref.under else file_index)
+        cached = self._selected.get(key)
+        if cached is None:  # a national tree has 43,000 units: walk it once per selector, not per duty
+            cached = self._selected[key] = self._select(ref, file_index)
+        return list(cached)
+
+    def _select(self, ref: Selector, file_index: int | None) -> list[str]:
         if ref.under:
             pool = self.descendants(ref.under)
         elif file_index is not None:
