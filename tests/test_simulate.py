@@ -117,6 +117,11 @@ def test_admins_hear_of_undone_deadlines(q1: list[dict]) -> None:
         ("bz-2024.case-file-review", "2025-01-04"): 10,  # 2024's year-end items, never marked done
         ("bz-2024.devolved-powers-evaluation", "2025-01-04"): 10,
         ("bz-2024.enforcement-supervision-system", "2025-01-04"): 10,
+        # the undated yearly products, year windows due 31 Dec 2024 (docs/rules.md, Reading a duty
+        # without a day): the prefecture, 9 counties and 27 townships; + the 18 government departments
+        ("bz-2024.annual-measures", "2025-01-04"): 37,
+        ("bz-2024.information-disclosure-annual-report", "2025-01-04"): 55,
+        ("bz-2024.year-end-debrief", "2025-01-04"): 55,
     }
     assert all(r["kind"] == "escalation" for r in by(q1, "admin"))
 
