@@ -100,7 +100,8 @@ def test_a_second_deadline_of_a_yearly_sentence_is_yearly_too() -> None:
 
 
 def test_a_standing_rule_takes_its_year_from_when_it_takes_effect() -> None:
-    text = from_string("某县执法监督制度\n第一条 各机关每月5日前公示上月处罚决定。\n第二条 本制度自2025年3月1日起施行。\n")
+    text = from_string("某县执法监督制度\n第一条 各机关每月5日前公示上月处罚决定。\n"
+                       "第二条 本制度自2025年3月1日起施行。\n")
     (duty,) = extract(text).duties
     assert duty.schedule["start"] == dt.date(2025, 1, 1)
     bare = extract(from_string("某县执法监督制度\n第一条 各机关每月5日前公示上月处罚决定。\n")).duties[0]
