@@ -48,7 +48,10 @@ def _format(p: argparse.ArgumentParser, *choices: str) -> None:
 
 
 def _validate(p: argparse.ArgumentParser) -> None:
-    p.add_argument("paths", nargs="*", metavar="PATH", help="rules files (default: those in the config)")
+    p.add_argument("paths", nargs="*", metavar="PATH",
+                   help="rules files (default: those in the config); checked with the config's other rules files")
+    p.add_argument("--alone", action="store_true",
+                   help="check the given files by themselves, without the config's other rules files")
 
 
 def _list(p: argparse.ArgumentParser) -> None:
