@@ -5,7 +5,7 @@ from __future__ import annotations
 import datetime as dt
 from pathlib import Path
 
-from calendars.feeds import FeedSet, Selection
+from calendars.feeds import FeedSet, Selection, Shape
 from obligations.ruleset import RuleSet
 from scheduler.periods import month_start
 
@@ -28,8 +28,8 @@ def all_selections(rules: RuleSet, unit: str | None = None) -> list[Selection]:
     return out
 
 
-def export_feeds(feeds: FeedSet, out: Path, unit: str | None = None) -> int:
-    """Write every feed (or only ``unit``'s) under ``out``; returns how many files were written.
+def export_feeds(feeds: FeedSet, out: Path, unit: str | None = None, *, shape: Shape = "due") -> int:
+    """Write every feed (or only ``unit``'s) under ``out``, in ``shape``; returns how many files were written.
 
     Every unit, level and duty gets a file, even an empty one, so a subscribed
     URL never turns into a 404; files are replaced atomically.
@@ -39,7 +39,7 @@ def export_feeds(feeds: FeedSet, out: Path, unit: str | None = None) -> int:
         path = out / selection.path
         path.parent.mkdir(parents=True, exist_ok=True)
         tmp = path.with_suffix(".ics.tmp")
-        tmp.write_bytes(feeds.feed(selection).body)
+        tmp.write_bytes(feeds.feed(selection, shape=shape).body)
         tmp.replace(path)
     return len(selections)
 

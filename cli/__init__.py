@@ -23,7 +23,7 @@ from typing import Any
 from cli.commands import COMMANDS, EXTRACT, EXTRACT_ADD_PARSER, EXTRACT_AFTER, EXTRACT_HELP, TARGETS, Command
 from i18n import language, tr
 from i18n.phrase import say
-from obligations.errors import FatalError, HolidayDataMissing, ValidationFailed
+from obligations.errors import FatalError, ValidationFailed
 from redaction import install
 
 log = logging.getLogger("obligations")
@@ -119,11 +119,8 @@ def run(argv: Sequence[str] | None = None) -> int:
             print(problem.worded(lang), file=sys.stderr)
         print(tr(lang, "cli.problems_found", count=len(exc.problems)), file=sys.stderr)
         return exc.exit_code
-    except HolidayDataMissing as exc:
-        log.debug("holiday data", exc_info=True)
-        print(f"error: {exc}", file=sys.stderr)
-        return exc.exit_code
     except FatalError as exc:  # a phrase in --lang, else the command's language, else the default
+        # (no holiday data for a year, HolidayDataMissing, is one of them)
         log.debug("fatal", exc_info=True)
         lang = language(getattr(args, "lang", None) or getattr(exc, "lang", None))
         said = say(exc.args[0], lang) if exc.args and isinstance(exc.args[0], str) else str(exc)
@@ -134,8 +131,8 @@ def run(argv: Sequence[str] | None = None) -> int:
     except Exception as exc:  # a bug: say so plainly, with the traceback only at debug level
         if args.debug:
             raise
-        print(f"internal error: {type(exc).__name__}: {exc} (run again with --debug for details)",
-              file=sys.stderr)
+        print(tr(language(getattr(args, "lang", None)), "cli.internal_error", kind=type(exc).__name__,
+                 error=str(exc)), file=sys.stderr)
         return 1
 
 

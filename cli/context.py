@@ -15,8 +15,8 @@ from i18n import DEFAULT, N_, Language, tr
 from i18n.phrase import phrase
 from obligations.diagnostics import did_you_mean
 from obligations.errors import FatalError, UnknownReference, ValidationFailed
-from obligations.loader import LoadedConfig, check_with_configured, load_config, load_rules
-from obligations.ruleset import LoadedFile, RuleSet
+from obligations.loader import LoadedConfig, load_config, load_rules
+from obligations.ruleset import RuleSet
 from scheduler.expand import Expander, Expansion
 from scheduler.snapshot import Snapshot, load_snapshot
 from scheduler.warning import word
@@ -29,7 +29,6 @@ DEFAULT_CONFIG = Path("config.yaml")
 class Context:
     snapshot: Snapshot
     lang: Language
-    checked: list[LoadedFile] | None = None  # the rules files validate reports on, when not all of them
 
     @property
     def loaded(self) -> LoadedConfig:
@@ -65,14 +64,18 @@ def load_context(args: argparse.Namespace, rules_override: Sequence[str] = ()) -
     try:
         return _load_context(args, rules_override)
     except ValidationFailed as exc:  # its problems are printed in the reader's language
-        exc.lang = args.lang or _configured_language(args)
+        exc.lang = language_of(args)
         raise
 
 
-def _configured_language(args: argparse.Namespace) -> Language:
+def language_of(args: argparse.Namespace) -> Language:
+    """``--lang``, else the config's ``language``, else the default (the config is what failed),
+    for a command that needs no rules."""
+    if args.lang:
+        return args.lang  # type: ignore[no-any-return]
     try:
         return load_config(config_path(args.config)).config.language
-    except FatalError:  # the config is what failed: the default language
+    except FatalError:
         return DEFAULT
 
 
@@ -80,27 +83,12 @@ def _load_context(args: argparse.Namespace, rules_override: Sequence[str] = ()) 
     now = dt.datetime.now(dt.UTC)
     if rules_override:
         loaded = load_config(config_path(args.config))
-        rules, checked = _given_rules(args, loaded, [Path(p) for p in rules_override])
+        rules = load_rules([Path(p) for p in rules_override])
         snapshot = Snapshot(1, loaded, rules, calendar_from_config(loaded.config.calendar),
                             ZoneInfo(loaded.config.timezone), now)
-        return Context(snapshot, args.lang or loaded.config.language, checked)
-    snapshot = load_snapshot(config_path(args.config), 1, now)
+    else:
+        snapshot = load_snapshot(config_path(args.config), 1, now)
     return Context(snapshot, args.lang or snapshot.loaded.config.language)
-
-
-def _given_rules(args: argparse.Namespace, loaded: LoadedConfig,
-                 given: list[Path]) -> tuple[RuleSet, list[LoadedFile] | None]:
-    """``validate FILE…``: the files with the rest of the configured rules, so that references to units
-    of other files resolve, reporting only the given files' problems; with ``--alone``, the files alone."""
-    if getattr(args, "alone", False):
-        return load_rules(given), None
-    checked = check_with_configured(given, loaded.rules_paths())
-    if checked.elsewhere:
-        print(tr(args.lang or loaded.config.language, "cli.validate_elsewhere", count=checked.elsewhere),
-              file=sys.stderr)
-    if checked.problems:
-        raise ValidationFailed(checked.problems)
-    return checked.rules, checked.mine
 
 
 def check_ids(ctx: Context, unit: str | None, obligation: str | None) -> None:
@@ -124,10 +112,10 @@ def check_range(first: dt.date, last: dt.date) -> None:
                                 last=str(last), first=str(first)))
 
 
-def warn(expansion: Expansion, lang: Language | None = None) -> None:
-    """Each warning on stderr, worded in ``lang`` when given (else its developer text)."""
+def warn(expansion: Expansion, lang: Language) -> None:
+    """Each warning on stderr, worded in ``lang`` (``警告:…`` / ``warning: …``)."""
     for warning in expansion.warnings:
-        print(f"warning: {word(warning, lang) if lang else warning}", file=sys.stderr)
+        print(tr(lang, "cli.warning", text=word(warning, lang)), file=sys.stderr)
 
 
-__all__ = ["Context", "check_ids", "check_range", "config_path", "load_context", "warn"]
+__all__ = ["Context", "check_ids", "check_range", "config_path", "language_of", "load_context", "warn"]

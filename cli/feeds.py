@@ -10,8 +10,9 @@ import sys
 from pathlib import Path
 
 from calendars.export import export_feeds, feed_range
-from calendars.feeds import FeedSet, Selection, build_feed_set
+from calendars.feeds import FeedSet, Selection, Shape, build_feed_set
 from cli.context import Context, check_ids, load_context, warn
+from i18n import tr
 from store import open_store
 from store.event_versions import EventVersions
 
@@ -34,17 +35,22 @@ def build_feeds(ctx: Context, first: dt.date | None = None, last: dt.date | None
 
 
 def cmd_ics(args: argparse.Namespace) -> int:
-    """One feed (all duties, or ``--unit``'s) to stdout, or every feed as files into ``--out``."""
+    """One feed (all duties, or ``--unit``'s) to stdout, or every feed as files into ``--out``.
+
+    ``--windows span`` gives the shape of ``?windows=span``: unplaced windows as multi-day events.
+    """
     ctx = load_context(args)
     check_ids(ctx, args.unit, None)
     feeds = build_feeds(ctx, args.from_, args.to)
     warn(feeds.expansion, ctx.lang)
+    shape: Shape = "span" if args.windows == "span" else "due"
     if args.out:
-        written = export_feeds(feeds, Path(args.out), args.unit)
-        print(f"wrote {written} feed(s) to {args.out} ({feeds.first} to {feeds.last})")
+        written = export_feeds(feeds, Path(args.out), args.unit, shape=shape)
+        print(tr(ctx.lang, "cli.ics_wrote", count=written, path=args.out, first=feeds.first.isoformat(),
+                 last=feeds.last.isoformat()))
         return 0
     selection = Selection("unit", args.unit) if args.unit else Selection("all")
-    sys.stdout.buffer.write(feeds.feed(selection).body)
+    sys.stdout.buffer.write(feeds.feed(selection, shape=shape).body)
     return 0
 
 
@@ -54,8 +60,8 @@ def cmd_token(args: argparse.Namespace) -> int:
     check_ids(ctx, args.unit, None)
     token = secrets.token_urlsafe(24)
     digest = hashlib.sha256(token.encode()).hexdigest()
-    print(f"feed URL (give it only to {args.name}): {ctx.loaded.public_url}/feeds/t/{token}.ics")
-    print("add under feeds.private in config.yaml:")
+    print(tr(ctx.lang, "cli.token_url", name=args.name, url=f"{ctx.loaded.public_url}/feeds/t/{token}.ics"))
+    print(tr(ctx.lang, "cli.token_add"))
     print(f"  - name: {args.name}")
     print(f"    token_sha256: {digest}")
     if args.unit:

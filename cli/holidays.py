@@ -21,8 +21,9 @@ from ruamel.yaml import YAML
 from ruamel.yaml.comments import CommentedMap, CommentedSeq
 from ruamel.yaml.tokens import CommentToken
 
-from cli.context import Context, config_path, load_context
+from cli.context import Context, config_path, language_of, load_context
 from i18n import N_, Language, tr
+from i18n.phrase import phrase
 from obligations.errors import FatalError
 from obligations.loader import load_config
 from scheduler.expand import Expander
@@ -44,7 +45,7 @@ FESTIVAL_TEXT: dict[str, str] = {
 
 def cmd_holidays(args: argparse.Namespace) -> int:
     """Read a notice, show what it changes against the prediction, and write it with ``--write``."""
-    notice = parse_notice(_read(Path(args.file)), args.year)
+    notice = parse_notice(_read(Path(args.file), language_of(args)), args.year)
     ctx = load_context(args)
     lang = ctx.lang
     lines = [tr(lang, "holidays.read", year=notice.year, off=len(notice.holidays), workdays=len(notice.workdays))]
@@ -57,7 +58,8 @@ def cmd_holidays(args: argparse.Namespace) -> int:
     shown = str(path) if path is not None else "config.yaml"
     if args.write:
         if path is None:
-            raise FatalError("--write needs a config file: pass --config PATH")
+            raise _error(phrase(N_("cli.holidays_needs_config"), "--write needs a config file: pass --config PATH"),
+                         lang)
         if write_official(path, notice):
             lines.append(tr(lang, "holidays.replaced", path=shown, year=notice.year))
         else:
@@ -68,13 +70,22 @@ def cmd_holidays(args: argparse.Namespace) -> int:
     return 0
 
 
-def _read(path: Path) -> str:
+def _error(said: str, lang: Language | None) -> FatalError:
+    """A fatal error worded in ``lang`` (``--lang``, else the config's) by cli.run."""
+    error = FatalError(said)
+    error.lang = lang  # type: ignore[attr-defined]
+    return error
+
+
+def _read(path: Path, lang: Language) -> str:
     try:
         return path.read_text(encoding="utf-8-sig")
     except FileNotFoundError:
-        raise FatalError(f"{path}: no such file; pass the notice's text as a UTF-8 file") from None
+        raise _error(phrase(N_("cli.holidays_no_file"), "%(path)s: no such file; pass the notice's text as a "
+                            "UTF-8 file", path=str(path)), lang) from None
     except UnicodeDecodeError:
-        raise FatalError(f"{path}: not UTF-8 text; save the notice as UTF-8") from None
+        raise _error(phrase(N_("cli.holidays_not_utf8"), "%(path)s: not UTF-8 text; save the notice as UTF-8",
+                            path=str(path)), lang) from None
 
 
 # -- what the notice says against the prediction ------------------------------------------------

@@ -11,7 +11,8 @@ import tempfile
 from pathlib import Path
 
 from cli.context import Context, check_ids, check_range, load_context
-from i18n import N_, tr
+from cli.render import pad
+from i18n import N_, Language, tr
 from i18n.shown import local_time
 from service.simulate import simulate
 from store import open_store
@@ -36,6 +37,19 @@ def cmd_simulate(args: argparse.Namespace) -> int:
     return 0
 
 
+# a reminder's status (store.lifecycle.ReminderStatus) in words
+STATUS_WORDS = {
+    ReminderStatus.PENDING: N_("cli.status.pending"), ReminderStatus.CLAIMED: N_("cli.status.claimed"),
+    ReminderStatus.SENT: N_("cli.status.sent"), ReminderStatus.FAILED: N_("cli.status.failed"),
+    ReminderStatus.MISSED: N_("cli.status.missed"), ReminderStatus.CANCELLED: N_("cli.status.cancelled"),
+}
+
+
+def status_words(lang: Language, status: str) -> str:
+    """``待发送`` / ``pending`` for ``pending``; a value not in the table as it is."""
+    return tr(lang, STATUS_WORDS[ReminderStatus(status)]) if status in set(ReminderStatus) else status
+
+
 def _reminder_store(ctx: Context) -> ReminderStore:
     return ReminderStore(open_store(ctx.loaded.database_url))
 
@@ -56,7 +70,8 @@ def cmd_reminders(args: argparse.Namespace) -> int:
     for r in rows:  # times as the reader thinks of them: the configured zone, named (not UTC)
         when = local_time(ctx.lang, r["send_after"], ctx.tz) if r["send_after"] else ""
         error = f"  {r['last_error']}" if r.get("last_error") else ""
-        print(f"{when}  {r['status']:<8} {r['channel']}:{r['address']}  {r['obligation']}  {r['unit'] or '-'}  "
+        status = pad(status_words(ctx.lang, r["status"]), 8)
+        print(f"{when}  {status} {r['channel']}:{r['address']}  {r['obligation']}  {r['unit'] or '-'}  "
               f"{r['occurrence_date']}{error}")
     print(tr(ctx.lang, "cli.reminders_count", count=len(rows)), file=sys.stderr)
     return 0
@@ -78,4 +93,4 @@ def cmd_invite(args: argparse.Namespace) -> int:
     return 0
 
 
-__all__ = ["cmd_invite", "cmd_reminders", "cmd_simulate"]
+__all__ = ["STATUS_WORDS", "cmd_invite", "cmd_reminders", "cmd_simulate", "status_words"]

@@ -53,6 +53,11 @@ def _width(text: str) -> int:
     return sum(2 if unicodedata.east_asian_width(c) in "WF" else 1 for c in text)
 
 
+def pad(text: str, width: int) -> str:
+    """``text`` and spaces up to ``width`` columns (a CJK character is two)."""
+    return _pad(text, width)
+
+
 def _pad(text: str, width: int) -> str:
     return text + " " * max(0, width - _width(text))
 
@@ -93,4 +98,4 @@ def render_csv(occurrences: list[Occurrence], rules: RuleSet) -> str:
     return buf.getvalue()
 
 
-__all__ = ["CSV_FIELDS", "occurrence_record", "render_csv", "render_table"]
+__all__ = ["CSV_FIELDS", "occurrence_record", "pad", "render_csv", "render_table"]

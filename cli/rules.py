@@ -9,6 +9,7 @@ import sys
 
 import notifiers
 from cli.context import load_context
+from i18n import tr
 from notifiers.base import PermanentError
 from notifiers.telegram_urls import api_urls
 from obligations.errors import Problem, ValidationFailed
@@ -16,18 +17,13 @@ from obligations.loader import LoadedConfig
 
 
 def cmd_validate(args: argparse.Namespace) -> int:
-    """Check the rules files and the channel settings; every problem at once (exit 2).
-
-    ``validate FILE…`` checks the files with the rest of the configured rules and reports only
-    their problems (the config's channels are not theirs); ``--alone`` checks them by themselves.
-    """
+    """Check the rules files and the channel settings; every problem at once (exit 2)."""
     ctx = load_context(args, args.paths)
-    problems = _channel_problems(ctx.loaded) if ctx.checked is None else []
+    problems = _channel_problems(ctx.loaded)
     if problems:
         raise ValidationFailed(problems)
-    files = ctx.rules.files if ctx.checked is None else ctx.checked
-    units, duties = sum(len(f.rules.units) for f in files), sum(len(f.rules.obligations) for f in files)
-    print(f"ok: {len(files)} file(s), {units} units, {duties} obligations")
+    print(tr(ctx.lang, "cli.validate_ok", files=len(ctx.rules.files), units=len(ctx.rules.units),
+             duties=len(ctx.rules.obligations)))
     return 0
 
 
@@ -52,7 +48,11 @@ def _channel_problems(loaded: LoadedConfig) -> list[Problem]:
 
 
 def cmd_list(args: argparse.Namespace) -> int:
-    """The duties with their schedule type and source, filtered by ``--type`` and ``--review``."""
+    """The duties with their schedule type and source, filtered by ``--type`` and ``--review``.
+
+    This is an administrator's view: ``--notes`` shows the rule authors' notes under each duty
+    (the JSON always has them); feeds, reminders and the public pages never do.
+    """
     ctx = load_context(args)
     rows = []
     for ob in ctx.rules.obligations.values():
@@ -65,14 +65,18 @@ def cmd_list(args: argparse.Namespace) -> int:
             "obligation": ob.id, "title": ob.title, "schedule": ob.schedule.type, "review": ob.review,
             "review_reason": ob.review_reason, "units": len([u for u in ctx.rules.applies_to(ob) if u]),
             "source": {"doc": doc.id, "clause": ob.source.clause, "quote": ob.source.quote},
+            "notes": ob.notes or None,
         })
     if args.format == "json":
         sys.stdout.write(json.dumps(rows, ensure_ascii=False, indent=2) + "\n")
         return 0
     for row in rows:
-        flag = " [review]" if row["review"] else ""
+        flag = tr(ctx.lang, "cli.list_review") if row["review"] else ""
         print(f"{row['obligation']}  {row['schedule']}  {row['title']}{flag}")
-    print(f"{len(rows)} duties", file=sys.stderr)
+        if args.notes and row["notes"]:
+            for line in str(row["notes"]).strip().splitlines():
+                print(tr(ctx.lang, "cli.list_note", text=line.strip()))
+    print(tr(ctx.lang, "cli.list_count", count=len(rows)), file=sys.stderr)
     return 0
 
 

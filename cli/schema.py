@@ -8,13 +8,15 @@ from __future__ import annotations
 import argparse
 from pathlib import Path
 
+from cli.context import language_of
+from i18n import tr
 from service.schema import write_schemas
 
 
 def cmd_schema(args: argparse.Namespace) -> int:
     """Write the JSON Schemas into ``--out``."""
     for path in write_schemas(Path(args.out)):
-        print(f"wrote {path}")
+        print(tr(language_of(args), "cli.schema_wrote", path=str(path)))
     return 0
 
 

@@ -182,15 +182,15 @@ def _message(
     if kind in {"date_from_datetime_parsing", "date_parsing", "date_type", "date_from_datetime_inexact"}:
         return keyed(key, _date_problem(value))
     if kind == "string_pattern_mismatch" and key == "token_sha256":
-        return (f"{key}: {value!r} is not a SHA-256 digest: 64 lower-case hex digits; "
-                "`python main.py token` prints the line to paste")
+        return keyed(key, Phrase(f"{value!r} is not a SHA-256 digest: 64 lower-case hex digits; `python main.py token` "
+                                 "prints the line to paste", N_("problem.not_sha256"), value=repr(value)))
     if kind == "string_pattern_mismatch":
         return keyed(key, Phrase(f"{value!r} is not a valid id: use lower-case letters, digits, '-', '_' and '.', "
                                  "e.g. bz.korla", N_("problem.bad_id"), value=repr(value)))
     if kind == "value_error":
         error = ctx.get("error")  # a validator's ValueError: its Phrase carries the code
         said = error.args[0] if isinstance(error, ValueError) and error.args else None
-        text = said if isinstance(said, Phrase) else raw.removeprefix("Value error, ")
+        text = said if isinstance(said, Phrase) else _invalid(raw.removeprefix("Value error, "))
         return keyed(key, text) if isinstance(key, str) else text
     if kind in _WRONG_TYPE:
         english, code = _WRONG_TYPE[kind]
@@ -203,7 +203,12 @@ def _message(
     if kind in {"time_parsing", "time_type"}:
         return keyed(key, Phrase(f"{value!r} is not a time; write it as 'HH:MM', e.g. '09:00'", N_("problem.bad_time"),
                                  value=repr(value)))
-    return f"{key}: {raw}" if key is not None else raw
+    return keyed(key, _invalid(raw)) if key is not None else _invalid(raw)
+
+
+def _invalid(raw: str) -> Phrase:
+    """A check without a phrase of its own (pydantic's words): framed in the reader's language."""
+    return Phrase(raw, N_("problem.invalid"), text=raw)
 
 
 # a wrong type: pydantic's kind -> (the English text, the msgid), both with the value as {got}

@@ -9,8 +9,8 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from i18n import Language
-from i18n.phrase import say
+from i18n import N_, Language
+from i18n.phrase import phrase, say
 
 
 class Error(Exception):
@@ -74,14 +74,14 @@ class HolidayDataMissing(FatalError):
     def __init__(self, year: int, covered: tuple[int, int]) -> None:
         self.year = year
         self.covered = covered
-        super().__init__(
-            f"no official holiday data for {year} (the chinesecalendar dataset covers "
-            f"{covered[0]}-{covered[1]}). Fix: upgrade chinesecalendar once the State "
-            f"Council has published the {year} notice, or enter that notice under "
-            f"calendar.official.{year} (holidays and workdays) in config.yaml (main.py holidays "
-            f"import reads the notice), or opt in to a prediction from the statutory holidays with "
-            f"calendar.beyond_dataset: predict (or to a weekends-only guess: weekends_only)"
-        )
+        super().__init__(phrase(
+            N_("problem.no_holiday_data"),
+            "no official holiday data for %(year)s (the chinesecalendar dataset covers %(first)s-%(last)s). "
+            "Fix: upgrade chinesecalendar once the State Council has published the %(year)s notice, or enter "
+            "that notice under calendar.official.%(year)s (holidays and workdays) in config.yaml (main.py "
+            "holidays import reads the notice), or opt in to a prediction from the statutory holidays with "
+            "calendar.beyond_dataset: predict (or to a weekends-only guess: weekends_only)",
+            year=year, first=covered[0], last=covered[1]))
 
 
 class UnknownReference(FatalError):

@@ -24,6 +24,8 @@ import re
 import unicodedata
 from dataclasses import dataclass, field
 
+from i18n import N_
+from i18n.phrase import Phrase, phrase
 from obligations.errors import ConfigurationError
 
 FESTIVAL_NAMES: dict[str, str] = {
@@ -39,6 +41,9 @@ _RANGE = re.compile(rf"({_DATE.pattern})\s*(?:至|-|—|~|到)\s*({_DATE.pattern
 _COUNT = re.compile(r"(?:共|放假)(\d+)天")
 _WEEKDAY = re.compile(r"(?:周|星期)([一二三四五六日天])")
 _WEEKDAYS = "一二三四五六日"
+# a weekday by Python's weekday() (Monday 0), for "2027-01-01 is a Friday, not 周四"
+WEEKDAYS = (N_("weekday.1"), N_("weekday.2"), N_("weekday.3"), N_("weekday.4"), N_("weekday.5"), N_("weekday.6"),
+            N_("weekday.7"))
 
 
 class NoticeError(ConfigurationError):
@@ -82,22 +87,26 @@ class _Reader:
     line: str
     month: int | None = None
 
-    def fail(self, what: str) -> NoticeError:
-        return NoticeError(f"line {self.line_no}: {what}: {self.line.strip()}")
+    def fail(self, what: Phrase) -> NoticeError:
+        return NoticeError(phrase(N_("notice.line"), "line %(line)s: %(what)s: %(text)s", line=self.line_no, what=what,
+                                  text=self.line.strip()))
 
     def date(self, match: re.Match[str], offset: int = 0) -> dt.date:
         year_s, month_s, day_s, note = match.group(offset + 1, offset + 2, offset + 3, offset + 4)
         month = int(month_s) if month_s else self.month
         if month is None:
-            raise self.fail(f"{day_s}日 has no month")
+            raise self.fail(phrase(N_("notice.no_month"), "%(day)s日 has no month", day=day_s))
         try:
             day = dt.date(int(year_s) if year_s else self.year, month, int(day_s))
         except ValueError:
-            raise self.fail(f"{month}月{day_s}日 is not a date") from None
+            raise self.fail(phrase(N_("notice.not_a_date"), "%(month)s月%(day)s日 is not a date", month=month,
+                                   day=day_s)) from None
         self.month = month
         weekday = _WEEKDAY.search(note or "")
         if weekday and _WEEKDAYS.index(weekday.group(1).replace("天", "日")) != day.weekday():
-            raise self.fail(f"{day.isoformat()} is a {day.strftime('%A')}, not {weekday.group(0)}")
+            raise self.fail(phrase(N_("notice.wrong_weekday"), "%(date)s is a %(weekday)s, not %(written)s",
+                                   date=day.isoformat(), written=weekday.group(0),
+                                   weekday=Phrase(day.strftime("%A"), WEEKDAYS[day.weekday()])))
         return day
 
     def days_off(self, sentence: str) -> list[dt.date]:
@@ -108,14 +117,17 @@ class _Reader:
         else:
             single = _DATE.search(sentence)
             if single is None:
-                raise self.fail("放假 without a date")
+                raise self.fail(phrase(N_("notice.no_date"), "放假 without a date"))
             first = last = self.date(single)
         if last < first:
-            raise self.fail(f"{last.isoformat()} is before {first.isoformat()}")
+            raise self.fail(phrase(N_("notice.reversed"), "%(last)s is before %(first)s", last=last.isoformat(),
+                                   first=first.isoformat()))
         days = [first + n * _ONE_DAY for n in range((last - first).days + 1)]
         count = _COUNT.search(sentence)
         if count and int(count.group(1)) != len(days):
-            raise self.fail(f"共{count.group(1)}天, but {first.isoformat()}–{last.isoformat()} is {len(days)} days")
+            raise self.fail(phrase(N_("notice.wrong_count"), "共%(count)s天, but %(first)s–%(last)s is %(days)s days",
+                                   count=count.group(1), first=first.isoformat(), last=last.isoformat(),
+                                   days=len(days)))
         return days
 
     def workdays(self, sentence: str) -> list[dt.date]:
@@ -126,8 +138,9 @@ def _festivals(reader: _Reader, heading: str) -> tuple[str, ...]:
     names = [n.strip() for n in re.split(r"[、,和及与]", heading) if n.strip()]
     unknown = [n for n in names if n not in FESTIVAL_NAMES]
     if unknown or not names:
-        raise reader.fail(f"unknown festival {'、'.join(unknown) or heading!r}; "
-                          f"known: {'、'.join(dict.fromkeys(FESTIVAL_NAMES))}")
+        known = "、".join(dict.fromkeys(FESTIVAL_NAMES))
+        raise reader.fail(phrase(N_("notice.unknown_festival"), "unknown festival %(name)s; known: %(known)s",
+                                 name=repr("、".join(unknown) or heading), known=known))
     return tuple(dict.fromkeys(FESTIVAL_NAMES[n] for n in names))
 
 
@@ -136,7 +149,8 @@ def parse_notice(raw: str, year: int | None = None) -> Notice:
     text = _text(raw)
     year = year or notice_year(text)
     if year is None:
-        raise NoticeError("the notice names no year (…关于2026年部分节假日安排的通知): pass --year")
+        raise NoticeError(phrase(N_("notice.no_year"), "the notice names no year (…关于2026年部分节假日安排的通知): "
+                                 "pass --year"))
     holidays: dict[dt.date, tuple[str, ...]] = {}
     workdays: dict[dt.date, tuple[str, ...]] = {}
     outside: list[dt.date] = []
@@ -159,11 +173,12 @@ def parse_notice(raw: str, year: int | None = None) -> Notice:
                 else:
                     target[day] = tuple(dict.fromkeys(target.get(day, ()) + festivals))
     if not holidays:
-        raise NoticeError(f"no arrangement found: expected lines such as 一、元旦:1月1日(周四)放假1天。 "
-                          f"(the notice for {year})")
+        raise NoticeError(phrase(N_("notice.nothing_found"), "no arrangement found: expected lines such as "
+                                 "一、元旦:1月1日(周四)放假1天。 (the notice for %(year)s)", year=year))
     both = sorted(set(holidays) & set(workdays))
     if both:
-        raise NoticeError(f"{', '.join(d.isoformat() for d in both)}: both a day off and a working day")
+        raise NoticeError(phrase(N_("notice.both"), "%(days)s: both a day off and a working day",
+                                 days=", ".join(d.isoformat() for d in both)))
     return Notice(year, dict(sorted(holidays.items())), dict(sorted(workdays.items())), sorted(outside))
 
 

@@ -6,6 +6,8 @@ import datetime as dt
 from collections.abc import Iterator
 from dataclasses import dataclass
 
+from i18n import N_
+from i18n.phrase import Phrase, month
 from obligations.schedules import PERIOD_MONTHS, Period
 
 _ONE_DAY = dt.timedelta(days=1)
@@ -76,5 +78,39 @@ def period_label(period: Period, span: Span) -> str:
     return f"{first.year}"
 
 
-__all__ = ["Span", "month_start", "months_span", "period_containing", "period_label",
+QUARTERS = (N_("period.q1"), N_("period.q2"), N_("period.q3"), N_("period.q4"))
+HALVES = (N_("period.h1"), N_("period.h2"))
+_MONTH_NAMES = ("January", "February", "March", "April", "May", "June", "July", "August", "September", "October",
+                "November", "December")
+
+
+def period_words(period: Period, span: Span) -> Phrase:
+    """The period a person reads in a warning: ``2026年第8周`` / ``week 8 of 2026``, ``2026年第一季度``.
+
+    Its str stays :func:`period_label`'s key (``2026-W08``), the developer's text in logs.
+    """
+    first, label = span.first, period_label(period, span)
+    if period is Period.week:
+        iso = first.isocalendar()
+        return Phrase(label, N_("period.week"), year=iso.year, number=iso.week)
+    if period is Period.month:
+        return Phrase(label, N_("period.month"), year=first.year, month=_month(first.month))
+    if period is Period.two_months:
+        return Phrase(label, N_("period.two_months"), year=first.year, first=_month(first.month),
+                      last=_month(first.month + 1))
+    if period is Period.quarter:
+        return Phrase(label, N_("period.quarter"), year=first.year,
+                      quarter=Phrase(f"Q{(first.month + 2) // 3}", QUARTERS[(first.month - 1) // 3]))
+    if period is Period.half_year:
+        return Phrase(label, N_("period.half_year"), year=first.year,
+                      half=Phrase(f"H{(first.month + 5) // 6}", HALVES[(first.month - 1) // 6]))
+    return Phrase(label, N_("period.year"), year=first.year)
+
+
+def _month(number: int) -> Phrase:
+    return month(number, _MONTH_NAMES[number - 1])
+
+
+__all__ = ["HALVES", "QUARTERS", "Span", "month_start", "months_span", "period_containing", "period_label",
+           "period_words",
            "periods_overlapping", "split_months"]

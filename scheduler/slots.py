@@ -33,7 +33,14 @@ from obligations.schedules import (
 )
 from scheduler.cycles import groups_overlapping
 from scheduler.occurrence import Slot
-from scheduler.periods import Span, month_start, months_span, period_label, split_months
+from scheduler.periods import (
+    Span,
+    month_start,
+    months_span,
+    period_label,
+    period_words,
+    split_months,
+)
 from scheduler.warning import ExpansionWarning
 from scheduler.workdays import WorkdayCalendar
 
@@ -211,7 +218,7 @@ def rrule_slots(s: RRuleSchedule, cal: WorkdayCalendar, first: dt.date, last: dt
                 warn: Warn = _ignore) -> list[Slot]:
     flaw = rrule_parts_problem(s.rrule.strip())
     if flaw is not None:  # validate refuses it; never loop over every hour or forever
-        warn(f"not expanded: {flaw}")
+        warn(ExpansionWarning(f"not expanded: {flaw}", N_("warning.not_expanded"), flaw=flaw))
         return []
     rule = rrulestr(s.rrule, dtstart=dt.datetime.combine(s.start, dt.time()))
     lo = dt.datetime.combine(first - _MARGIN, dt.time())
@@ -254,6 +261,7 @@ def quota_slots(
     out: list[Slot] = []
     for period in groups_overlapping(s.per, s.every, s.anchor, first, last):
         label = period_label(s.per, period)
+        words = period_words(s.per, period)  # what a person reads: 2026年第8周, not 2026-W08
         known = period
         if not cal.covers(period.last.year) and cal.covers(period.first.year):
             # a group of years (every: 3) ends with its last year whose holidays are known
@@ -261,7 +269,7 @@ def quota_slots(
                                                     if cal.covers(y)), 12, 31))
             warn(ExpansionWarning(f"{label} runs into {period.last.year}, whose holidays are not known yet; "
                                   f"its sessions were placed within {period.first.year}",
-                                  N_("warning.period_runs_on"), period=label, year=period.first.year,
+                                  N_("warning.period_runs_on"), period=words, year=period.first.year,
                                   next_year=period.last.year))
         parts = split_period(s, known, cal)
         for number, ((part, days), tile) in enumerate(zip(parts, _tiles(known, parts), strict=True), start=1):
@@ -276,7 +284,7 @@ def quota_slots(
                 if window == part:
                     warn(ExpansionWarning(f"{label}: no working day between {part.first} and {part.last}, so "
                                           f"session {number} of {s.count} per {s.per.value} cannot be placed",
-                                          N_("warning.no_working_day"), period=label, first=part.first,
+                                          N_("warning.no_working_day"), period=words, first=part.first,
                                           last=part.last, number=number, count=s.count))
                 continue
             key = label if s.sessions == 1 else f"{label}.{number}"

@@ -10,6 +10,7 @@ from __future__ import annotations
 from collections.abc import Callable
 
 from i18n import Language, tr
+from i18n.phrase import Phrase, say
 
 
 class ExpansionWarning(str):
@@ -43,7 +44,8 @@ def word(warning: str, lang: Language, title: Callable[[str], str] | None = None
     """
     if not isinstance(warning, ExpansionWarning) or not warning.code:
         return str(warning)
-    text = tr(lang, warning.code, **warning.values)
+    values = {k: say(v, lang) if isinstance(v, Phrase) else v for k, v in warning.values.items()}
+    text = tr(lang, warning.code, **values)
     if warning.duty is None:
         return text
     return tr(lang, "warning.of_duty", duty=title(warning.duty) if title else warning.duty, text=text)

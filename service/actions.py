@@ -159,21 +159,28 @@ def find_occurrence(snapshot: Snapshot, obligation: str, unit: str | None, date:
     holiday policy stretched one past its period; then the one whose due day is the nearest on or
     after ``date`` is meant (the other one's due day has passed, or is further away).
     """
+    return find_window(snapshot, obligation, unit, date)[0]
+
+
+def find_window(snapshot: Snapshot, obligation: str, unit: str | None,
+                date: dt.date) -> tuple[Occurrence | NoOccurrence, tuple[Occurrence, ...]]:
+    """:func:`find_occurrence`, and the other windows of the duty and unit that hold ``date`` too
+    (a day in two windows: the command line says which one it chose)."""
     # a window may be a year long (1 January to a yearly deadline): look to the year's end for its
     # due day (not further: the next year's holidays may not be known yet)
     last = max(date + NEARBY, dt.date(date.year, 12, 31))
     found = snapshot.expander().expand(date - NEARBY, last, units={unit} if unit else None,
                                        obligations={obligation}).occurrences
     mine = [o for o in found if o.unit == unit]
-    for occ in mine:
-        if date in (occ.date, occ.nominal):
-            return occ
     holding = [o for o in mine if o.window_start is not None and o.window_end is not None
                and o.window_start <= date <= o.window_end]
-    if holding:
-        return min(holding, key=lambda o: _due_distance(o, date))
+    named = next((o for o in mine if date in (o.date, o.nominal)), None)
+    if named is None and holding:
+        named = min(holding, key=lambda o: _due_distance(o, date))
+    if named is not None:
+        return named, tuple(o for o in holding if o.uid != named.uid)
     near = {o.date for o in mine if abs(o.date - date) <= NEARBY}
-    return NoOccurrence(obligation, unit, date, tuple(sorted(near)))
+    return NoOccurrence(obligation, unit, date, tuple(sorted(near))), ()
 
 
 def _due_distance(occ: Occurrence, date: dt.date) -> tuple[bool, int]:
@@ -348,6 +355,7 @@ __all__ = [
     "done_on_refusal",
     "earliest_done_on",
     "find_occurrence",
+    "find_window",
     "mark_done",
     "overdue",
     "reminder_for",

@@ -38,6 +38,8 @@ from store.subscribers import SubscriberStore
 log = logging.getLogger(__name__)
 CONCURRENCY = 16  # messages in flight at once per dispatch round
 REFILL = CONCURRENCY // 4  # claim again once this many sending slots are free
+# kinds that are missed, not sent, once the day of their occurrence (an unplaced window's due day) is over
+_MISSED_AFTER_DUE = frozenset({ReminderKind.REMINDER, ReminderKind.CHANGED, ReminderKind.OPENING})
 
 
 @dataclass
@@ -142,7 +144,9 @@ class Dispatcher:
         """The claimed reminders still worth sending, one list per message (channel and address)."""
         groups: dict[tuple[str, str], list[Claimed]] = {}
         for row in claimed:
-            if row.kind in {ReminderKind.REMINDER, ReminderKind.CHANGED} and self._passed(row, now, snapshot):
+            # an opening notice ("本月需完成…,截止 3月31日") after its window's due day is as missed as a
+            # reminder: the service was down for the whole window; the escalation says what is overdue
+            if row.kind in _MISSED_AFTER_DUE and self._passed(row, now, snapshot):
                 self.store.mark_missed([row.id], self.instance, reason="the duty's date passed before it could be sent")
                 report.missed += 1
                 self._tell_admins(row, Notice.MISSED, now)

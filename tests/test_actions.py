@@ -181,7 +181,9 @@ def test_the_done_command_marks_and_undoes(cli: Callable[..., Any]) -> None:
         "was not done: ")
     missing = cli("done", "--config", config, "t.report", "cty", "2026-03-05")  # after the window
     assert missing.code == 1
-    assert "nearby occurrences: 2026-02-28" in missing.err
+    assert "附近的安排日期:2026-02-28" in missing.err
+    english = cli("done", "--config", config, "t.report", "cty", "2026-03-05", "--lang", "en")
+    assert "nearby occurrences: 2026-02-28" in english.err
 
 
 def test_done_on_may_not_be_after_today_nor_a_year_before_the_duty(snapshot: Snapshot,

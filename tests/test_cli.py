@@ -117,9 +117,11 @@ def test_reversed_range_and_missing_config(cli: Callable[..., CliResult]) -> Non
 
 
 def test_year_without_holiday_data_is_a_clear_error(cli: Callable[..., CliResult]) -> None:
-    result = cli("expand", "--config", CONFIG, "--from", "2027-01-01", "--to", "2027-03-31")
+    result = cli("expand", "--config", CONFIG, "--from", "2027-01-01", "--to", "2027-03-31", "--lang", "en")
     assert result.code == 1
-    assert "no official holiday data for 2027" in result.err
+    assert result.err.startswith("error: no official holiday data for 2027")
+    zh = cli("expand", "--config", CONFIG, "--from", "2027-01-01", "--to", "2027-03-31")
+    assert zh.err.startswith("错误:2027年没有官方节假日数据"), zh.err
     assert "Traceback" not in result.err
 
 
@@ -246,6 +248,8 @@ def test_reminders_lists_the_waiting_ones_or_with_failed_the_failed_and_missed(
     assert sorted(r["status"] for r in waiting.json()) == ["claimed", "pending"]
     failed = cli("reminders", "--config", CONFIG, "--failed")
     assert failed.code == 0, failed.err
-    assert sorted(line.split()[2] for line in failed.out.splitlines()) == ["failed", "missed"]
+    assert sorted(line.split()[2] for line in failed.out.splitlines()) == ["发送失败", "已错过"]  # words, not codes
     assert failed.err.strip() == "共2条提醒"
+    english = cli("reminders", "--config", CONFIG, "--failed", "--lang", "en").out.splitlines()
+    assert sorted(line.split()[4] for line in english) == ["failed", "missed"]  # 2025-03-01 17:00 (Beijing time)
     assert cli("reminders", "--config", CONFIG, "--failed", "--lang", "en").err.strip() == "2 reminder(s)"

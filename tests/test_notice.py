@@ -178,7 +178,8 @@ def test_import_write_puts_the_notice_into_the_config_and_keeps_its_comments(
     assert "已替换" in again.out
     assert config.read_text(encoding="utf-8") == after
     expanded = cli("expand", "--config", str(config), "--from", "2027-02-01", "--to", "2027-02-28")
-    assert "2027年" not in expanded.err  # official now: no prediction warning for 2027
+    assert "2027年:" not in expanded.err  # official now: no prediction warning for 2027
+    assert "2027年第6周(2027-02-08至2027-02-14)没有工作日" in expanded.err  # the Spring Festival week
 
 
 def test_unreadable_or_missing_notices_exit_with_a_reason(cli: Callable[..., CliResult], config: Path,
@@ -187,7 +188,11 @@ def test_unreadable_or_missing_notices_exit_with_a_reason(cli: Callable[..., Cli
     bad.write_text("关于2027年部分节假日安排的通知\n一、元旦:1月1日(周四)放假1天。\n", encoding="utf-8")
     result = cli("holidays", "import", str(bad), "--config", str(config))
     assert result.code == 2
-    assert "line 2: 2027-01-01 is a Friday, not 周四" in result.err
+    assert "第2行:2027-01-01 是周五,不是周四" in result.err
+    english = cli("holidays", "import", str(bad), "--config", str(config), "--lang", "en")
+    assert "line 2: 2027-01-01 is a Fri, not 周四" in english.err
     missing = cli("holidays", "import", str(tmp_path / "nope.txt"), "--config", str(config))
     assert missing.code == 1
-    assert "no such file" in missing.err
+    assert "nope.txt:找不到文件" in missing.err
+    assert "no such file" in cli("holidays", "import", str(tmp_path / "nope.txt"), "--config", str(config),
+                                 "--lang", "en").err

@@ -97,8 +97,8 @@ def test_expansion_warnings_carry_a_code_and_are_worded_in_the_readers_language(
     assert warning.duty == "t.weekly"
     assert warning.startswith("t.weekly: 2026-W08: no working day")  # the developer's text stays the str
     zh = word(warning, "zh-CN", lambda duty: "每周接访")
-    assert zh == "每周接访:2026-W08(2026-02-16至2026-02-22)没有工作日,第1次(共1次)无法安排"
-    assert word(warning, "en").startswith("t.weekly: 2026-W08: no working day between 2026-02-16")
+    assert zh == "每周接访:2026年第8周(2026-02-16至2026-02-22)没有工作日,第1次(共1次)无法安排"
+    assert word(warning, "en").startswith("t.weekly: week 8 of 2026: no working day between 2026-02-16")
     assert word("plain text", "zh-CN") == "plain text"
 
 
@@ -135,10 +135,11 @@ def _get(live: Live, path: str) -> str:
 def test_the_unit_page_words_its_warnings_and_labels_make_up_working_days(site: Live) -> None:
     zh = _get(site, "/unit/cty?year=2026")
     assert "no working day" not in zh
-    assert "测试 t.weekly:2026-W08(2026-02-16至2026-02-22)没有工作日" in zh
+    assert "测试 t.weekly:2026年第8周(2026-02-16至2026-02-22)没有工作日" in zh
+    assert "2026-W08" not in zh
     assert "2026-02-14 周六(调休上班)" in zh  # Saturday 14 February 2026 is a working day
     en = _get(site, "/unit/cty?year=2026&lang=en")
-    assert "2026-W08: no working day between 2026-02-16 and 2026-02-22" in en
+    assert "week 8 of 2026: no working day between 2026-02-16 and 2026-02-22" in en
     assert "(make-up working day)" in en
 
 
@@ -204,9 +205,9 @@ def test_the_cli_table_labels_make_up_working_days(cli: Callable[..., CliResult]
 def test_cli_warnings_are_in_the_chosen_language(cli: Callable[..., CliResult]) -> None:
     """The shipped township reception has no working day in the Spring Festival week of 2026."""
     zh = cli("expand", "--from", "2026-02-16", "--to", "2026-02-22")
-    assert "warning: bz-2024.petition-reception-township:2026-W08(2026-02-16至2026-02-22)没有工作日" in zh.err
+    assert "警告:bz-2024.petition-reception-township:2026年第8周(2026-02-16至2026-02-22)没有工作日" in zh.err
     en = cli("expand", "--from", "2026-02-16", "--to", "2026-02-22", "--lang", "en")
-    assert "warning: bz-2024.petition-reception-township: 2026-W08: no working day between 2026-02-16" in en.err
+    assert "warning: bz-2024.petition-reception-township: week 8 of 2026: no working day between 2026-02-16" in en.err
 
 
 @pytest.mark.parametrize(("name", "zh"), [

@@ -115,7 +115,7 @@ def test_the_cli_warning_says_predicted_in_chinese_and_english(cli: Callable[...
     config = _config(tmp_path)
     result = cli("expand", "--config", config, "--from", "2027-01-01", "--to", "2027-01-31", "--format", "json")
     assert result.code == 0, result.err
-    assert "warning: 2027年:国务院节假日安排尚未发布,节假日按《全国年节及纪念日放假办法》预测" in result.err
+    assert "警告:2027年:国务院节假日安排尚未发布,节假日按《全国年节及纪念日放假办法》预测" in result.err
     assert "调休上班日和连休安排在通知发布前未知" in result.err
     assert "2027-01-01" not in {o["date"] for o in result.json()}
     english = cli("expand", "--config", config, "--from", "2027-01-01", "--to", "2027-01-31", "--lang", "en")

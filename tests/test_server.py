@@ -113,7 +113,8 @@ def test_every_feed_kind(live: Live) -> None:
     ("/feeds/unit/cty.twn.ics", 404, "未知的单位 'cty.twn';是否应为 'cty.town'?"),
     ("/feeds/level/city.ics", 404, "未知的层级 'city'"),
     ("/feeds/obligation/t.reprt.ics", 404, "是否应为 't.report'?"),
-    ("/feeds/unit/cty.ics?children=maybe", 400, "children must be 0 or 1"),
+    ("/feeds/unit/cty.ics?children=maybe", 400, "children 只能是 0 或 1,不能是 'maybe'"),
+    ("/feeds/unit/cty.ics?windows=week", 400, "windows 只能是 due 或 span,不能是 'week'"),
     ("/feeds/t/not-a-token.ics", 404, "未知的订阅链接"),
     ("/feeds/nothing", 404, ""),
     ("/unit/cty.twn?lang=en", 404, "did you mean &#39;cty.town&#39;?"),
@@ -134,7 +135,8 @@ def test_bad_requests_are_4xx_with_a_helpful_body(live: Live, path: str, status:
 def test_year_without_holiday_data_is_a_400_not_a_500(live: Live) -> None:
     r = get(live, "/unit/cty?year=2030")
     assert r.status_code == 400
-    assert "no official holiday data for 2030" in r.text
+    assert "2030年没有官方节假日数据" in r.text  # the page's language (issue 10, item 7)
+    assert "no official holiday data for 2030" in get(live, "/unit/cty?year=2030&lang=en").text
 
 
 @pytest.mark.slow  # over half a second

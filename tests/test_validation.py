@@ -51,9 +51,10 @@ def test_every_problem_of_every_file_at_once(cli: Callable[..., CliResult], monk
 
 def test_valid_file_exits_zero(cli: Callable[..., CliResult], monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.chdir(ROOT)
-    result = cli("validate", "tests/data/rules/sample.yaml")
+    result = cli("validate", "tests/data/rules/sample.yaml", "--lang", "en")
     assert result.code == 0, result.err
     assert result.out.startswith("ok: 1 file(s), 5 units, 3 obligations")
+    assert cli("validate", "tests/data/rules/sample.yaml").out.startswith("通过:1个文件,5个单位,3项职责")
 
 
 def test_the_broken_folder_covers_what_the_issue_lists() -> None:
@@ -163,7 +164,7 @@ def test_channel_settings_are_checked_where_they_stand(cli: Callable[..., CliRes
 def test_every_channel_with_its_settings_validates(cli: Callable[..., CliResult],
                                                   monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.chdir(ROOT)
-    result = cli("validate", "--config", "tests/data/channels-config.yaml")
+    result = cli("validate", "--config", "tests/data/channels-config.yaml", "--lang", "en")
     assert result.code == 0, result.err
     assert result.out.startswith("ok: ")
 

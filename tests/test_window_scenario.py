@@ -245,3 +245,39 @@ def test_a_quarter_of_windows_sends_exactly_the_hand_written_table(snapshot: Sna
     sent = asyncio.run(run_quarter(snapshot, tmp_path))
     assert sorted(sent) == sorted(EXPECTED)
     assert len(sent) == 33
+
+
+def test_an_opening_notice_after_its_due_day_is_missed_not_sent(snapshot: Snapshot, tmp_path: Path) -> None:
+    """A window's opening notice ("本周需完成…,截止…") was sent after the window's due day when the
+    service had been down for the whole window. Planned at midnight on 1 October, down until Monday
+    13 October: the week of 6 October (opening Thu 9 Oct, due Sat 11 Oct) is over, so its opening
+    notice and its 1d reminder are missed and reported to the admins; October's report (opening
+    Thu 9 Oct, due Fri 31 Oct) is still ahead, so its opening notice goes out, late.
+    """
+    store = open_store(f"sqlite:///{tmp_path / 'late.db'}")
+    try:
+        reminders = ReminderStore(store)
+        clock = VirtualClock(midnight(FIRST))
+        capture = CaptureNotifier()
+        engine = ReminderEngine(lambda: snapshot, reminders, {"log": capture}, clock=clock, instance="late",
+                                base_url="http://127.0.0.1:8080")
+        engine.sync_subscribers()
+        engine.plan()
+        clock.now = at(10, 13, 9).astimezone(dt.UTC)
+        report = asyncio.run(engine.dispatch())
+        missed = {(r["kind"], r["obligation"], r["occurrence_date"].isoformat()) for r in reminders.listing("missed")}
+        sent = {(r["kind"], r["obligation"], r["occurrence_date"].isoformat(), r["late"])
+                for r in reminders.listing("sent")}
+        admins = [r for r in reminders.listing("pending") if r["kind"] == "admin"]
+    finally:
+        store.close()
+    assert ("opening", "t.weekly", "2025-10-11") in missed
+    assert ("reminder", "t.weekly", "2025-10-11") in missed
+    assert not any(kind == "opening" and day <= "2025-10-12" for kind, _, day, _ in sent)
+    assert ("opening", "t.monthly", "2025-10-31", True) in sent
+    assert report.missed == len(missed)
+    assert {(r["notice"], r["obligation"], r["occurrence_date"].isoformat()) for r in admins} >= {
+        ("missed", "t.weekly", "2025-10-11")}
+    texts = "\n".join(m.text for m in capture.sent)
+    assert "2025-10-11" not in texts
+    assert "10月11日" not in texts

@@ -27,7 +27,6 @@ from scheduler.planner import matches, subscription_from
 from service.feeds import FeedService
 from store.subscribers import SubscriberStore
 from web import params
-from web.guard import FEED_ALLOWED
 from web.render import service_of
 
 # what calendar apps show of a 404: in the config's language (they send no lang)
@@ -126,7 +125,7 @@ def _not_modified(request: Request, etag: str, last_modified: dt.datetime) -> bo
 def _children(request: Request) -> bool:
     raw = request.query_params.get("children", "0")
     if raw not in {"0", "1", "true", "false"}:
-        raise HTTPException(400, f"children must be 0 or 1, not {params.shown(raw)!r}")
+        raise HTTPException(400, tr(_lang(service_of(request)), "feed.bad_children", value=repr(params.shown(raw))))
     return raw in {"1", "true"}
 
 
@@ -136,16 +135,11 @@ def _shape(request: Request) -> Shape:
     for shape in SHAPES:
         if raw == shape:
             return shape
-    raise HTTPException(400, f"windows must be due or span, not {params.shown(raw)!r}")
+    raise HTTPException(400, tr(_lang(service_of(request)), "feed.bad_windows", value=repr(params.shown(raw))))
 
 
-def _allowed(request: Request) -> bool:
-    """A logged-in account that may read this feed while feeds are not public (web.guard.private_feed)."""
-    return bool(request.scope.get("state", {}).get(FEED_ALLOWED))
-
-
-def _public_or_403(service: FeedService, request: Request) -> None:
-    if not service.live.current.loaded.config.feeds.public and not _allowed(request):
+def _public_or_403(service: FeedService) -> None:
+    if not service.live.current.loaded.config.feeds.public:
         raise HTTPException(403, tr(_lang(service), N_("feed.not_public")))
 
 
@@ -154,7 +148,7 @@ def public_feed(kind: FeedKind) -> Callable[[Request], Awaitable[Response]]:
 
     async def endpoint(request: Request) -> Response:
         service = service_of(request)
-        _public_or_403(service, request)
+        _public_or_403(service)
         feeds = service.feeds
         if kind == "all":
             selection = Selection("all")
@@ -167,7 +161,7 @@ def public_feed(kind: FeedKind) -> Callable[[Request], Awaitable[Response]]:
                 return _not_found(_lang(service), kind, key, list(known))
             selection = Selection(kind, key, _children(request) if kind == "unit" else False)
         name = "all" if kind == "all" else f"{kind}-{selection.key}"
-        return _feed_response(request, feeds.feed(selection, shape=_shape(request)), name, private=_allowed(request))
+        return _feed_response(request, feeds.feed(selection, shape=_shape(request)), name, private=False)
 
     return endpoint
 

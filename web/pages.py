@@ -19,6 +19,7 @@ from starlette.responses import Response
 
 from calendars.feeds import FeedSet, Selection
 from i18n import N_, Language, tr
+from i18n.phrase import say
 from obligations.diagnostics import closest
 from obligations.errors import HolidayDataMissing
 from obligations.model import Branch, Obligation, Origin, Selector, Unit
@@ -104,13 +105,13 @@ def _year(request: Request, today: dt.date) -> int:
     return year
 
 
-def _expand_year(service: FeedService, year: int, *, units: set[str] | None = None,
+def _expand_year(service: FeedService, year: int, lang: Language, *, units: set[str] | None = None,
                  obligations: set[str] | None = None) -> tuple[list[Occurrence], list[str]]:
     expander = service.feeds.snapshot.expander()
     try:
         result = expander.expand(dt.date(year, 1, 1), dt.date(year, 12, 31), units=units, obligations=obligations)
     except HolidayDataMissing as exc:
-        raise HTTPException(400, str(exc)) from None
+        raise HTTPException(400, say(exc.args[0], lang)) from None  # in the page's language
     return result.occurrences, result.warnings
 
 
@@ -135,7 +136,7 @@ async def unit_page(request: Request) -> Response:
     unit = rules.units[key]
     today = service.today()
     year = _year(request, today)
-    occurrences, warnings = _expand_year(service, year, units={key})
+    occurrences, warnings = _expand_year(service, year, lang, units={key})
     unscheduled = [ob for ob in rules.obligations.values()
                    if ob.schedule.type == "unscheduled" and key in rules.applies_to(ob)]
     children = [rules.units[c] for c in rules.children.get(key, [])]
@@ -201,7 +202,7 @@ async def obligation_page(request: Request) -> Response:
     lang = page_lang(request, service)
     ob = rules.obligations[key]
     year = _year(request, service.today())
-    occurrences, _ = _expand_year(service, year, obligations={key})
+    occurrences, _ = _expand_year(service, year, lang, obligations={key})
     return render(
         request, "obligation.html", lang=lang, ob=ob, doc=rules.document_of(ob), year=year,
         lead=[rules.units[u] for u in ob.lead if u in rules.units],
