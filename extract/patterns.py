@@ -27,6 +27,17 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from extract.numerals import NUM, to_int
+from extract.shapes import (
+    fixed_day,
+    halves_each,
+    nth_weekday,
+    period_end,
+    period_every,
+    quarter_month_day,
+    relative,
+    weekday,
+    working_day,
+)
 
 # Trigger kinds, as duties.py combines them:
 #   deadline      a date: once (year known or the plan's year) or yearly (每年)
@@ -121,6 +132,7 @@ def _quarter(m: re.Match[str]) -> dict[str, Any] | None:
     if not m.group("every") and before in "前每":  # 前三季度 is a span, 每季度 a period
         return None
     index = to_int(m.group("q"))
+    # 次年第一季度 / 下一年度第一季度: every year's quarter (for the year before)
     return {"period": "quarter", "index": index, "yearly": bool(m.group("every"))}
 
 
@@ -161,10 +173,6 @@ PERIOD_WORDS: dict[str, str] = {
 _PERIOD_ALT = "|".join(sorted(PERIOD_WORDS, key=len, reverse=True))
 
 
-def _period(m: re.Match[str]) -> dict[str, Any] | None:
-    return {"period": PERIOD_WORDS[m.group("p")]}
-
-
 COUNT_UNITS: dict[str, str] = {
     "个工作日": "day",
     "工作日": "day",
@@ -177,6 +185,9 @@ COUNT_UNITS: dict[str, str] = {
     "轮": "session",
     "批": "session",
     "回": "session",
+    "个学时": "hours",
+    "个课时": "hours",
+    "个小时": "hours",
     "学时": "hours",
     "课时": "hours",
     "小时": "hours",
@@ -187,8 +198,13 @@ _UNIT_ALT = "|".join(sorted(COUNT_UNITS, key=len, reverse=True))
 _MIN_WORD = re.compile(r"至少|不少于|不低于|不得少于|最少")
 
 
+def _period(m: re.Match[str]) -> dict[str, Any] | None:
+    return period_every(m, PERIOD_WORDS)
+
+
 def _count(m: re.Match[str]) -> dict[str, Any] | None:
     n = to_int(m.group("n"))
+    most = to_int(m.group("hi")) if m.group("hi") else None
     # "至少组织开展1次": the minimum word may stand a few characters before the number.
     window = m.string[max(0, m.start() - 10):m.start()]
     window = re.split(r"[,;。:]", window)[-1]
@@ -197,8 +213,10 @@ def _count(m: re.Match[str]) -> dict[str, Any] | None:
         return None
     if m.group("u") == "日" and not minimum:
         return None  # a bare N日 is a day of the month
-    return {"count": n, "unit": COUNT_UNITS[m.group("u")], "minimum": minimum,
-            "more": bool(m.group("more"))}
+    if m.group("hi") and (most is None or most < n):
+        return None
+    return {"count": n, "unit": COUNT_UNITS[m.group("u")], "minimum": minimum or most is not None,
+            "more": bool(m.group("more")), "max": most}
 
 
 def _holiday(m: re.Match[str]) -> dict[str, Any] | None:
@@ -210,11 +228,17 @@ def _plain(m: re.Match[str]) -> dict[str, Any] | None:
 
 
 _YEAR = r"(?P<y>[0-9]{4}|[〇零一二三四五六七八九]{4})"
+_WEEK = r"(?:周|星期|礼拜)"
+_WD = r"(?P<w>[一二三四五六日天])"
+_NOT_A_COUNT = r"(?![0-9一二两三四五六七八九十]*\s*(?:次|天|个|期|场|日|回|轮|批|篇|学时|课时|小时))"
 _BEFORE = r"(?:之前|以前|前)"
 _EVERY_YEAR = r"(?P<every>每年(?:的)?(?:于|在)?)?"
 
 #: The schedule patterns, most specific first. ``example`` must match ``regex`` (tested).
 PATTERNS: tuple[PatternSpec, ...] = (
+    PatternSpec("relative", "relative",
+                re.compile(rf"(?:后|起|以后)(?P<n>{NUM})(?:个)?(?:工作日|日|天|个月|周)(?:内|以内)"), relative,
+                "收到后15个工作日内", "a deadline counted from an event (会后7日内): unscheduled, with the reason"),
     PatternSpec("date_full", "deadline",
                 re.compile(rf"{_YEAR}年(?P<m>{NUM})月(?P<d>{NUM})日{_BEFORE}"), _ymd,
                 "2021年3月1日之前", "a one-off deadline on that date, the day included"),
@@ -233,6 +257,24 @@ PATTERNS: tuple[PatternSpec, ...] = (
     PatternSpec("monthly_day", "deadline",
                 re.compile(rf"每月(?:的)?(?P<d>{NUM})(?:日|号){_BEFORE}"), _monthly_day,
                 "每月10日前", "a deadline on that day of every month (an RRULE)"),
+    PatternSpec("quarter_month_day", "deadline",
+                re.compile(rf"每(?:个)?季度?(?:的)?(?P<which>首月|第一个月|末月|最后一个月)(?P<d>{NUM})(?:日|号){_BEFORE}"),
+                quarter_month_day, "每季度首月15日前",
+                "a deadline on that day of each quarter's first (首月) or last (末月) month (an RRULE)"),
+    PatternSpec("fixed_day", "fixed_day",
+                re.compile(rf"每月(?:的)?(?P<d>{NUM})(?:日|号)(?!{_BEFORE}|内|以内|至)"), fixed_day,
+                "每月15日", "a fixed day of every month (接访日): a monthly quota placed on that day"),
+    PatternSpec("nth_weekday", "weekday",
+                re.compile(rf"每(?:个)?月(?:的)?(?:第(?P<n>{NUM})个|最后一个){_WEEK}{_WD}"), nth_weekday,
+                "每月第一个周五", "the N-th (or last) weekday of every month"),
+    PatternSpec("working_day", "window",
+                re.compile(rf"每(?:个)?(?P<p>月|季度|半年|年)(?:的)?(?:最后一个工作日|第(?P<n>{NUM})个工作日|"
+                           rf"前(?P<n2>{NUM})个工作日)(?:前|之前|以前|内)?"), working_day,
+                "每月第5个工作日前", "a window of every period due on its N-th (or last) working day"),
+    PatternSpec("period_end", "window",
+                re.compile(r"(?:(?P<every>每)(?:个)?(?P<p1>月|季度|季)(?:的)?(?:月|季)?|(?<![0-9一二三四五六七八九十年])"
+                           r"(?P<p2>月|季))(?:底|末)(?:前|之前|以前)?"),
+                period_end, "每季度末", "the end of every month or quarter: a window of it"),
     PatternSpec("month_end", "deadline",
                 re.compile(rf"{_EVERY_YEAR}(?P<m>{NUM})月(?:底|末){_BEFORE}?"), _month_end,
                 "每年6月底前", "the last day of that month, yearly with 每年"),
@@ -240,8 +282,11 @@ PATTERNS: tuple[PatternSpec, ...] = (
                 re.compile(rf"(?P<every>每年)?(?:今|本)?(?:年底|年末){_BEFORE}"), _rel_year_end,
                 "年底前", "31 December: yearly with 每年, else of the plan's year"),
     PatternSpec("quarter", "window",
-                re.compile(r"(?P<every>每年(?:的)?)?第?(?P<q>[一二三四1-4])季度"), _quarter,
+                re.compile(r"(?P<every>每年(?:的)?|次年|翌年|下一?年度?)?第?(?P<q>[一二三四1-4])季度"), _quarter,
                 "每年第一季度", "a quarter of the year: every year with 每年, else of the plan's year"),
+    PatternSpec("halves_each", "period",
+                re.compile(r"上半年(?:和|、|与|及)?下半年各"), halves_each,
+                "上半年、下半年各", "one count for each half of the year: the period of a half-year quota"),
     PatternSpec("half_year", "window",
                 re.compile(r"(?P<every>每年(?:的)?)?(?P<h>上|下)半年"), _half,
                 "上半年", "the first or second half of the year"),
@@ -251,11 +296,15 @@ PATTERNS: tuple[PatternSpec, ...] = (
     PatternSpec("this_year", "this_year",
                 re.compile(r"(?<![一二两三四五六七八九十0-9])(?:今年内|年度内|年内|全年)"), _this_year,
                 "年内", "within the plan's year (全年 only with a minimum count)"),
+    PatternSpec("weekday", "weekday",
+                re.compile(rf"每{_WEEK}{_WD}{_NOT_A_COUNT}"), weekday,
+                "每周一", "a weekday of every week: a weekly quota placed on it"),
     PatternSpec("period", "period",
-                re.compile(rf"每(?:一)?(?P<p>{_PERIOD_ALT})"), _period,
+                re.compile(rf"每(?P<gap>隔)?(?:(?P<n>{NUM})(?:个)?)?(?P<p>{_PERIOD_ALT})"), _period,
                 "每两个月", "the period of a quota (with a count) or window (without)"),
     PatternSpec("count", "count",
-                re.compile(rf"(?P<min>至少|不少于|不低于|不得少于|最少)?\s*(?P<n>{NUM})\s*(?P<u>{_UNIT_ALT})"
+                re.compile(rf"(?P<min>至少|不少于|不低于|不得少于|最少)?\s*(?P<n>{NUM})"
+                           rf"(?:\s*(?:—|–|-|~|～|至|到)\s*(?P<hi>{NUM}))?\s*(?P<u>{_UNIT_ALT})"
                            rf"(?P<more>以上|及以上|或以上)?(?!性)"), _count,
                 "不少于1次", "a minimum count; N以上 = at least N; 学时/小时 are hours, not sessions"),
     PatternSpec("term", "term", re.compile(r"任期内"), _plain,
