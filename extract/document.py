@@ -35,6 +35,9 @@ def _date(y: str, m: str, d: str) -> dt.date | None:
         return None
 
 
+_IN_FORCE = re.compile(r"自(?P<y>\d{4})年[^。;,]{0,8}?起(?:施行|实施|执行|试行)")
+
+
 def document_info(text: SourceText, structure: Structure) -> DocumentInfo:
     lines = [(p.start, p.end) for p in structure.paragraphs]
     title_span = (0, 0)
@@ -59,6 +62,9 @@ def document_info(text: SourceText, structure: Structure) -> DocumentInfo:
             date = _date(m["y"], m["m"], m["d"])
     norm_title = text.norm[title_span[0]:title_span[1]]
     year_m = YEAR.search(norm_title)
+    # A standing 制度 names no year in its title: the year it takes effect (自2025年3月1日起施行), or
+    # of its date, is the plan's year (the start of its monthly rules and every-N groups).
+    year_m = year_m or _IN_FORCE.search(text.norm) or (date and YEAR.search(f"{date.year}年"))
     # The title's place (柳州市柳江区2017年…) or the signature's (巴音郭楞蒙古自治州人民政府办公室),
     # whichever is longer: "2024年自治州…" names only 自治州.
     places = [place_of(re.sub(r"^\d{4}年度?", "", norm_title)), place_of(text.norm[issuer_span[0]:issuer_span[1]])]

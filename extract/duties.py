@@ -78,14 +78,18 @@ _MODAL = re.compile(r"(?<![重主需纲])要(?![求点素件])|应当|(?<![相�
                     r"力争|确保|务必|不得|严禁")
 _FIGURE = re.compile(r"[0-9]+余?(?:件|个|项|人|名|户|份|家|条|台|次|场|期|篇|天)(?!以上)")
 _DONE = re.compile(r"已经|已(?:完成|建成|实现|办结|出台|制定)|累计|截至|同比|成功(?:创建|举办|申报)|取得了|完成了")
+# A total of what was done ("全年共开展24次", "共排查纠纷137件"): a report, even beside a schedule it followed.
+_TOTAL = re.compile(r"(?:共|累计|合计)(?:计)?[^,。;]{0,12}?[0-9]+余?(?:件次|人次|件|个|项|人|名|户|次|场|期|篇)")
+_DEMANDS = {"deadline", "window", "period", "weekday", "fixed_day", "relative"}
 _FUTURE_HEADING = re.compile(r"安排|打算|计划|思路|下一步|展望|要点|任务")
 
 
 def is_past_statement(sentence: str, year: int | None) -> bool:
     """True for a sentence that reports what was done rather than asking for something.
 
-    A schedule (每年…, 至少/不少于, a deadline, 年内) or a modal (要, 应当, 必须 …) makes it a
-    demand; otherwise figures ("学法18余次", "受理15件"), words of completed work (累计,
+    A modal (要, 应当, 必须 …) makes it a demand; a total of what was done (共开展24次, 累计) a
+    report, even beside the schedule it followed; else a schedule (每年…, 至少/不少于, a deadline,
+    年内) makes it a demand; otherwise figures ("学法18余次", "受理15件"), words of completed work (累计,
     已经, 截至) or only years before the plan's make it a report of the past.
 
     >>> is_past_statement("全年常务会专题学法18余次", 2024)
@@ -98,8 +102,10 @@ def is_past_statement(sentence: str, year: int | None) -> bool:
     plain = re.sub(r"《[^》]*》", "", normalise(sentence))
     if _MODAL.search(plain):
         return False
+    if _TOTAL.search(plain):
+        return True
     for t in find_triggers(plain, 0, len(plain)):
-        if t.kind in {"deadline", "window", "period"} or (t.kind == "count" and t.data["minimum"]) or (
+        if t.kind in _DEMANDS or (t.kind == "count" and t.data["minimum"]) or (
                 t.kind == "this_year" and not t.data["weak"]):
             return False
     if _DONE.search(plain) or _FIGURE.search(plain):
@@ -132,7 +138,7 @@ def _sentence_year(text: SourceText, structure: Structure, path: Path, info: Doc
 
 
 _COMMA = re.compile(r"[,:]")
-_ANCHORS = {"deadline", "window", "period", "this_year"}
+_ANCHORS = {"deadline", "window", "period", "this_year", "weekday", "fixed_day", "relative"}
 _FILLER = re.compile(r"原则上|按照要求|应当|必须|要|应|须|并|且|均|都|的|于|在|和|及|等|到|前|内|以上")
 _ACTOR_END = re.compile(r"(?:政府|部门|机关|单位|干部|班子|成员|负责人|同志|人员|会议|机构|办公室|局|委员会|领导)$")
 _ACTOR_STOP = re.compile(r"(?<![重主需纲])要(?![求点素])|应当|应(?![急对用])|须|必须|于|每|在|原则上|[,;。]")
@@ -209,6 +215,14 @@ def similarity(a: str, b: str) -> float:
     return len(ga & gb) / min(len(ga), len(gb))
 
 
+def _carry_yearly(t: Trigger) -> Trigger:
+    """A month/day without a year after a 每年 deadline of the same sentence recurs too (for review)."""
+    if t.kind != "deadline" or t.data.get("pattern") not in ("month_day", "month_end") or t.data["yearly"]:
+        return t
+    note = f"“{t.data['text']}” read as every year, like the 每年 deadline before it in the sentence"
+    return Trigger(t.kind, t.start, t.end, {**t.data, "yearly": True, "note": note})
+
+
 def _sentence_duties(text: SourceText, structure: Structure, sent: Sentence, year: int | None) -> list[Duty]:
     norm = text.norm
     triggers = find_triggers(norm, sent.start, sent.end)
@@ -222,8 +236,10 @@ def _sentence_duties(text: SourceText, structure: Structure, sent: Sentence, yea
     inherited: Trigger | None = None
     owned_until = sent.start
     periodic = False
+    yearly = False  # a 每年 deadline earlier in the sentence: "每年3月1日前报告…,并于4月1日前公开"
     for index, (a, b) in enumerate(parts):
-        part = [t for t in triggers if a <= t.start < b]
+        part = [_carry_yearly(t) if yearly else t for t in triggers if a <= t.start < b]
+        yearly = yearly or any(t.kind == "deadline" and t.data.get("yearly") for t in part)
         built = build_schedule(part, inherited, year, holiday)
         periods = [t for t in part if t.kind == "period"]
         if periods:
