@@ -48,7 +48,10 @@ def _format(p: argparse.ArgumentParser, *choices: str) -> None:
 
 
 def _validate(p: argparse.ArgumentParser) -> None:
-    p.add_argument("paths", nargs="*", metavar="PATH", help="rules files (default: those in the config)")
+    p.add_argument("paths", nargs="*", metavar="PATH",
+                   help="rules files (default: those in the config); checked with the config's other rules files")
+    p.add_argument("--alone", action="store_true",
+                   help="check the given files by themselves, without the config's other rules files")
 
 
 def _list(p: argparse.ArgumentParser) -> None:
@@ -134,7 +137,26 @@ def _history(p: argparse.ArgumentParser) -> None:
     p.add_argument("--unit", metavar="ID", help="only this unit's changes")
     p.add_argument("--since", metavar="DATE", type=iso_date,
                    help="only changes made on or after this day (configured time zone)")
-    _format(p, "json")
+    p.add_argument("--format", choices=["table", "json", "csv"], default="table",
+                   help="output format; json and csv are exports, recorded in the history")
+    p.add_argument("--by", default="cli", help="who exports it (json, csv), for the history (default: cli)")
+
+
+# -- accounts for the web pages: user ----------------------------------------------------------------
+
+
+def _user(p: argparse.ArgumentParser) -> None:
+    p.add_argument("action", choices=["add", "list", "disable", "enable", "passwd"],
+                   help="add an account, list them, disable or enable one, or set its password")
+    p.add_argument("name", nargs="?", metavar="NAME", help="the account's name (its login)")
+    p.add_argument("--role", choices=["admin", "supervisor", "unit"],
+                   help="add: admin (everything), supervisor (sees a subtree, changes nothing) or unit (sees and "
+                   "acts for its unit and the units below)")
+    p.add_argument("--unit", metavar="ID", help="add: the unit user's unit, or the supervisor's subtree (default: all)")
+    p.add_argument("--password-stdin", action="store_true",
+                   help="add, passwd: read the password from the first line of standard input (default: make one "
+                   "and print it once)")
+    p.add_argument("--format", choices=["table", "json"], default="table", help="list: output format")
 
 
 def _waive(p: argparse.ArgumentParser) -> None:
@@ -198,6 +220,9 @@ COMMANDS: tuple[Command, ...] = (
     Command("report", "cli.supervision:cmd_report", "write the supervision report of a range (csv, xlsx, html)",
             "Write every (unit, duty, window) of a range with its state, the day done, lateness in working "
             "days, who, note and evidence; per-unit counts and rates; the yearly form.", _report),
+    Command("user", "cli.users:cmd_user", "manage the accounts of the web pages (admin, supervisor, unit)",
+            "Add, list, disable or enable an account of the web pages, or set its password; only an argon2 hash "
+            "of the password is kept.", _user),
     Command("reminders", "cli.reminders:cmd_reminders", "list pending or failed reminders",
             "List reminders: pending ones, or failed and missed ones (what admins must look at).", _reminders),
     Command("invite", "cli.reminders:cmd_invite", "make a one-time code that binds a chat to the bot",

@@ -15,8 +15,8 @@ from i18n import DEFAULT, N_, Language, tr
 from i18n.phrase import phrase
 from obligations.diagnostics import did_you_mean
 from obligations.errors import FatalError, UnknownReference, ValidationFailed
-from obligations.loader import LoadedConfig, load_config, load_rules
-from obligations.ruleset import RuleSet
+from obligations.loader import LoadedConfig, check_with_configured, load_config, load_rules
+from obligations.ruleset import LoadedFile, RuleSet
 from scheduler.expand import Expander, Expansion
 from scheduler.snapshot import Snapshot, load_snapshot
 from scheduler.warning import word
@@ -29,6 +29,7 @@ DEFAULT_CONFIG = Path("config.yaml")
 class Context:
     snapshot: Snapshot
     lang: Language
+    checked: list[LoadedFile] | None = None  # the rules files validate reports on, when not all of them
 
     @property
     def loaded(self) -> LoadedConfig:
@@ -83,12 +84,27 @@ def _load_context(args: argparse.Namespace, rules_override: Sequence[str] = ()) 
     now = dt.datetime.now(dt.UTC)
     if rules_override:
         loaded = load_config(config_path(args.config))
-        rules = load_rules([Path(p) for p in rules_override])
+        rules, checked = _given_rules(args, loaded, [Path(p) for p in rules_override])
         snapshot = Snapshot(1, loaded, rules, calendar_from_config(loaded.config.calendar),
                             ZoneInfo(loaded.config.timezone), now)
-    else:
-        snapshot = load_snapshot(config_path(args.config), 1, now)
+        return Context(snapshot, args.lang or loaded.config.language, checked)
+    snapshot = load_snapshot(config_path(args.config), 1, now)
     return Context(snapshot, args.lang or snapshot.loaded.config.language)
+
+
+def _given_rules(args: argparse.Namespace, loaded: LoadedConfig,
+                 given: list[Path]) -> tuple[RuleSet, list[LoadedFile] | None]:
+    """``validate FILE…``: the files with the rest of the configured rules, so that references to units
+    of other files resolve, reporting only the given files' problems; with ``--alone``, the files alone."""
+    if getattr(args, "alone", False):
+        return load_rules(given), None
+    checked = check_with_configured(given, loaded.rules_paths())
+    if checked.elsewhere:
+        print(tr(args.lang or loaded.config.language, "cli.validate_elsewhere", count=checked.elsewhere),
+              file=sys.stderr)
+    if checked.problems:
+        raise ValidationFailed(checked.problems)
+    return checked.rules, checked.mine
 
 
 def check_ids(ctx: Context, unit: str | None, obligation: str | None) -> None:

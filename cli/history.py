@@ -7,7 +7,9 @@ Times are shown in the configured time zone, and say which.
 from __future__ import annotations
 
 import argparse
+import csv
 import datetime as dt
+import io
 import json
 import sys
 import unicodedata
@@ -20,13 +22,15 @@ from i18n.shown import local_time, zone_label
 from obligations.errors import FatalError
 from scheduler.occurrence import Occurrence
 from service import actions
+from service.windows import ACTION_WORDS
 from store import open_store
-from store.history import History
+from store.history import Action, Entry, History, record
 from store.reminders import ReminderStore
 
 DOORS = {"cli": N_("history.door_cli"), "bot": N_("history.door_bot"), "web": N_("history.door_web")}
-ACTIONS = {"done": N_("history.action_done"), "undo": N_("history.action_undo"),
-           "redate": N_("history.action_redate"), "snooze": N_("history.action_snooze")}
+ACTIONS = ACTION_WORDS  # every action of the history in words: done … snooze, login … unwaive (migration 0009)
+CSV_COLUMNS = ("id", "at", "time_zone", "actor", "door", "action", "obligation", "unit", "occurrence_uid",
+               "occurrence_date", "done_on", "note", "evidence_url", "remind_at")
 REFUSALS = {actions.Refusal.FUTURE_DAY: N_("cli.done_future_day"), actions.Refusal.TOO_EARLY: N_("cli.done_too_early")}
 
 
@@ -110,7 +114,8 @@ def _record(row: dict[str, Any], ctx: Context) -> dict[str, Any]:
 
     return {"id": row["id"], "at": iso(row["at"]), "time_zone": ctx.tz.key, "actor": row["actor"],
             "door": row["door"], "action": row["action"], "obligation": row["obligation"], "unit": row["unit"],
-            "occurrence_uid": row["occurrence_uid"], "occurrence_date": row["occurrence_date"].isoformat(),
+            "occurrence_uid": row["occurrence_uid"],
+            "occurrence_date": row["occurrence_date"].isoformat() if row["occurrence_date"] else None,
             "done_on": row["done_on"].isoformat() if row["done_on"] else None, "note": row["note"] or None,
             "evidence_url": row["evidence_url"], "remind_at": iso(row["remind_at"])}
 
@@ -130,12 +135,37 @@ def _table(rows: list[dict[str, Any]], ctx: Context) -> str:
         detail = " ".join(p for p in (r["note"], r["evidence_url"] or "",
                                       local(r["remind_at"], ctx) if r["remind_at"] else "") if p)
         body.append([local(r["at"], ctx), r["actor"], tr(lang, DOORS[r["door"]]), tr(lang, ACTIONS[r["action"]]),
-                     r["obligation"], r["unit"] or "-", r["occurrence_date"].isoformat(),
+                     r["obligation"] or "-", r["unit"] or "-",
+                     r["occurrence_date"].isoformat() if r["occurrence_date"] else "-",
                      r["done_on"].isoformat() if r["done_on"] else "-", detail])
     widths = [max(_width(line[i]) for line in [head, *body]) for i in range(len(head))]
     lines = ["  ".join(cell + " " * (w - _width(cell)) for cell, w in zip(line, widths, strict=True)).rstrip()
              for line in [head, *body]]
     return "\n".join(lines) + "\n"
+
+
+def _csv(records: list[dict[str, Any]]) -> str:
+    """The JSON records as CSV (the same columns; null empty), UTF-8 with a BOM for spreadsheet programs."""
+    buffer = io.StringIO()
+    writer = csv.DictWriter(buffer, fieldnames=list(CSV_COLUMNS), lineterminator="\r\n")
+    writer.writeheader()
+    writer.writerows({k: "" if v is None else v for k, v in r.items()} for r in records)
+    return "\ufeff" + buffer.getvalue()
+
+
+def _export(ctx: Context, args: argparse.Namespace, rows: list[dict[str, Any]]) -> None:
+    """Write the rows as JSON or CSV, and record the export in the history (who: --by, door cli)."""
+    records = [_record(r, ctx) for r in rows]
+    text = _csv(records) if args.format == "csv" else json.dumps(records, ensure_ascii=False, indent=2) + "\n"
+    what = f"history --format {args.format}" + "".join(
+        f" --{k} {v}" for k, v in (("obligation", args.obligation), ("unit", args.unit), ("since", args.since)) if v)
+    store = open_store(ctx.loaded.database_url)
+    try:
+        record(store, Entry(dt.datetime.now(dt.UTC), args.by, "cli", Action.EXPORT, "history", "", args.unit, None,
+                            note=f"{what}: {len(rows)}"))
+    finally:
+        store.close()
+    sys.stdout.write(text)
 
 
 def cmd_history(args: argparse.Namespace) -> int:
@@ -148,8 +178,8 @@ def cmd_history(args: argparse.Namespace) -> int:
         rows = History(store).entries(obligation=args.obligation, unit=args.unit, since=since)
     finally:
         store.close()
-    if args.format == "json":
-        sys.stdout.write(json.dumps([_record(r, ctx) for r in rows], ensure_ascii=False, indent=2) + "\n")
+    if args.format in ("json", "csv"):
+        _export(ctx, args, rows)
     elif rows:
         sys.stdout.write(_table(rows, ctx))
     print(tr(ctx.lang, "history.count", n=len(rows), zone=zone_label(ctx.lang, ctx.tz)), file=sys.stderr)

@@ -17,13 +17,18 @@ from obligations.loader import LoadedConfig
 
 
 def cmd_validate(args: argparse.Namespace) -> int:
-    """Check the rules files and the channel settings; every problem at once (exit 2)."""
+    """Check the rules files and the channel settings; every problem at once (exit 2).
+
+    ``validate FILE…`` checks the files with the rest of the configured rules and reports only
+    their problems (the config's channels are not theirs); ``--alone`` checks them by themselves.
+    """
     ctx = load_context(args, args.paths)
-    problems = _channel_problems(ctx.loaded)
+    problems = _channel_problems(ctx.loaded) if ctx.checked is None else []
     if problems:
         raise ValidationFailed(problems)
-    print(tr(ctx.lang, "cli.validate_ok", files=len(ctx.rules.files), units=len(ctx.rules.units),
-             duties=len(ctx.rules.obligations)))
+    files = ctx.rules.files if ctx.checked is None else ctx.checked
+    units, duties = sum(len(f.rules.units) for f in files), sum(len(f.rules.obligations) for f in files)
+    print(tr(ctx.lang, "cli.validate_ok", files=len(files), units=units, duties=duties))
     return 0
 
 

@@ -91,7 +91,8 @@ class FeedsConfig(Strict):
 
     public: bool = Field(
         default=True,
-        description="true: every unit, level, duty and the all-feed is public; false: only private feeds",
+        description="true: every unit, level, duty and the all-feed is public, and so are the pages; false: "
+        "they need a login (main.py user) or a private feed's token",
     )
     months_back: int = Field(default=12, ge=0, le=60, description="Months of past duties in a feed")
     months_ahead: int = Field(default=13, ge=1, le=60, description="Months of coming duties in a feed")
@@ -239,6 +240,39 @@ class SupervisionConfig(Strict):
         default_factory=list, description="Supervisors who get the weekly summary of their subtree")
 
 
+class AccountsConfig(Strict):
+    """Logging in to the web pages with an account made by ``main.py user add``."""
+
+    session_hours: int = Field(default=8, ge=1, le=720, description="A login lasts this many hours; then the "
+                               "page asks for the password again")
+    max_failed_logins: int = Field(default=5, ge=1, le=100, description="Wrong passwords for one name within "
+                                   "window_minutes before that name is locked out (the admins are told)")
+    window_minutes: int = Field(default=15, ge=1, le=1440, description="The window wrong passwords are counted in")
+    lockout_minutes: int = Field(default=15, ge=1, le=10080, description="How long a locked-out name must wait")
+
+
+EVIDENCE_TYPES = ("pdf", "ofd", "jpg", "jpeg", "png", "doc", "docx", "xls", "xlsx", "wps", "txt")
+
+
+class EvidenceConfig(Strict):
+    """Files uploaded as evidence that a window was done (佐证材料)."""
+
+    folder: str = Field(default="data/evidence", description="Where the files are kept, relative to this file; "
+                        "outside any web root. Files are named by their SHA-256")
+    max_mb: float = Field(default=10, gt=0, le=200, description="The largest file accepted, in megabytes")
+    types: list[str] = Field(default_factory=lambda: list(EVIDENCE_TYPES), min_length=1,
+                             description="File name extensions accepted, lower case without the dot")
+
+    @field_validator("types")
+    @classmethod
+    def _extensions(cls, types: list[str]) -> list[str]:
+        for t in types:
+            if not re.fullmatch(r"[a-z0-9]{1,10}", t):
+                raise ValueError(phrase(N_("problem.evidence_type"), "%(value)s is not a file name extension; "
+                                        "write it lower case without the dot, e.g. pdf", value=repr(t)))
+        return types
+
+
 class Config(Strict):
     """Top level of config.yaml."""
 
@@ -261,6 +295,8 @@ class Config(Strict):
     reminders: RemindersConfig = Field(default_factory=RemindersConfig)
     subscribers: list[SubscriberConfig] = Field(default_factory=list, description="Fixed subscribers")
     invites: InviteLimits = Field(default_factory=InviteLimits, description="Limits on wrong invite codes")
+    accounts: AccountsConfig = Field(default_factory=AccountsConfig, description="Logging in to the web pages")
+    evidence: EvidenceConfig = Field(default_factory=EvidenceConfig, description="Evidence files uploaded on the web")
     supervision: SupervisionConfig = Field(default_factory=SupervisionConfig,
                                            description="The supervision board and its weekly summary")
     notifiers: dict[str, dict[str, object]] = Field(
@@ -294,9 +330,11 @@ class Config(Strict):
 
 
 __all__ = [
+    "AccountsConfig",
     "CalendarConfig",
     "Config",
     "EscalationTier",
+    "EvidenceConfig",
     "FeedsConfig",
     "InviteLimits",
     "OfficialNotice",

@@ -144,13 +144,10 @@ def check_config_references(loaded: LoadedConfig, rules: RuleSet) -> list[Proble
     return problems
 
 
-def load_rules(paths: list[Path]) -> RuleSet:
-    """Parse, validate and cross-check ``paths``; raise with every problem found."""
+def read_rules(paths: list[Path]) -> tuple[list[LoadedFile], list[Problem]]:
+    """Parse and validate each file on its own (the first stage): the files that passed, and every problem."""
     problems: list[Problem] = []
     files: list[LoadedFile] = []
-    if not paths:
-        raise ValidationFailed([Problem("config", 0, 0, Phrase("no rules files matched; check `rules:` in config.yaml",
-                                                               N_("problem.no_rules_files")))])
     for path in paths:
         try:
             doc = read_yaml(path, _display(path))
@@ -161,6 +158,15 @@ def load_rules(paths: list[Path]) -> RuleSet:
         problems += found
         if isinstance(rules, RulesFile):
             files.append(LoadedFile(doc, rules))
+    return files, problems
+
+
+def load_rules(paths: list[Path]) -> RuleSet:
+    """Parse, validate and cross-check ``paths``; raise with every problem found."""
+    if not paths:
+        raise ValidationFailed([Problem("config", 0, 0, Phrase("no rules files matched; check `rules:` in config.yaml",
+                                                               N_("problem.no_rules_files")))])
+    files, problems = read_rules(paths)
     ruleset = RuleSet.build(files)
     problems += check_ruleset(ruleset)
     if problems:
@@ -168,4 +174,50 @@ def load_rules(paths: list[Path]) -> RuleSet:
     return ruleset
 
 
-__all__ = ["LoadedConfig", "check_config_references", "load_config", "load_rules"]
+def _same_file(path: Path) -> Path:
+    try:
+        return path.resolve()
+    except (OSError, RuntimeError):  # a symlink loop, a name the OS refuses: compared as written
+        return path.absolute()
+
+
+def with_configured(given: list[Path], configured: list[Path]) -> list[Path]:
+    """The rules files to check ``given`` with: the configured ones, less each given file and each file a
+    given draft stands in for (one of the same name kept elsewhere), then the given files.
+
+    The given files come last, so an id they share with another file is reported in them.
+    """
+    kept = {_same_file(path) for path in configured}
+    mine = {_same_file(path) for path in given}
+    drafts = {path.name for path in given if _same_file(path) not in kept}
+    others = [path for path in configured if _same_file(path) not in mine and path.name not in drafts]
+    return [*others, *dict.fromkeys(given)]
+
+
+@dataclass(frozen=True)
+class FocusedCheck:
+    """Given rules files checked together with the rest of the configured rules."""
+
+    rules: RuleSet  # every file that passed the first stage, the given ones last
+    mine: list[LoadedFile]  # the given files that passed the first stage
+    problems: list[Problem]  # the given files' problems
+    elsewhere: int  # how many problems the other files have (not reported here)
+
+
+def check_with_configured(given: list[Path], configured: list[Path]) -> FocusedCheck:
+    """Check ``given`` with the configured rules (so references to units of other files resolve);
+    only the given files' problems are kept. A given file that cannot be read or fails its schema
+    needs no other file, so when none of them passes the first stage the others are not read."""
+    names = {_display(path) for path in given}
+    mine, problems = read_rules(list(dict.fromkeys(given)))
+    if not mine:
+        return FocusedCheck(RuleSet.build([]), [], problems, 0)
+    others, found = read_rules([path for path in with_configured(given, configured) if _display(path) not in names])
+    ruleset = RuleSet.build([*others, *mine])
+    found += check_ruleset(ruleset)
+    problems += [p for p in found if p.file in names]
+    return FocusedCheck(ruleset, mine, problems, sum(1 for p in found if p.file not in names))
+
+
+__all__ = ["FocusedCheck", "LoadedConfig", "check_config_references", "check_with_configured", "load_config",
+           "load_rules", "read_rules", "with_configured"]

@@ -13,7 +13,7 @@ from typing import Any, NoReturn
 import yaml
 
 from i18n import N_
-from i18n.phrase import Phrase, phrase
+from i18n.phrase import phrase
 from obligations.errors import Problem
 
 MAX_BYTES = 5 * 1024 * 1024  # the largest shipped rules file is 82 KB
@@ -48,11 +48,6 @@ def too_big(name: str) -> Problem:
 def text_place(text: str, offset: int) -> tuple[int, int]:
     """1-based line and column of a character offset."""
     return text.count("\n", 0, offset) + 1, offset - (text.rfind("\n", 0, offset) + 1) + 1
-
-
-def syntax(what: str, hint: str = "") -> Phrase:
-    """``YAML syntax: …`` with the parser's own (English) words and a hint of ours."""
-    return phrase(N_("yaml.syntax"), "YAML syntax: %(what)s%(hint)s", what=what, hint=hint)
 
 
 def short_tag(tag: str) -> str:
@@ -183,7 +178,6 @@ __all__ = [
     "check_characters",
     "check_limits",
     "short_tag",
-    "syntax",
     "text_place",
     "too_big",
 ]

@@ -22,6 +22,7 @@ from ruamel.yaml.error import MarkedYAMLError, YAMLError
 from i18n import N_
 from i18n.phrase import Phrase, phrase
 from obligations.errors import Problem
+from obligations.yamlerrors import syntax_problem
 from obligations.yamllimits import (
     DEEP,
     MAX_BYTES,
@@ -29,7 +30,6 @@ from obligations.yamllimits import (
     check_characters,
     check_limits,
     short_tag,
-    syntax,
     text_place,
     too_big,
 )
@@ -126,18 +126,15 @@ _ROUND_TRIP_MAX = 512 * 1024
 
 
 def _syntax_problem(text: str, name: str, fast: yaml.YAMLError) -> Problem:
-    """The round-trip parser's placed message for what libyaml refused; libyaml's if it has none."""
+    """The round-trip parser's placed sentence for what libyaml refused; from libyaml's error if it has none."""
     try:
         if len(text) <= _ROUND_TRIP_MAX:
             parse_yaml(text, name)
     except YamlSyntaxError as exc:
         return exc.problem
-    except Exception:  # the round-trip parser's own failure: libyaml's message below
+    except Exception:  # the round-trip parser's own failure: libyaml's error below
         pass
-    mark = getattr(fast, "problem_mark", None) or getattr(fast, "context_mark", None)
-    line, column = (mark.line + 1, mark.column + 1) if mark is not None else (1, 1)
-    what = " ".join(s for s in (getattr(fast, "context", None), getattr(fast, "problem", None)) if s) or str(fast)
-    return Problem(name, line, column, syntax(" ".join(what.split())))
+    return syntax_problem(name, text, fast)
 
 
 class _Yaml12Loader(yaml.CSafeLoader):
@@ -253,23 +250,11 @@ def parse_yaml(text: str, name: str) -> YamlDocument:
         check_limits(rt.parse(text), name)
         tree = rt.load(text)
     except MarkedYAMLError as exc:
-        mark = exc.problem_mark or exc.context_mark
-        what = " ".join(s for s in (exc.context, exc.problem) if s)
-        hint = ""
-        if "found duplicate key" in (exc.problem or "") or "duplicate key" in what:
-            hint = Phrase("; each key may appear once in a mapping: remove or rename one of them",
-                          N_("yaml.duplicate_key_hint"))
-        line, column = (mark.line + 1, mark.column + 1) if mark else (0, 0)
-        opened = exc.context_mark
-        if opened is not None and mark is not None and opened.line != mark.line:
-            began = phrase(N_("yaml.began_at"), " (the construct began at line %(line)s, column %(column)s)",
-                           line=opened.line + 1, column=opened.column + 1)
-            hint = phrase(N_("yaml.two_hints"), "%(first)s%(second)s", first=hint, second=began) if hint else began
-        raise YamlSyntaxError(Problem(name, line, column, syntax(what, hint))) from None
+        raise YamlSyntaxError(syntax_problem(name, text, exc)) from None
     except YAMLError as exc:  # a reader error: a character YAML does not allow
         position = getattr(exc, "position", None)
         line, column = text_place(text, position) if isinstance(position, int) else (1, 1)
-        raise YamlSyntaxError(Problem(name, line, column, syntax(" ".join(str(exc).split())))) from None
+        raise YamlSyntaxError(Problem(name, line, column, syntax_problem(name, text, exc).message)) from None
     except (RecursionError, ValueError, TypeError, KeyError, AttributeError, IndexError, OverflowError) as exc:
         raise YamlSyntaxError(Problem(name, 1, 1, phrase(N_("yaml.unreadable"), "YAML: cannot read the file "
                                                          "(%(kind)s: %(error)s)", kind=type(exc).__name__,

@@ -25,8 +25,24 @@ SCHEMAS: dict[str, type[BaseModel]] = {"rules.schema.json": RulesFile, "config.s
 HHMM = {"type": "string", "pattern": "^([01][0-9]|2[0-3]):[0-5][0-9](:[0-5][0-9])?$"}
 
 
+# A day of the year written as month and day (a yearly deadline): the model refuses a day its month never
+# has (30 February, 31 April) with a validator, which pydantic cannot write into the schema; these
+# conditions say the same, so an editor marks 2月30日 as validate does.
+REAL_DAYS = [
+    {"if": {"properties": {"month": {"enum": months}}, "required": ["month"]},
+     "then": {"properties": {"day": {"maximum": most}}}}
+    for most, months in ((29, [2]), (30, [4, 6, 9, 11]))
+]
+
+
+def _month_and_day(node: dict[str, Any]) -> bool:
+    required = node.get("required", [])
+    return node.get("type") == "object" and "month" in required and "day" in required
+
+
 def _portable(node: Any) -> Any:
-    """``node`` with every ``format: time`` string replaced by :data:`HHMM` (its description kept)."""
+    """``node`` with every ``format: time`` string replaced by :data:`HHMM` (its description kept), and
+    :data:`REAL_DAYS` on every object that requires a month and a day."""
     if isinstance(node, list):
         return [_portable(item) for item in node]
     if not isinstance(node, dict):
@@ -35,6 +51,8 @@ def _portable(node: Any) -> Any:
     if out.get("format") == "time" and out.get("type") == "string":
         del out["format"]
         out.update(HHMM)
+    if _month_and_day(out):
+        out["allOf"] = [*out.get("allOf", []), *REAL_DAYS]
     return out
 
 
@@ -54,4 +72,4 @@ def write_schemas(out: Path) -> list[Path]:
     return written
 
 
-__all__ = ["HHMM", "SCHEMAS", "schema_text", "write_schemas"]
+__all__ = ["HHMM", "REAL_DAYS", "SCHEMAS", "schema_text", "write_schemas"]

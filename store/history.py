@@ -63,6 +63,12 @@ def append(conn: Connection, entry: Entry) -> None:
                                            "actor": entry.actor[:200]}))
 
 
+def record(store: Store, entry: Entry) -> None:
+    """Add ``entry`` in a transaction of its own: for an event that changes nothing else (an export)."""
+    with store.engine.begin() as conn:
+        append(conn, entry)
+
+
 class History:
     """Reading the history (writing is :func:`append`, inside a change's transaction)."""
 
@@ -85,4 +91,4 @@ class History:
             return [dict(r._mapping) for r in conn.execute(query)]
 
 
-__all__ = ["Action", "Entry", "History", "append"]
+__all__ = ["Action", "Entry", "History", "append", "record"]

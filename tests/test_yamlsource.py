@@ -52,8 +52,8 @@ def test_yaml_1_2_scalars_not_1_1() -> None:
 def test_duplicate_keys_are_an_error_on_the_fast_path_too() -> None:
     with pytest.raises(YamlSyntaxError) as info:
         load_yaml("a: 1\nb: 2\na: 3\n", "dup.yaml")
-    assert str(info.value).startswith("dup.yaml:3:1: YAML syntax:")
-    assert 'found duplicate key "a"' in str(info.value)
+    assert str(info.value) == ("dup.yaml:3:1: the key 'a' appears twice in this mapping; each key may appear once: "
+                               "remove or rename one of them")
 
 
 def test_positions_are_built_only_when_needed() -> None:

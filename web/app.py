@@ -12,6 +12,7 @@ from typing import Any
 
 from starlette.applications import Starlette
 from starlette.exceptions import HTTPException
+from starlette.middleware import Middleware
 from starlette.requests import Request
 from starlette.responses import PlainTextResponse, Response
 from starlette.routing import Route
@@ -21,13 +22,17 @@ from redaction import redact_path
 from service.feeds import FeedService
 from service.runner import EngineRunner
 from web import pages
+from web.auth import SessionCookies
 from web.done import done_page
 from web.feeds import feed_token, public_feed
+from web.guard import private_feed, private_page
 from web.health import Health, healthz
 from web.lifespan import lifespan
+from web.login import login_page, logout
 from web.qr import qr_code
 from web.render import error_lang, error_page, service_of
 from web.webhook import telegram_webhook
+from web.window import evidence_file, window_page
 
 log = logging.getLogger(__name__)
 
@@ -41,16 +46,21 @@ def create_app(service: FeedService, *, watch: bool = True, runner: EngineRunner
     health = health or Health()
     routes = [
         # feeds first: calendar apps poll them far more often than people open pages
-        Route("/feeds/unit/{key}.ics", public_feed("unit")),
-        Route("/feeds/all.ics", public_feed("all")),
-        Route("/feeds/level/{key}.ics", public_feed("level")),
-        Route("/feeds/obligation/{key}.ics", public_feed("obligation")),
+        # feeds.public: false puts the pages and public feeds behind a login (web.guard)
+        Route("/feeds/unit/{key}.ics", private_feed(public_feed("unit"), "unit")),
+        Route("/feeds/all.ics", private_feed(public_feed("all"), "all")),
+        Route("/feeds/level/{key}.ics", private_feed(public_feed("level"), "level")),
+        Route("/feeds/obligation/{key}.ics", private_feed(public_feed("obligation"), "obligation")),
         Route("/feeds/t/{token}.ics", feed_token),
-        Route("/", pages.index),
-        Route("/unit/{key}", pages.unit_page),
-        Route("/obligation/{key}", pages.obligation_page),
+        Route("/", private_page(pages.index, "index")),
+        Route("/unit/{key}", private_page(pages.unit_page, "unit")),
+        Route("/obligation/{key}", private_page(pages.obligation_page, "obligation")),
         Route("/qr/{kind}/{key}.svg", qr_code),
         Route("/done/{id}", done_page, methods=["GET", "POST"]),
+        Route("/login", login_page, methods=["GET", "POST"]),
+        Route("/logout", logout, methods=["POST"]),
+        Route("/supervision/window/{uid:path}", window_page, methods=["GET", "POST"]),
+        Route("/supervision/evidence/{id}", evidence_file),
         Route("/healthz", healthz),
     ]
     if bot is not None and bot.bot_data.get("webhook") is not None:
@@ -58,7 +68,7 @@ def create_app(service: FeedService, *, watch: bool = True, runner: EngineRunner
     handlers: dict[Any, Callable[[Request, Exception], Awaitable[Response]]] = {
         HTTPException: http_error, Exception: server_error,
     }
-    app = Starlette(routes=routes, exception_handlers=handlers,
+    app = Starlette(routes=routes, exception_handlers=handlers, middleware=[Middleware(SessionCookies)],
                     lifespan=lifespan(service, watch=watch, runner=runner, bot=bot, health=health))
     app.state.service = service
     app.state.health = health

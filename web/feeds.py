@@ -27,6 +27,7 @@ from scheduler.planner import matches, subscription_from
 from service.feeds import FeedService
 from store.subscribers import SubscriberStore
 from web import params
+from web.guard import FEED_ALLOWED
 from web.render import service_of
 
 # what calendar apps show of a 404: in the config's language (they send no lang)
@@ -138,8 +139,13 @@ def _shape(request: Request) -> Shape:
     raise HTTPException(400, tr(_lang(service_of(request)), "feed.bad_windows", value=repr(params.shown(raw))))
 
 
-def _public_or_403(service: FeedService) -> None:
-    if not service.live.current.loaded.config.feeds.public:
+def _allowed(request: Request) -> bool:
+    """A logged-in account that may read this feed while feeds are not public (web.guard.private_feed)."""
+    return bool(request.scope.get("state", {}).get(FEED_ALLOWED))
+
+
+def _public_or_403(service: FeedService, request: Request) -> None:
+    if not service.live.current.loaded.config.feeds.public and not _allowed(request):
         raise HTTPException(403, tr(_lang(service), N_("feed.not_public")))
 
 
@@ -148,7 +154,7 @@ def public_feed(kind: FeedKind) -> Callable[[Request], Awaitable[Response]]:
 
     async def endpoint(request: Request) -> Response:
         service = service_of(request)
-        _public_or_403(service)
+        _public_or_403(service, request)
         feeds = service.feeds
         if kind == "all":
             selection = Selection("all")
@@ -161,7 +167,7 @@ def public_feed(kind: FeedKind) -> Callable[[Request], Awaitable[Response]]:
                 return _not_found(_lang(service), kind, key, list(known))
             selection = Selection(kind, key, _children(request) if kind == "unit" else False)
         name = "all" if kind == "all" else f"{kind}-{selection.key}"
-        return _feed_response(request, feeds.feed(selection, shape=_shape(request)), name, private=False)
+        return _feed_response(request, feeds.feed(selection, shape=_shape(request)), name, private=_allowed(request))
 
     return endpoint
 

@@ -22,6 +22,7 @@ from obligations.errors import HolidayDataMissing
 from obligations.offset import Offset
 from service.feeds import FeedService
 from web import params
+from web.auth import LazyCsrf, current_account
 from web.describe import describe
 
 _ENV = Environment(
@@ -86,6 +87,8 @@ def render(request: Request, template: str, status: int = 200, **values: Any) ->
         "rules_version": served.version,
         "public": served.loaded.config.feeds.public,  # private-only services show no public feed links
         "rules_loaded_at": local_time(lang, served.loaded_at, served.tz),
+        "account": current_account(request),  # the logged-in account (web.auth), or None
+        "csrf": LazyCsrf(request),  # every form's hidden csrf field; a session starts only when it is printed
         **values,
     }
     return HTMLResponse(_ENV.get_template(template).render(context), status_code=status)
