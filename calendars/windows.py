@@ -46,6 +46,8 @@ def period_phrase(occ: Occurrence, lang: Language) -> str | None:
     if found is None or occ.planned is not None or not has_window(occ):
         return None
     period, count = found
+    if getattr(occ.obligation.schedule, "every", 1) > 1:  # 每两周, 每三年: a group of periods
+        return tr(lang, "window.period.cycle")
     if period is Period.week:
         return tr(lang, "window.period.week")
     months = PERIOD_MONTHS[period]

@@ -14,14 +14,16 @@ from typing import Any
 
 import pytest
 
+from calendars.windows import period_phrase, window_line
 from obligations.ruleset import RuleSet
-from obligations.schedules import Period
+from obligations.schedules import Period, QuotaSchedule, WindowSchedule
 from scheduler.cycles import groups_overlapping
 from scheduler.expand import Expander
 from scheduler.occurrence import Occurrence
 from scheduler.periods import Span
 from scheduler.workdays import WorkdayCalendar
 from tests.conftest import SHANGHAI, d, obligation
+from web.describe import describe
 
 Expand = Callable[..., list[Occurrence]]
 
@@ -115,3 +117,23 @@ def test_weekday_rules(expand: Expand) -> None:
 def test_last_working_day_of_the_month_is_a_window_of_the_month(expand: Expand) -> None:
     occ = expand({"type": "window", "period": "month"}, "2026-02-01", "2026-02-28")
     assert [o.due for o in occ] == [d("2026-02-28")]  # Sat 28 Feb 2026 is a make-up working day
+
+
+def test_the_new_shapes_in_words() -> None:
+    fortnight = QuotaSchedule(type="quota", count=1, per=Period.week, every=2, anchor=d("2025-01-06"))
+    assert describe(fortnight) == "每周至少1次(每2个周期计,自2025-01-06所在周期起)"
+    assert describe(fortnight, "en") == "at least 1 session(s) per week (counted every 2 periods, from the period of " \
+        "2025-01-06)"
+    assert describe(QuotaSchedule(type="quota", count=2, max=3, per=Period.year)) == "每年2至3次"
+    assert describe(QuotaSchedule(type="quota", count=40, per=Period.year, unit="hour")) == "每年至少40学时"
+    fifth = WindowSchedule(type="window", period=Period.month, working_day=5)
+    assert describe(fifth) == "每月第5个工作日前"
+    assert describe(fifth, "en") == "by the working day no. 5 of every month"
+
+
+def test_a_feed_names_a_group_of_periods_this_cycle(expand: Expand) -> None:
+    (occ,) = expand({"type": "quota", "count": 1, "per": "week", "every": 2, "anchor": "2025-01-06"},
+                    "2025-01-06", "2025-01-19")
+    assert period_phrase(occ, "zh-CN") == "本周期内"
+    assert period_phrase(occ, "en") == "this cycle"
+    assert window_line(occ, "zh-CN") == "期限:1月6日—1月19日内至少1次,最迟1月17日"

@@ -16,8 +16,10 @@ from obligations.schedules import (
 
 def describe(schedule: Schedule, lang: Language = "zh-CN") -> str:
     if isinstance(schedule, QuotaSchedule):
-        return tr(lang, "schedule.quota", per=tr(lang, f"schedule.per.{schedule.per.value}"), count=schedule.count,
-                  unit=tr(lang, f"schedule.unit.{schedule.unit}"))
+        msgid = N_("schedule.quota_range") if schedule.max else N_("schedule.quota")
+        text = tr(lang, msgid, per=tr(lang, f"schedule.per.{schedule.per.value}"), count=schedule.count,
+                  max=schedule.max or schedule.count, unit=tr(lang, f"schedule.unit.{schedule.unit}"))
+        return text + _every(schedule, lang)
     if isinstance(schedule, YearlyDeadlineSchedule):
         msgid = N_("schedule.yearly_exclusive") if schedule.exclusive else N_("schedule.yearly")
         text = tr(lang, msgid, month=schedule.month, day=schedule.day)
@@ -26,13 +28,23 @@ def describe(schedule: Schedule, lang: Language = "zh-CN") -> str:
         period = tr(lang, f"schedule.period.{schedule.period.value}")
         if schedule.index:
             return tr(lang, "schedule.window_index", index=schedule.index, period=period)
-        return tr(lang, "schedule.window_every", period=period)
+        if schedule.working_day and schedule.working_day > 0:
+            return tr(lang, "schedule.window_working_day", nth=schedule.working_day, period=period)
+        return tr(lang, "schedule.window_every", period=period) + _every(schedule, lang)
     if isinstance(schedule, OnceSchedule):
         return tr(lang, "schedule.once", date=schedule.date.isoformat())
     if isinstance(schedule, RRuleSchedule):
         return f"{tr(lang, 'schedule.rrule', rule=schedule.rrule)}, {_policy(schedule.holiday_policy.value, lang)}"
     assert isinstance(schedule, UnscheduledSchedule)
     return tr(lang, "schedule.unscheduled", reason=schedule.reason or "-")
+
+
+def _every(schedule: QuotaSchedule | WindowSchedule, lang: Language) -> str:
+    """`` (every 2 periods, from the period of 2025-01-06)`` for every N periods, else nothing."""
+    if schedule.every <= 1:
+        return ""
+    anchor = schedule.anchor.isoformat() if schedule.anchor else "-"
+    return tr(lang, "schedule.every", every=schedule.every, anchor=anchor)
 
 
 def _policy(policy: str, lang: Language) -> str:
