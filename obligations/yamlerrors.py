@@ -12,6 +12,7 @@ from __future__ import annotations
 import re
 from collections.abc import Callable
 from dataclasses import dataclass
+from functools import cached_property
 from typing import Any
 
 from i18n import N_
@@ -19,6 +20,7 @@ from i18n.phrase import Phrase, phrase
 from obligations.errors import Problem
 
 _CLOSING = {"{": "}", "[": "]"}
+_BREAK = re.compile("\r\n|[\r\n\x85\u2028\u2029]")  # YAML's line breaks: the parsers count lines by them
 _MISSING_COLON = Phrase("this line has no colon: write key: value, with a space after the colon (or indent it further "
                         "if it continues the value above)", N_("yaml.missing_colon"))
 
@@ -42,19 +44,27 @@ class Seen:
                    " ".join(str(getattr(exc, "problem", None) or "").split()),
                    place(getattr(exc, "problem_mark", None)), place(getattr(exc, "context_mark", None)))
 
+    @cached_property
+    def lines(self) -> list[str]:
+        return _BREAK.split(self.text)
+
+    def line(self, number: int) -> str:
+        """Line ``number`` (0-based) as the parser counts lines; "" past the end."""
+        lines = self.lines
+        return lines[number] if 0 <= number < len(lines) else ""
+
     def char(self, mark: tuple[int, int] | None) -> str:
         """The character at ``mark`` ("" past the end)."""
         if mark is None:
             return ""
-        lines = self.text.split("\n")
-        line = lines[mark[0]] if mark[0] < len(lines) else ""
-        return line[mark[1]] if mark[1] < len(line) else ""
+        line = self.line(mark[0])
+        return line[mark[1]] if 0 <= mark[1] < len(line) else ""
 
     def at_end(self) -> bool:
         """Whether nothing but blanks and comments follows the place where the parser stopped."""
         if self.at is None:
             return False
-        rest = self.text.split("\n")[self.at[0]:]
+        rest = self.lines[self.at[0]:]
         if rest:
             rest[0] = rest[0][self.at[1]:]
         return all(not line.strip() or line.strip().startswith("#") for line in rest)
@@ -63,10 +73,9 @@ class Seen:
         """The line above the parser's stop, when it is indented as much and has no colon: a key missing its colon."""
         if self.at is None:
             return None
-        lines = self.text.split("\n")
-        here = lines[self.at[0]]
-        for number in range(self.at[0] - 1, -1, -1):
-            line = lines[number]
+        here = self.line(self.at[0])
+        for number in range(min(self.at[0], len(self.lines)) - 1, -1, -1):
+            line = self.line(number)
             if not line.strip() or line.lstrip().startswith("#"):
                 continue
             indent = len(line) - len(line.lstrip(" "))
@@ -79,7 +88,7 @@ class Seen:
         """Whether the parser stopped on text that follows a closing quote on the same line."""
         if self.at is None:
             return False
-        before = self.text.split("\n")[self.at[0]][: self.at[1]].rstrip()
+        before = self.line(self.at[0])[: self.at[1]].rstrip()
         return before.endswith(("'", '"'))
 
 

@@ -80,6 +80,10 @@ KINDS = [
     ("%YAML 2.0\n---\na: 1\n", 1, 1, "YAML directive"),
     ("a: |x\n  b\n", 1, 5, "after | or >"),
     ("a: &\n", 1, 5, "& and * must be followed by a name"),
+    ("a: 1\rb\rc: 2\r", 2, 1, "has no colon"),  # lines end with CR (an old Mac editor): counted as YAML does
+    ("a:\r\n  b: 1\r\n c: 2\r\n", 3, 2, "indented wrongly"),
+    ("a:\u2028  b 1\u2028  c: 2\n", 2, 3, "has no colon"),
+    ("a: 'x' y\x85", 1, 8, "text after the closing quote"),
 ]
 
 
@@ -113,6 +117,30 @@ def test_an_unmapped_kind_still_gets_a_sentence_with_the_parsers_words_as_a_hint
     assert (problem.line, problem.column) == (1, 1)
     assert say(problem.message, "zh-CN").startswith("这里不是有效的 YAML")
     assert "while doing something new found something odd" in problem.message
+
+
+@pytest.mark.parametrize("problem", [
+    "found character '\\t' that cannot start any token", "could not find expected ':'", "found duplicate key",
+    "mapping values are not allowed here", "expected <block end>, but found '<scalar>'",
+    "found unexpected end of stream",
+])
+@pytest.mark.parametrize("mark", [(0, 0), (5, 0), (0, 99), (99, 99), None])
+def test_a_place_outside_the_text_is_no_crash(problem: str, mark: tuple[int, int] | None) -> None:
+    """The words are matched and the text around the place is read: a place past a line's end or the last line
+    (lines counted otherwise than by the parser) still gives a placed sentence."""
+
+    class Mark:
+        def __init__(self, line: int, column: int) -> None:
+            self.line, self.column = line, column
+
+    class Exc:
+        context = "while parsing a block mapping"
+        problem_mark = context_mark = Mark(*mark) if mark else None
+
+    Exc.problem = problem
+    found = syntax_problem("t.yaml", "a:\n  b 1\n  c: 2\n", Exc())
+    assert found.line >= 1
+    assert found.message
 
 
 @pytest.mark.slow
