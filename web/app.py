@@ -31,6 +31,7 @@ from web.lifespan import lifespan
 from web.login import login_page, logout
 from web.qr import qr_code
 from web.render import error_lang, error_page, service_of
+from web.supervision import board_page, report_download, waive_page
 from web.webhook import telegram_webhook
 from web.window import evidence_file, window_page
 
@@ -60,6 +61,9 @@ def create_app(service: FeedService, *, watch: bool = True, runner: EngineRunner
         Route("/login", login_page, methods=["GET", "POST"]),
         Route("/logout", logout, methods=["POST"]),
         Route("/supervision/window/{uid:path}", window_page, methods=["GET", "POST"]),
+        Route("/supervision", board_page),
+        Route("/supervision/report.{fmt}", report_download),
+        Route("/supervision/waive/{uid:path}", waive_page, methods=["GET", "POST"]),
         Route("/supervision/evidence/{id}", evidence_file),
         Route("/healthz", healthz),
     ]

@@ -1,0 +1,107 @@
+"""The board's pictures, drawn as SVG on the server: no script, readable without colour too.
+
+- :func:`grid_svg`: units × months (or weeks) as a colour grid, each cell the colour of its worst
+  window (service.board.worst: overdue red, late orange, due soon yellow, open blue, not yet open
+  white, on time green, waived grey), with the cell's counts in its ``<title>`` (a tooltip, and what
+  a screen reader says);
+- :func:`bars_svg`: per unit, one bar split into on time / late / overdue of the windows counted,
+  with the shares written beside it and in each part's ``<title>``.
+
+The numbers are also in the page's tables; the pictures only help the eye.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Mapping, Sequence
+from html import escape
+
+from markupsafe import Markup
+
+from service.board import SEVERITY, Counts, State, percent, worst
+
+COLOURS = {State.ON_TIME: "#2e7d32", State.LATE: "#ef6c00", State.OVERDUE: "#c62828", State.DUE_SOON: "#f9a825",
+           State.OPEN: "#1e88e5", State.NOT_OPEN: "#ffffff", State.WAIVED: "#9e9e9e"}
+LABEL = 190  # px for the unit names
+CELL_W, CELL_H = 30, 22
+BAR_W = 300
+
+
+def _text(x: float, y: float, text: str, *, size: int = 12, anchor: str = "start", fill: str = "#1d2733") -> str:
+    return (f'<text x="{x:.0f}" y="{y:.0f}" font-size="{size}" text-anchor="{anchor}" fill="{fill}">'
+            f"{escape(text)}</text>")
+
+
+def _short(name: str, limit: int = 14) -> str:
+    return name if len(name) <= limit else name[:limit - 1] + "…"
+
+
+def _cell_title(unit: str, column: str, cell: Counts, word: Callable[[State], str]) -> str:
+    parts = [f"{word(s)} {cell[s]}" for s in SEVERITY if cell[s]]
+    return f"{unit} · {column}: " + ", ".join(parts)
+
+
+def grid_svg(grid: Mapping[str, Mapping[str, Counts]], columns: Sequence[str], names: Mapping[str, str],
+             word: Callable[[State], str], *, title: str) -> Markup:
+    """Units (rows, in ``grid``'s order) × ``columns``; ``names`` the units' names; ``word`` a state in words.
+
+    A few columns (a quarter's months) are drawn wide, many (a year's weeks) narrow."""
+    cell_w = max(CELL_W, min(90, 540 // max(len(columns), 1)))
+    width = LABEL + cell_w * len(columns) + 10
+    height = 40 + CELL_H * len(grid) + 10
+    out = [f'<svg xmlns="http://www.w3.org/2000/svg" viewBox="0 0 {width} {height}" width="{width}" '
+           f'role="img" aria-label="{escape(title)}" class="chart" id="grid-chart"><title>{escape(title)}</title>']
+    for i, column in enumerate(columns):
+        x = LABEL + i * cell_w + cell_w / 2
+        if cell_w >= 60:  # room for the whole label, level
+            out.append(_text(x, 30, column, size=11, anchor="middle", fill="#5b6775"))
+        else:
+            out.append(f'<text x="{x:.0f}" y="30" font-size="10" text-anchor="end" '
+                       f'transform="rotate(-45 {x:.0f} 30)" fill="#5b6775">{escape(column[2:])}</text>')
+    for row, (unit, cells) in enumerate(grid.items()):
+        y = 40 + row * CELL_H
+        name = names.get(unit, unit)
+        out.append(f"<g>{_text(LABEL - 6, y + 15, _short(name), anchor='end')}<title>{escape(name)}</title></g>")
+        for i, column in enumerate(columns):
+            cell = cells.get(column)
+            state = worst(cell) if cell else None
+            fill = COLOURS[state] if state else "#f4f6f9"
+            rect = (f'<rect x="{LABEL + i * cell_w + 1}" y="{y + 1}" width="{cell_w - 2}" height="{CELL_H - 2}" '
+                    f'fill="{fill}" stroke="#dde3ea" data-state="{state.value if state else ""}">')
+            label = _cell_title(name, column, cell, word) if cell else f"{name} · {column}: —"
+            out.append(f"{rect}<title>{escape(label)}</title></rect>")
+    out.append("</svg>")
+    return Markup("".join(out))
+
+
+def bars_svg(counts: Mapping[str, Counts], names: Mapping[str, str], word: Callable[[State], str], *,
+             title: str, none: str) -> Markup:
+    """Per unit: on time / late / overdue as shares of its counted windows, with the shares as text."""
+    parts = (State.ON_TIME, State.LATE, State.OVERDUE)
+    width = LABEL + BAR_W + 190
+    height = 10 + CELL_H * len(counts) + 10
+    out = [f'<svg xmlns="http://www.w3.org/2000/svg" viewBox="0 0 {width} {height}" width="{width}" '
+           f'role="img" aria-label="{escape(title)}" class="chart" id="bars-chart"><title>{escape(title)}</title>']
+    for row, (unit, c) in enumerate(counts.items()):
+        y = 10 + row * CELL_H
+        name = names.get(unit, unit)
+        out.append(f"<g>{_text(LABEL - 6, y + 15, _short(name), anchor='end')}<title>{escape(name)}</title></g>")
+        x = float(LABEL)
+        if not c.counted:
+            out.append(f'<rect x="{LABEL}" y="{y + 3}" width="{BAR_W}" height="{CELL_H - 6}" fill="#f4f6f9">'
+                       f"<title>{escape(name)}: {escape(none)}</title></rect>")
+            out.append(_text(LABEL + BAR_W + 6, y + 15, none, size=11, fill="#5b6775"))
+            continue
+        for state in parts:
+            share = c[state] / c.counted
+            if share:
+                out.append(f'<rect x="{x:.1f}" y="{y + 3}" width="{share * BAR_W:.1f}" height="{CELL_H - 6}" '
+                           f'fill="{COLOURS[state]}" data-state="{state.value}"><title>{escape(name)}: '
+                           f"{escape(word(state))} {c[state]}/{c.counted} ({percent(share)})</title></rect>")
+            x += share * BAR_W
+        shares = " / ".join(percent(c.rate(s)) for s in parts)
+        out.append(_text(LABEL + BAR_W + 6, y + 15, shares, size=11))
+    out.append("</svg>")
+    return Markup("".join(out))
+
+
+__all__ = ["COLOURS", "bars_svg", "grid_svg"]
