@@ -141,6 +141,9 @@ def check_config_references(loaded: LoadedConfig, rules: RuleSet) -> list[Proble
             base: list[str | int] = ["subscribers", i, "subscriptions", j]
             check([*base, "unit"], "unit", item.unit, rules.units)
             check([*base, "obligation"], "obligation", item.obligation, rules.obligations)
+    for i, rec in enumerate(loaded.config.supervision.summary_recipients):
+        channel(["supervision", "summary_recipients", i, "channel"], rec.channel)
+        check(["supervision", "summary_recipients", i, "unit"], "unit", rec.unit, rules.units)
     return problems
 
 

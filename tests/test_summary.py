@@ -18,6 +18,7 @@ import pytest
 from ruamel.yaml import YAML
 
 from notifiers.robots.text import utf8_size
+from obligations.errors import ValidationFailed
 from scheduler.snapshot import Snapshot, load_snapshot
 from service import summary
 from service.board import State
@@ -107,3 +108,13 @@ def test_send_weekly_on_an_injected_clock_and_its_time_on_apscheduler(tmp_path: 
     trigger = EngineRunner(engine).summary_trigger()
     after = trigger.get_next_fire_time(None, dt.datetime(2025, 10, 13, 9, 0, tzinfo=TZ))
     assert after == dt.datetime(2025, 10, 20, 8, 30, tzinfo=TZ)  # the next Monday, 08:30 Beijing time
+
+
+def test_a_recipient_naming_an_unknown_unit_or_channel_is_refused_with_its_place(tmp_path: Path) -> None:
+    with pytest.raises(ValidationFailed) as caught:
+        _snapshot(tmp_path, summary_recipients=[{"name": "督查室", "channel": "wecom", "address": "x",
+                                                 "unit": "cty.twon"}])
+    said = [p.worded("en") for p in caught.value.problems]
+    assert len(said) == 2
+    assert "channel 'wecom' is not configured" in said[0]
+    assert "unknown unit id 'cty.twon'; did you mean 'cty.town'?" in said[1]
