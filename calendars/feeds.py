@@ -33,7 +33,8 @@ from typing import Literal
 
 from icalendar import vText
 
-from calendars.ics import absolute_triggers, alarm_triggers, alarms_ical, calendar_shell, make_event
+from calendars.eventbytes import EventWriter
+from calendars.ics import absolute_triggers, alarm_triggers, alarms_ical, calendar_shell, event_uid, summary
 from calendars.versions import Version, VersionSource
 from calendars.windows import span_of
 from i18n import Language, tr
@@ -274,44 +275,65 @@ def build_feed_set(
     refresh: dt.timedelta,
 ) -> FeedSet:
     """Expand ``first..last`` and serialise every occurrence once."""
+    expansion = snapshot.expander().expand(first, last)
+    writer = EventWriter(snapshot.rules, tz=snapshot.tz, lang=lang, guessed_years=snapshot.calendar.guessed_years)
+    return feed_set_of(snapshot, expansion, first, last, versions=versions, now=now, base_url=base_url,
+                       refresh=refresh, writer=writer)
+
+
+def feed_set_of(
+    snapshot: Snapshot,
+    expansion: Expansion,
+    first: dt.date,
+    last: dt.date,
+    *,
+    versions: VersionSource,
+    now: dt.datetime,
+    base_url: str,
+    refresh: dt.timedelta,
+    writer: EventWriter,
+) -> FeedSet:
+    """Serialise the occurrences of ``expansion`` (all of a range, or one feed's) with ``writer``;
+    their versions from ``versions``. Events of one duty text share its serialised lines."""
     expander = snapshot.expander()
-    expansion = expander.expand(first, last)
     rules, tz = snapshot.rules, snapshot.tz
     guessed = frozenset(snapshot.calendar.guessed_years)
     base = base_url.rstrip("/")
 
     contents: list[bytes] = []
     hashes: dict[str, str] = {}
-    uids: list[str] = []
     alarms: list[tuple[list[_Trigger], str]] = []
     valarms: list[bytes] = []
+    memo: dict[tuple[object, ...], bytes] = {}
     for occ in expansion.occurrences:
         link = f"{base}/obligation/{occ.obligation.id}"
         triggers = alarm_triggers(occ, rules.reminders(occ.obligation), tz, expander.calendar_for(occ).workdays_before)
-        event = make_event(occ, rules, tz=tz, lang=lang, guessed_years=guessed, link=link)
-        content = event.to_ical()
-        text = str(event["SUMMARY"])
-        uid = str(event["UID"])
+        content = writer.event(occ, link)
+        text = summary(occ, rules, writer.lang)
         contents.append(content)
-        uids.append(uid)
         alarms.append((triggers, text))
-        valarms.append(alarms_ical(triggers, text))
+        key = (tuple(triggers), text)
+        valarm = memo.get(key)
+        if valarm is None:
+            valarm = memo[key] = alarms_ical(triggers, text)
+        valarms.append(valarm)
         # the version follows the event with its alarms, in the due shape (it determines the span shape)
-        hashes[uid] = content_hash(content[: -len(_END_EVENT)] + valarms[-1] + _END_EVENT, base)
+        hashes[event_uid(occ)] = content_hash(content[: -len(_END_EVENT)] + valarm + _END_EVENT, base)
     known = versions(hashes, now)
     events: list[bytes] = []
     modified: list[dt.datetime] = []
-    for uid, content in zip(uids, contents, strict=True):
-        version = known[uid]
+    for occ, content in zip(expansion.occurrences, contents, strict=True):
+        version = known[event_uid(occ)]
         history = (b"DTSTAMP:" + _stamp(version.last_modified) + b"\r\nLAST-MODIFIED:"
                    + _stamp(version.last_modified) + b"\r\nSEQUENCE:" + str(version.sequence).encode() + b"\r\n")
         # the history lines go right after BEGIN:VEVENT; content lines may come in any order (RFC 5545 3.6)
         events.append(content.replace(b"BEGIN:VEVENT\r\n", b"BEGIN:VEVENT\r\n" + history, 1))
         modified.append(version.last_modified)
-    feeds = FeedSet(snapshot, expansion, first, last, events, modified, lang, refresh, now, guessed, alarms)
+    feeds = FeedSet(snapshot, expansion, first, last, events, modified, writer.lang, refresh, now, guessed, alarms)
     feeds._alarm_bytes.update(((i, "due"), v) for i, v in enumerate(valarms) if v)
     return feeds
 
 
 __all__ = ["SHAPES", "Feed", "FeedSet", "Selection", "Shape", "VersionSource", "build_feed_set", "content_hash",
+           "feed_set_of",
            "in_memory_versions"]

@@ -100,6 +100,13 @@ class FeedsConfig(Strict):
         default=60, ge=5, description="REFRESH-INTERVAL / X-PUBLISHED-TTL suggested to calendar apps"
     )
     private: list[PrivateFeed] = Field(default_factory=list, description="Token feeds")
+    cache_mb: int = Field(default=256, ge=1, le=65536, description="Memory for built feeds (body and gzip); the "
+                          "least recently used go first. A feed is built on its first request")
+    cache_dir: str | None = Field(default=None, description="A folder keeping built feeds across restarts and for "
+                                  "other instances (relative to this file); none: memory only")
+    max_units: int = Field(default=1000, ge=1, description="The most units one feed may cover; a bigger one (the "
+                           "all-feed, a level, a duty or a unit with its children) is refused with the feeds to use "
+                           "instead")
 
 
 def _check_hhmm_range(value: str) -> str:

@@ -60,6 +60,7 @@ class Expander:
         self.lang = lang  # of the calendar warnings
         self._calendars: dict[int, WorkdayCalendar] = {}
         self._until: frozenset[str | None] | None = None
+        self._reach: dict[str, frozenset[str]] = {}  # each duty's units, for expansions of a few units
 
     def calendar_of_file(self, index: int) -> WorkdayCalendar:
         cal = self._calendars.get(index)
@@ -95,11 +96,12 @@ class Expander:
         for ob in self.rules.obligations.values():
             if obligations is not None and ob.id not in obligations:
                 continue
-            targets = self.rules.applies_to(ob)
             if units is not None:
-                targets = [u for u in targets if u is not None and u in units]
+                targets = self._targets_in(ob, units)
                 if not targets:
                     continue
+            else:
+                targets = self.rules.applies_to(ob)
             blocks += self._obligation(ob, targets, first, last, warnings)
         # units of one duty are all None or all str, so None never meets str in a comparison
         out = _ordered(blocks)
@@ -111,6 +113,15 @@ class Expander:
             warning = ExpansionWarning(tr(self.lang, code, year=year), code, year=year)
             warnings.setdefault(warning, None)
         return Expansion(out, list(warnings))
+
+    def _targets_in(self, ob: Obligation, units: Collection[str]) -> list[str | None]:
+        """The duty's units among ``units``; a few units of a national tree are looked up, not searched for."""
+        reach = self._reach.get(ob.id)
+        if reach is None:
+            reach = self._reach[ob.id] = frozenset(u for u in self.rules.applies_to(ob) if u is not None)
+        if len(units) * 4 < len(reach):
+            return [u for u in units if u in reach]
+        return [u for u in self.rules.applies_to(ob) if u is not None and u in units]
 
     def _obligation(
         self,

@@ -1,8 +1,9 @@
 """The running feed service: live rules, the store, and the current set of feeds.
 
-Requests read ``self.feeds`` (an immutable build); a reload or a new day
-builds a new set in a worker thread and swaps it in, so no request ever sees a
-half-built feed and a broken YAML never replaces good rules.
+Requests read ``self.feeds``: the feeds of one rules version, each built on its
+first request (:class:`calendars.ondemand.OnDemandFeeds`). A reload or a new day
+swaps in the next version's set, which keeps every built feed the change does not
+touch; a broken YAML never replaces good rules.
 """
 
 from __future__ import annotations
@@ -14,7 +15,7 @@ from collections.abc import Callable
 from pathlib import Path
 
 from calendars.export import feed_range
-from calendars.feeds import FeedSet, build_feed_set
+from calendars.ondemand import OnDemandFeeds
 from i18n import Language
 from scheduler.snapshot import Clock
 from service.live import LiveRules
@@ -51,26 +52,37 @@ class FeedService:
         cfg = self.live.current.loaded.config.feeds
         return feed_range(self.today(), cfg.months_back, cfg.months_ahead)
 
-    def _build(self) -> FeedSet:
+    def _build(self) -> OnDemandFeeds:
+        """The feeds of the current rules; nothing is built until a feed is asked for."""
         snapshot = self.live.current
         first, last = self._range()
-        started = self.clock()
-        feeds = build_feed_set(
-            snapshot, first, last, versions=self.versions.sync, now=started, base_url=self.public_url,
-            lang=self.lang, refresh=dt.timedelta(minutes=snapshot.loaded.config.feeds.refresh_minutes),
-        )
-        for warning in feeds.expansion.warnings:
+        cfg = snapshot.loaded.config.feeds
+        disk = None
+        if cfg.cache_dir:
+            disk = snapshot.loaded.base_dir / cfg.cache_dir  # an absolute folder stays as it is
+        feeds = OnDemandFeeds(snapshot, first, last, versions=self.versions.sync, clock=self.clock,
+                              base_url=self.public_url, lang=self.lang,
+                              refresh=dt.timedelta(minutes=cfg.refresh_minutes), budget=cfg.cache_mb * 2**20,
+                              max_units=cfg.max_units, disk=disk)
+        # the calendar's warnings (years without official data), as a build of every feed logged them
+        for warning in snapshot.expander().expand(first, first, obligations=()).warnings:
             log.warning("%s", warning)
-        log.info("feeds built for rules version %d: %d events, %s to %s", snapshot.version,
-                 len(feeds.events), first, last)
+        log.info("feeds of rules version %d ready, built on request: %s to %s", snapshot.version, first, last)
         return feeds
+
+    def _next(self) -> OnDemandFeeds:
+        """The feeds of the current rules and range, keeping the old set's feeds the change left alone."""
+        first, last = self._range()
+        if self.live.current.loaded.config.feeds != self.feeds.snapshot.loaded.config.feeds:
+            return self._build()  # a new budget, cap or folder
+        return self.feeds.successor(self.live.current, first, last, self.public_url)
 
     def reload(self) -> bool:
         """Reload the rules; rebuild the feeds when they changed. False keeps the last good rules."""
         with self._lock:
             if not self.live.reload():
                 return False
-            self.feeds = self._build()
+            self.feeds = self._next()
         for listener in self.on_reload:
             listener()
         return True
@@ -80,7 +92,7 @@ class FeedService:
         with self._lock:
             if self._range() == (self.feeds.first, self.feeds.last):
                 return False
-            self.feeds = self._build()
+            self.feeds = self._next()
             return True
 
     def close(self) -> None:

@@ -18,6 +18,7 @@ from starlette.requests import Request
 from starlette.responses import PlainTextResponse, Response
 
 from calendars.feeds import SHAPES, Feed, FeedKind, Selection, Shape
+from calendars.ondemand import FeedTooLarge
 from i18n import N_, Language, tr
 from i18n.phrase import say
 from obligations.config import PrivateFeed
@@ -41,6 +42,15 @@ def _lang(service: FeedService) -> Language:
 
 def _gone(lang: Language, msgid: str) -> PlainTextResponse:
     return PlainTextResponse(tr(lang, msgid) + "\n", status_code=404)
+
+
+def too_large(service: FeedService, exc: FeedTooLarge) -> PlainTextResponse:
+    """403 for a feed over more than ``feeds.max_units`` units, naming a feed to use instead."""
+    units = service.feeds.units_of(exc.selection) if not exc.selection.key.startswith("custom:") else None
+    example = (units or list(service.feeds.snapshot.rules.units) or ["ID"])[0]
+    base = service.public_url.rstrip("/")
+    return PlainTextResponse(tr(_lang(service), N_("feed.too_large"), units=f"{exc.units:,}", cap=f"{exc.cap:,}",
+                                example=f"{base}/feeds/unit/{example}.ics") + "\n", status_code=403)
 
 
 def _not_found(lang: Language, kind: str, key: str, known: list[str]) -> PlainTextResponse:
@@ -167,7 +177,11 @@ def public_feed(kind: FeedKind) -> Callable[[Request], Awaitable[Response]]:
                 return _not_found(_lang(service), kind, key, list(known))
             selection = Selection(kind, key, _children(request) if kind == "unit" else False)
         name = "all" if kind == "all" else f"{kind}-{selection.key}"
-        return _feed_response(request, feeds.feed(selection, shape=_shape(request)), name, private=_allowed(request))
+        try:
+            feed = feeds.feed(selection, shape=_shape(request))
+        except FeedTooLarge as exc:
+            return too_large(service, exc)
+        return _feed_response(request, feed, name, private=_allowed(request))
 
     return endpoint
 
@@ -190,7 +204,10 @@ def _configured_feed(request: Request, service: FeedService, private: PrivateFee
     if (selection.kind == "unit" and selection.key not in rules.units) or (
             selection.kind == "obligation" and selection.key not in rules.obligations):
         return _gone(_lang(service), N_("feed.gone"))
-    feed = service.feeds.feed(selection, private.name, _shape(request))
+    try:
+        feed = service.feeds.feed(selection, private.name, _shape(request))
+    except FeedTooLarge as exc:
+        return too_large(service, exc)
     return _feed_response(request, feed, "private", private=True)
 
 
@@ -205,8 +222,11 @@ def _personal_feed(request: Request, service: FeedService, token: str) -> Respon
                                "digest_at": None})
             for s in subscribers.subscriptions_of(person.id)]
     rules = service.feeds.snapshot.rules
-    feed = service.feeds.feed_for(("person", person.id, tuple(subs)), service.feeds.titled(person.name),
-                                  lambda occ: any(matches(sub, occ, rules) for sub in subs), _shape(request))
+    try:
+        feed = service.feeds.feed_for(("person", person.id, tuple(subs)), service.feeds.titled(person.name),
+                                      lambda occ: any(matches(sub, occ, rules) for sub in subs), _shape(request))
+    except FeedTooLarge as exc:
+        return too_large(service, exc)
     return _feed_response(request, feed, "private", private=True)
 
 

@@ -90,7 +90,9 @@ async def healthz(request: Request) -> Response:
         "rules_problems": len(service.live.problems),
         "rules_failed_at": service.live.failed_at.isoformat() if service.live.failed_at else None,
         "feeds_built_at": service.feeds.built_at.isoformat(),
-        "events": len(service.feeds.events),
+        "events": service.feeds.events_built,  # serialised so far: feeds are built on request
+        "feeds": {"built": service.feeds.builds, "cached": len(service.feeds.cached()),
+                  "cached_bytes": service.feeds.held_bytes, "from_disk": service.feeds.disk_hits},
         "channels": health.channels,
         "reminders": {job: {"ok": error is None, "error": error} for job, error in sorted(health.engine.items())},
     })
