@@ -97,10 +97,11 @@ def _hasher() -> PasswordHasher:
     return PasswordHasher()
 
 
-@lru_cache(maxsize=1)
-def _dummy_hash() -> str:
-    """A hash no password matches, verified for unknown names so they take as long as known ones."""
-    return _hasher().hash(random_secrets.token_urlsafe(24))
+@lru_cache(maxsize=4)
+def _dummy_hash(hasher: PasswordHasher) -> str:
+    """A hash no password matches, made with ``hasher`` (its cost is in the hash), verified for unknown names so
+    they take as long as known ones."""
+    return hasher.hash(random_secrets.token_urlsafe(24))
 
 
 def hash_password(password: str) -> str:
@@ -240,7 +241,7 @@ class Accounts:
         if name and locked is None:
             with self.engine.connect() as conn:
                 row = conn.execute(select(accounts).where(accounts.c.name == name)).first()
-        stored = row.password_hash if row is not None else _dummy_hash()
+        stored = row.password_hash if row is not None else _dummy_hash(_hasher())
         right = len(password) <= MAX_PASSWORD and _matches(stored, password)
         if locked is not None:
             return Login(None, locked)
