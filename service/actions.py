@@ -26,6 +26,7 @@ from service.messages import occurrence_ics
 from store.claimed import as_utc
 from store.reminders import ReminderStore
 from store.subscribers import Subscriber, SubscriberStore
+from store.waivers import Waivers
 
 log = logging.getLogger(__name__)
 
@@ -316,7 +317,7 @@ def subscriptions_of(subscribers: SubscriberStore, person: Subscriber) -> list[S
 def _mine(reminders: ReminderStore, subscribers: SubscriberStore, snapshot: Snapshot, person: Subscriber,
           first: dt.date, last: dt.date, *, deadlines_only: bool) -> Listing:
     subs = subscriptions_of(subscribers, person)
-    done = reminders.done_uids()
+    done = reminders.done_uids() | Waivers(reminders.store).waived_uids()  # a waived window is owed by nobody
     found = snapshot.expander().expand(first, last).occurrences
     mine = tuple(o for o in found if o.uid not in done and (not deadlines_only or o.kind == "deadline")
                  and any(matches(s, o, snapshot.rules) for s in subs))

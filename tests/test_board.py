@@ -26,6 +26,7 @@ from store import Store
 from store.db import MIGRATIONS
 from store.history import History
 from store.reminders import ReminderStore
+from store.subscribers import SubscriberStore
 from store.waivers import Waivers
 from tests.test_window_scenario import CONFIG, RULES, TOWN
 
@@ -162,3 +163,20 @@ def test_migration_0010_both_ways(sqlite_url: str) -> None:
     store = Store(engine)
     assert Waivers(store).waived_uids() == set()
     engine.dispose()
+
+
+def test_a_waived_deadline_is_not_in_the_overdue_listing(store: Store, snapshot: Snapshot) -> None:
+    """The bot's /overdue (service.actions.overdue) lists deadlines not done; a waived one is owed by nobody."""
+    reminders = ReminderStore(store)
+    ReminderEngine(lambda: snapshot, reminders, {}, clock=lambda: NOW, instance="t",
+                   base_url="http://duties.test").sync_subscribers()
+    person = SubscriberStore(store).get("log", "town")
+    assert person is not None
+    today = D(2025, 11, 5)
+    people = SubscriberStore(store)
+    before = [o.uid for o in actions.overdue(reminders, people, snapshot, person, today=today).occurrences]
+    october = window(snapshot, "t.monthly", D(2025, 10, 20))
+    assert october.uid in before
+    assert supervision.waive(store, Target.of(october), ADMIN, reason="上级统一组织", now=NOW)
+    after = [o.uid for o in actions.overdue(reminders, people, snapshot, person, today=today).occurrences]
+    assert after == [uid for uid in before if uid != october.uid]

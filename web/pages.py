@@ -30,6 +30,7 @@ from scheduler.reminder_time import last_reminder
 from scheduler.warning import word
 from service.feeds import FeedService
 from store.reminders import ReminderStore
+from store.waivers import Waivers
 from web import params
 from web.feed_links import feed_links
 from web.render import error_lang, page_lang, render, service_of
@@ -70,7 +71,7 @@ async def index(request: Request) -> Response:
     today = service.today()
     soon = today + dt.timedelta(days=DAYS)
     recent_start = today - dt.timedelta(days=DAYS)
-    done = ReminderStore(service.store).done_uids()
+    done = ReminderStore(service.store).done_uids() | Waivers(service.store).waived_uids()  # waived: not owed
     upcoming = [o for o in feeds.occurrences if today <= o.date <= soon and o.uid not in done]
     recent = [o for o in feeds.occurrences
               if o.kind == "deadline" and recent_start <= o.date < today and o.uid not in done]
