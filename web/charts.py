@@ -75,31 +75,34 @@ def grid_svg(grid: Mapping[str, Mapping[str, Counts]], columns: Sequence[str], n
 
 def bars_svg(counts: Mapping[str, Counts], names: Mapping[str, str], word: Callable[[State], str], *,
              title: str, none: str) -> Markup:
-    """Per unit: on time / late / overdue as shares of its counted windows, with the shares as text."""
+    """Per unit: on time / late / overdue as shares of its counted windows, with the shares as text.
+
+    The unit's name above its bar, so the picture stays narrow enough to read on a phone."""
     parts = (State.ON_TIME, State.LATE, State.OVERDUE)
-    width = LABEL + BAR_W + 190
-    height = 10 + CELL_H * len(counts) + 10
+    width, step = BAR_W + 170, 40
+    height = 6 + step * len(counts)
     out = [f'<svg xmlns="http://www.w3.org/2000/svg" viewBox="0 0 {width} {height}" width="{width}" '
            f'role="img" aria-label="{escape(title)}" class="chart" id="bars-chart"><title>{escape(title)}</title>']
     for row, (unit, c) in enumerate(counts.items()):
-        y = 10 + row * CELL_H
+        y = 6 + row * step
         name = names.get(unit, unit)
-        out.append(f"<g>{_text(LABEL - 6, y + 15, _short(name), anchor='end')}<title>{escape(name)}</title></g>")
-        x = float(LABEL)
+        out.append(_text(0, y + 12, name, size=13))
+        bar = y + 17
         if not c.counted:
-            out.append(f'<rect x="{LABEL}" y="{y + 3}" width="{BAR_W}" height="{CELL_H - 6}" fill="#f4f6f9">'
+            out.append(f'<rect x="0" y="{bar}" width="{BAR_W}" height="16" fill="#f4f6f9">'
                        f"<title>{escape(name)}: {escape(none)}</title></rect>")
-            out.append(_text(LABEL + BAR_W + 6, y + 15, none, size=11, fill="#5b6775"))
+            out.append(_text(BAR_W + 8, bar + 13, none, size=13, fill="#5b6775"))
             continue
+        x = 0.0
         for state in parts:
             share = c[state] / c.counted
             if share:
-                out.append(f'<rect x="{x:.1f}" y="{y + 3}" width="{share * BAR_W:.1f}" height="{CELL_H - 6}" '
+                out.append(f'<rect x="{x:.1f}" y="{bar}" width="{share * BAR_W:.1f}" height="16" '
                            f'fill="{COLOURS[state]}" data-state="{state.value}"><title>{escape(name)}: '
                            f"{escape(word(state))} {c[state]}/{c.counted} ({percent(share)})</title></rect>")
             x += share * BAR_W
         shares = " / ".join(percent(c.rate(s)) for s in parts)
-        out.append(_text(LABEL + BAR_W + 6, y + 15, shares, size=11))
+        out.append(_text(BAR_W + 8, bar + 13, shares, size=13))
     out.append("</svg>")
     return Markup("".join(out))
 
