@@ -7,6 +7,7 @@ Every refusal is checked to have recorded nothing: no completion, no file, no hi
 
 from __future__ import annotations
 
+import datetime as dt
 import hashlib
 
 import httpx
@@ -14,7 +15,8 @@ import pytest
 
 from store.evidence import EvidenceStore
 from store.history import History
-from tests.accountsite import CTY, PDF, PREF, client, completion, csrf_of, done_form, login
+from store.waivers import Waivers
+from tests.accountsite import CTY, NOW, PDF, PREF, client, completion, csrf_of, done_form, login
 from tests.liveserver import Live
 
 pytestmark = pytest.mark.network
@@ -166,3 +168,12 @@ def test_a_file_name_cannot_leave_the_folder(web: Live) -> None:
     assert post_done(c, CTY, files={"file": ("../../../etc/会议.pdf", PDF, "application/pdf")}).status_code == 303
     assert files_of(web, CTY) == ["会议.pdf"]
     assert [p.name for p in (web.root / "data" / "evidence").iterdir()] == [hashlib.sha256(PDF).hexdigest()]
+
+
+def test_the_window_page_shows_a_waiver_and_links_admins_to_the_waiver_form(web: Live) -> None:
+    Waivers(web.service.store).waive(uid=CTY, obligation="t.report", unit="cty", date=dt.date(2025, 2, 28),
+                                     reason="上级统一组织", by="admin", at=NOW)
+    county = login(web, "county").get(f"/supervision/window/{CTY}")
+    assert "上级统一组织" in county.text
+    assert 'id="to-waive"' not in county.text
+    assert 'id="to-waive"' in login(web, "admin").get(f"/supervision/window/{CTY}").text

@@ -36,6 +36,7 @@ from store.accounts import Account
 from store.evidence import EvidenceStore, evidence_link
 from store.history import History
 from store.reminders import ReminderStore
+from store.waivers import Waivers
 from web import params
 from web.auth import checked_form, require_account
 from web.done import DONE_ON_REFUSALS, MAX_EVIDENCE
@@ -147,7 +148,8 @@ def _view(request: Request, occ: Occurrence, account: Account, lang: Language) -
     target = actions.Target.of(occ)
     unit = snapshot.rules.units.get(occ.unit) if occ.unit else None
     response = render(request, "window.html", lang=lang, occ=occ, unit=unit, completion=completion, files=files,
-                      entries=entries, may_act=may_act(account, occ.unit, snapshot.rules),
+                      entries=entries, waiver=Waivers(service.store).waiver(occ.uid),
+                      may_act=may_act(account, occ.unit, snapshot.rules),
                       today=service.today().isoformat(), earliest=actions.earliest_done_on(target).isoformat(),
                       evidence_link=evidence_link, config=snapshot.loaded.config.evidence,
                       title=occ.obligation.title, quote=occ.obligation.source.quote)
