@@ -31,6 +31,7 @@ from web.lifespan import lifespan
 from web.login import login_page, logout
 from web.qr import qr_code
 from web.render import error_lang, error_page, service_of
+from web.review import review_page
 from web.supervision import board_page, report_download, waive_page
 from web.webhook import telegram_webhook
 from web.window import evidence_file, window_page
@@ -62,6 +63,7 @@ def create_app(service: FeedService, *, watch: bool = True, runner: EngineRunner
         Route("/logout", logout, methods=["POST"]),
         Route("/supervision/window/{uid:path}", window_page, methods=["GET", "POST"]),
         Route("/supervision", board_page),
+        Route("/admin/extract", review_page, methods=["GET", "POST"]),
         Route("/supervision/report.{fmt}", report_download),
         Route("/supervision/waive/{uid:path}", waive_page, methods=["GET", "POST"]),
         Route("/supervision/evidence/{id}", evidence_file),
