@@ -14,6 +14,7 @@ from store.accounts import Accounts
 from store.history import History
 from tests.accountsite import CTY, PASSWORD, client, completion, csrf_of, done_form, login
 from tests.liveserver import Live
+from tests.test_server import _sent_done_link
 
 pytestmark = pytest.mark.network
 
@@ -141,3 +142,15 @@ def test_logging_in_makes_a_new_token(web: Live) -> None:
     before = csrf_of(c.get("/login"))
     c.post("/login", data={"name": "county", "password": PASSWORD, "csrf": before})
     assert csrf_of(c.get(f"/supervision/window/{CTY}")) != before
+
+
+def test_the_header_logout_form_carries_the_session_token_on_a_page_with_its_own(web: Live) -> None:
+    """Regression: the done page passes its own ``csrf`` (the link's), which the header's logout form used too, so
+    logging out from that page was refused with 403."""
+    link, _ = _sent_done_link(web)
+    c = login(web, "county")
+    page = c.get(link.replace("http://127.0.0.1", web.url.rsplit(":", 1)[0]))
+    logout_token = re.search(r'action="/logout"[^>]*><input type="hidden" name="csrf" value="([0-9a-f]{32})"',
+                             page.text)
+    assert logout_token, page.text
+    assert c.post("/logout", data={"csrf": logout_token.group(1)}).status_code == 303

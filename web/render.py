@@ -89,6 +89,7 @@ def render(request: Request, template: str, status: int = 200, **values: Any) ->
         "rules_loaded_at": local_time(lang, served.loaded_at, served.tz),
         "account": current_account(request),  # the logged-in account (web.auth), or None
         "csrf": LazyCsrf(request),  # every form's hidden csrf field; a session starts only when it is printed
+        "session_csrf": LazyCsrf(request),  # the same, for the header's logout form (a page may pass its own csrf)
         **values,
     }
     return HTMLResponse(_ENV.get_template(template).render(context), status_code=status)
