@@ -6,6 +6,7 @@ import argparse
 import asyncio
 import datetime as dt
 import json
+import re
 import sys
 import tempfile
 from pathlib import Path
@@ -50,6 +51,33 @@ def status_words(lang: Language, status: str) -> str:
     return tr(lang, STATUS_WORDS[ReminderStatus(status)]) if status in set(ReminderStatus) else status
 
 
+# the dispatcher's own reasons (service.dispatcher), stored in English in last_error; a channel's
+# own error text (550 no such user) is shown as it is
+_REASONS = (
+    (re.compile(r"^the duty's date passed before it could be sent$"), N_("cli.reason.missed")),
+    (re.compile(r"^channel (?P<channel>.+) is not configured \(notifiers: in config\.yaml\)$"),
+     N_("cli.reason.no_channel")),
+    (re.compile(r"^gave up after (?P<attempts>\d+) attempts: (?P<error>.*)$", re.S), N_("cli.reason.gave_up")),
+    (re.compile(r"^(?P<error>.*); subscriber deactivated$", re.S), N_("cli.reason.deactivated")),
+)
+
+
+def reason_words(lang: Language, error: str) -> str:
+    """A reminder's ``last_error`` in ``lang`` when it is one of the dispatcher's own reasons."""
+    for pattern, msgid in _REASONS:
+        found = pattern.match(error)
+        if found:
+            return tr(lang, msgid, **found.groupdict())
+    return error
+
+
+def _iso(value: object, ctx: Context) -> object:
+    """An instant (stored UTC, naive or aware) as ISO 8601 in the configured zone; a day as ISO; else as it is."""
+    if isinstance(value, dt.datetime):
+        return value.replace(tzinfo=value.tzinfo or dt.UTC).astimezone(ctx.tz).isoformat()
+    return value.isoformat() if isinstance(value, dt.date) else value
+
+
 def _reminder_store(ctx: Context) -> ReminderStore:
     return ReminderStore(open_store(ctx.loaded.database_url))
 
@@ -64,12 +92,13 @@ def cmd_reminders(args: argparse.Namespace) -> int:
         rows = store.listing(*statuses)
     finally:
         store.store.close()
-    if args.format == "json":
-        sys.stdout.write(json.dumps(rows, ensure_ascii=False, indent=2, default=str) + "\n")
+    if args.format == "json":  # instants as ISO 8601 with the configured zone's offset, never bare UTC
+        records = [{k: _iso(v, ctx) for k, v in r.items()} | {"time_zone": ctx.tz.key} for r in rows]
+        sys.stdout.write(json.dumps(records, ensure_ascii=False, indent=2, default=str) + "\n")
         return 0
     for r in rows:  # times as the reader thinks of them: the configured zone, named (not UTC)
         when = local_time(ctx.lang, r["send_after"], ctx.tz) if r["send_after"] else ""
-        error = f"  {r['last_error']}" if r.get("last_error") else ""
+        error = f"  {reason_words(ctx.lang, r['last_error'])}" if r.get("last_error") else ""
         status = pad(status_words(ctx.lang, r["status"]), 8)
         print(f"{when}  {status} {r['channel']}:{r['address']}  {r['obligation']}  {r['unit'] or '-'}  "
               f"{r['occurrence_date']}{error}")
@@ -93,4 +122,4 @@ def cmd_invite(args: argparse.Namespace) -> int:
     return 0
 
 
-__all__ = ["STATUS_WORDS", "cmd_invite", "cmd_reminders", "cmd_simulate", "status_words"]
+__all__ = ["STATUS_WORDS", "cmd_invite", "cmd_reminders", "cmd_simulate", "reason_words", "status_words"]

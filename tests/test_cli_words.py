@@ -8,6 +8,7 @@ that lies in two windows (``done`` and ``expand``, item 3) and ``ics --windows s
 from __future__ import annotations
 
 import asyncio
+import datetime as dt
 from collections.abc import Callable
 from pathlib import Path
 from types import SimpleNamespace
@@ -15,17 +16,28 @@ from typing import Any
 
 import icalendar
 import pytest
+import sqlalchemy as sa
 from starlette.requests import Request
 
 import cli.rules as rules_commands
+from cli.reminders import reason_words
 from i18n.phrase import say
 from obligations.errors import HolidayDataMissing
+from obligations.loader import load_rules
 from obligations.schedules import Period
 from obligations.yamllimits import YamlSyntaxError
 from obligations.yamlsource import read_yaml
 from scheduler.periods import Span, period_words
+from scheduler.planner import ReminderKind
+from scheduler.snapshot import load_snapshot
+from service.messages import item_of
+from store import open_store
+from store.claimed import Claimed
+from store.lifecycle import Notice, ReminderStatus
+from store.tables import reminders
 from tests.conftest import DATA, CliResult, d, obligation, write_rules
 from web.app import server_error
+from web.describe import describe
 
 SAMPLE = str(DATA / "sample-config.yaml")
 NOTE = "作者的注释:按年内完成编码。"
@@ -180,6 +192,19 @@ def test_list_notes_shows_the_authors_notes_to_an_administrator(cli: Callable[..
     assert (rows["t.noted"]["notes"], rows["t.plain"]["notes"]) == (NOTE, None)
 
 
+def test_an_unscheduled_reason_is_an_authors_note(cli: Callable[..., CliResult], tmp_path: Path) -> None:
+    """The unit page said ``无固定时间(动态调整, no period given)``: the author's English note on the reading."""
+    config = site(tmp_path, [obligation("t.vague", {"type": "unscheduled", "reason": "动态调整, no period given"},
+                                        applies_to=["cty"])])
+    zh = cli("list", "--config", config, "--notes").out.splitlines()
+    assert zh[1] == "    无固定时间的原因:动态调整, no period given"
+    assert "no period given" not in cli("list", "--config", config).out
+    assert cli("list", "--config", config, "--format", "json").json()[0]["reason"] == "动态调整, no period given"
+    rules = load_rules([tmp_path / "rules.yaml"])
+    schedule = rules.obligations["t.vague"].schedule
+    assert (describe(schedule, "zh-CN"), describe(schedule, "en")) == ("无固定时间", "no fixed date")
+
+
 @pytest.mark.slow  # a simulated quarter and every feed in both shapes
 def test_authors_notes_are_in_no_feed_of_either_shape_and_no_reminder(cli: Callable[..., CliResult],
                                                                        tmp_path: Path) -> None:
@@ -267,3 +292,75 @@ def test_ics_windows_span_writes_unplaced_windows_as_multi_day_events(cli: Calla
     written = _events((out / "unit" / "cty.ics").read_bytes())
     assert written[uid].decoded("DTEND") == d("2025-04-01")
     assert cli(*args, "--windows", "days").code == 2  # argparse: not a choice
+
+
+# -- what administrators read about reminders -------------------------------------------------------------
+
+
+@pytest.mark.parametrize(("error", "zh", "en"), [
+    ("the duty's date passed before it could be sent", "事项日期已过,未能发出",
+     "the duty's date passed before it could be sent"),
+    ("gave up after 3 attempts: timed out", "尝试3次后放弃:timed out", "gave up after 3 attempts: timed out"),
+    ("channel 'wecom' is not configured (notifiers: in config.yaml)",
+     "渠道 'wecom' 未配置(见 config.yaml 的 notifiers)",
+     "channel 'wecom' is not configured (notifiers: in config.yaml)"),
+    ("403 bot was blocked; subscriber deactivated", "403 bot was blocked;该订阅者已停用",
+     "403 bot was blocked; subscriber deactivated"),
+    ("550 no such user", "550 no such user", "550 no such user"),  # the channel's own words
+])
+def test_the_dispatchers_reasons_are_words(error: str, zh: str, en: str) -> None:
+    assert (reason_words("zh-CN", error), reason_words("en", error)) == (zh, en)
+
+
+def test_reminders_failed_shows_the_reason_in_chinese(cli: Callable[..., CliResult], scratch_store: Path) -> None:
+    at = dt.datetime(2025, 3, 1, 1, tzinfo=dt.UTC)
+    store = open_store(f"sqlite:///{scratch_store}")
+    with store.engine.begin() as conn:
+        conn.execute(sa.insert(reminders), [{
+            "key": "k", "kind": "reminder", "occurrence_uid": "u", "obligation": "t.report",
+            "occurrence_date": at.date(), "channel": "log", "address": "a", "due_at": at, "send_after": at,
+            "status": ReminderStatus.MISSED,
+            "created_at": at, "last_error": "the duty's date passed before it could be sent"}])
+    store.close()
+    zh = cli("reminders", "--config", SAMPLE, "--failed").out
+    assert zh.startswith("2025-03-01 09:00(北京时间)  已错过")
+    assert zh.rstrip().endswith("2025-03-01  事项日期已过,未能发出")
+    en = cli("reminders", "--config", SAMPLE, "--failed", "--lang", "en").out
+    assert en.rstrip().endswith("the duty's date passed before it could be sent")
+
+
+@pytest.mark.parametrize(("notice", "zh", "en"), [
+    (Notice.FAILED, "提醒发送失败", "A reminder could not be sent"),
+    (Notice.MISSED, "提醒未能在事项日期前发出,已错过", "A reminder was missed"),
+    (Notice.BAD_SUBSCRIPTION, "有一项订阅设置无法读取", "A subscription could not be read"),
+    (Notice.INVITE_LOCKOUT, "邀请码错误次数过多", "Too many wrong invite codes"),
+])
+def test_an_admin_notice_says_what_happened_in_words(notice: Notice, zh: str, en: str) -> None:
+    """The admins read ``日期: 2025-03-01(提醒发送失败:failed)``, the stored code."""
+    snapshot = load_snapshot(DATA / "sample-config.yaml", 1, dt.datetime(2025, 2, 1, tzinfo=dt.UTC))
+    at = dt.datetime(2025, 2, 28, 1, tzinfo=dt.UTC)
+    for lang, expected in (("zh-CN", zh), ("en", en)):
+        row = Claimed(1, "k", ReminderKind.ADMIN, "t.report/cty/2025", "t.report", "cty", d("2025-03-01"), None, "log",
+                      "admin", lang, "", at, at, 1, notice=notice)
+        item = item_of(row, snapshot, "http://duties.test", d("2025-02-28"), lang)  # type: ignore[arg-type]
+        assert item.extra.startswith(expected), item.extra
+        assert f"{expected}:{notice.value}" not in item.extra
+        assert f"{expected}: {notice.value}" not in item.extra
+    assert notice.value not in item_of(row, snapshot, "http://duties.test", d("2025-02-28"), "zh-CN").extra
+
+
+def test_reminders_json_says_its_times_in_the_configured_zone(cli: Callable[..., CliResult],
+                                                              scratch_store: Path) -> None:
+    """``reminders --format json`` printed the stored UTC (``2025-03-01 01:00:00``) without saying so."""
+    at = dt.datetime(2025, 3, 1, 1, tzinfo=dt.UTC)
+    store = open_store(f"sqlite:///{scratch_store}")
+    with store.engine.begin() as conn:
+        conn.execute(sa.insert(reminders), [{
+            "key": "k", "kind": "reminder", "occurrence_uid": "u", "obligation": "t.report",
+            "occurrence_date": at.date(), "channel": "log", "address": "a", "due_at": at, "send_after": at,
+            "status": ReminderStatus.PENDING, "created_at": at}])
+    store.close()
+    (row,) = cli("reminders", "--config", SAMPLE, "--format", "json").json()
+    assert (row["send_after"], row["due_at"], row["time_zone"]) == (
+        "2025-03-01T09:00:00+08:00", "2025-03-01T09:00:00+08:00", "Asia/Shanghai")
+    assert (row["occurrence_date"], row["status"]) == ("2025-03-01", "pending")
