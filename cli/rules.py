@@ -71,6 +71,7 @@ def cmd_list(args: argparse.Namespace) -> int:
             "review_reason": ob.review_reason, "units": len([u for u in ctx.rules.applies_to(ob) if u]),
             "source": {"doc": doc.id, "clause": ob.source.clause, "quote": ob.source.quote},
             "notes": ob.notes or None,
+            "reason": getattr(ob.schedule, "reason", "") or None,  # why an unscheduled duty has no date
         })
     if args.format == "json":
         sys.stdout.write(json.dumps(rows, ensure_ascii=False, indent=2) + "\n")
@@ -78,6 +79,8 @@ def cmd_list(args: argparse.Namespace) -> int:
     for row in rows:
         flag = tr(ctx.lang, "cli.list_review") if row["review"] else ""
         print(f"{row['obligation']}  {row['schedule']}  {row['title']}{flag}")
+        if args.notes and row["reason"]:
+            print(tr(ctx.lang, "cli.list_reason", text=row["reason"]))
         if args.notes and row["notes"]:
             for line in str(row["notes"]).strip().splitlines():
                 print(tr(ctx.lang, "cli.list_note", text=line.strip()))

@@ -28,6 +28,10 @@ _PERIODS = {"week": N_("message.period.week"), "month": N_("message.period.month
 _MONTHS = (N_("month.1"), N_("month.2"), N_("month.3"), N_("month.4"), N_("month.5"), N_("month.6"),
            N_("month.7"), N_("month.8"), N_("month.9"), N_("month.10"), N_("month.11"), N_("month.12"))
 _WITH_BUTTONS = frozenset({"reminder", "escalation", "changed", "opening"})
+# what an admin notice reports (store.lifecycle.Notice), in words: never the stored code ("failed")
+_NOTICES = {"failed": N_("message.notice.failed"), "missed": N_("message.notice.missed"),
+            "bad subscription": N_("message.notice.bad_subscription"),
+            "invite lockout": N_("message.notice.invite_lockout")}
 
 
 @dataclass(frozen=True)
@@ -56,7 +60,8 @@ def item_of(row: Claimed, snapshot: Snapshot, base_url: str, today: dt.date, lan
         source = f"《{doc.title}》{ob.source.clause}"
     days = (row.occurrence_date - today).days
     if row.kind == "admin":
-        extra = tr(lang, "message.failed", what=row.notice or "")
+        extra = tr(lang, _NOTICES[row.notice]) if row.notice in _NOTICES else \
+            tr(lang, "message.failed", what=row.notice or "")
     elif row.kind == "changed":
         old = row.previous_date.isoformat() if row.previous_date else "?"
         extra = tr(lang, "message.moved", old=old, new=row.occurrence_date.isoformat())

@@ -183,11 +183,17 @@ def test_authors_notes_of_the_shipped_rules_are_in_no_feed(cli: Callable[..., Cl
 @pytest.mark.network
 def test_an_authors_note_is_not_on_the_public_pages(tmp_path: Path) -> None:
     rules = write_rules(tmp_path, [obligation("t.noted", {"type": "once", "date": "2026-03-02"}, applies_to=["cty"],
-                                              description="公开的说明。", notes="作者的注释:按年内完成编码。")])
+                                              description="公开的说明。", notes="作者的注释:按年内完成编码。"),
+                                   obligation("t.vague", {"type": "unscheduled", "reason": "作者的注释, no period"},
+                                              applies_to=["cty"], notes="作者的注释:定期。")])
     with running(make_site(tmp_path / "site", [rules]), FrozenClock(NOW)) as server:
-        for path in ["/obligation/t.noted", "/unit/cty?year=2026", "/", "/feeds/all.ics"]:
-            body = httpx.get(server.url + path, timeout=30).text
-            assert "作者的注释" not in body, path
+        for path in ["/obligation/t.noted", "/obligation/t.vague", "/unit/cty?year=2026", "/", "/feeds/all.ics",
+                     "/feeds/all.ics?windows=span", "/feeds/unit/cty.ics", "/feeds/unit/cty.ics?windows=span",
+                     "/feeds/obligation/t.noted.ics", "/feeds/level/county.ics", "/unit/cty?year=2026&lang=en"]:
+            reply = httpx.get(server.url + path, timeout=30)
+            assert reply.status_code == 200, path
+            assert "作者的注释" not in reply.text, path
+        assert "无固定时间" in httpx.get(server.url + "/unit/cty?year=2026", timeout=30).text
         assert "公开的说明" in httpx.get(server.url + "/obligation/t.noted", timeout=30).text
 
 

@@ -36,7 +36,7 @@ def describe(schedule: Schedule, lang: Language = "zh-CN") -> str:
     if isinstance(schedule, RRuleSchedule):
         return f"{tr(lang, 'schedule.rrule', rule=schedule.rrule)}, {_policy(schedule.holiday_policy.value, lang)}"
     assert isinstance(schedule, UnscheduledSchedule)
-    return tr(lang, "schedule.unscheduled", reason=schedule.reason or "-")
+    return tr(lang, "schedule.unscheduled")  # its reason is the author's note: list --notes, never public
 
 
 def _every(schedule: QuotaSchedule | WindowSchedule, lang: Language) -> str:

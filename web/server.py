@@ -85,8 +85,9 @@ def _build_bot(service: FeedService, engine: ReminderEngine, clock: Clock, chann
     if channel.config.webhook_url:
         secret = os.environ.get(WEBHOOK_SECRET_ENV, "")
         if not secret:
-            raise ConfigurationError(f"notifiers.telegram.webhook_url is set: put a secret token (1-256 of "
-                                     f"A-Z a-z 0-9 _ -) in {WEBHOOK_SECRET_ENV}")
+            raise ConfigurationError(phrase(N_("serve.webhook_secret"), "notifiers.telegram.webhook_url is set: put a "
+                                            "secret token (1-256 of A-Z a-z 0-9 _ -) in %(env)s",
+                                            env=WEBHOOK_SECRET_ENV))
         app.bot_data["webhook"] = {"url": channel.config.webhook_url, "secret": secret}
     return app
 
@@ -149,7 +150,7 @@ def serve(config_path: Path | None, *, host: str | None, port: int | None, lang:
     finally:
         sock.close()
     if not server.started:
-        raise FatalError("the service did not start; the reason is in the log above")
+        raise FatalError(phrase(N_("serve.did_not_start"), "the service did not start; the reason is in the log above"))
     return 0
 
 
