@@ -196,7 +196,29 @@ def _other(seen: Seen) -> tuple[tuple[int, int] | None, str] | None:
     return None
 
 
-_WORDINGS: tuple[Wording, ...] = (_tab, _cannot_start, _quote, _colon, _flow, _block, _duplicate, _document, _other)
+def _node(seen: Seen) -> tuple[tuple[int, int] | None, str] | None:
+    if "for merging" in seen.problem:
+        return seen.at, Phrase("<< (a merge key) needs a mapping after it, or an alias of one; write the keys out "
+                               "instead", N_("yaml.merge_key"))
+    match = re.search(r"expected a (sequence|mapping) node", seen.problem)
+    if match is not None:
+        return seen.at, phrase(N_("yaml.wrong_tag"), "the tag %(tag)s does not fit this value; remove the tag",
+                               tag="!!seq" if match.group(1) == "sequence" else "!!map")
+    if "flow node" in seen.context:
+        return seen.at, Phrase("inside brackets a value was expected here; close the bracket opened before it, or "
+                               "remove the stray character (a '- ' item cannot go inside [ ])",
+                               N_("yaml.bracket_value"))
+    if "mapping keys are not allowed" in seen.problem:
+        return seen.at, Phrase("'? ' starts a complex key, which these files do not use; quote the value if the ? "
+                               "is meant as text", N_("yaml.question_key"))
+    if "scanning a tag" in seen.context:
+        return seen.at, Phrase("a tag (!…) must be followed by a space; quote the value if the ! is meant as text",
+                               N_("yaml.tag_space"))
+    return None
+
+
+_WORDINGS: tuple[Wording, ...] = (_tab, _cannot_start, _quote, _colon, _flow, _block, _duplicate, _document, _other,
+                                  _node)
 
 
 def syntax_problem(name: str, text: str, exc: Any) -> Problem:

@@ -84,6 +84,11 @@ KINDS = [
     ("a:\r\n  b: 1\r\n c: 2\r\n", 3, 2, "indented wrongly"),
     ("a:\u2028  b 1\u2028  c: 2\n", 2, 3, "has no colon"),
     ("a: 'x' y\x85", 1, 8, "text after the closing quote"),
+    ("a:\n  <<: x\n", 2, 7, "merge key"),
+    ("a: !!seq {b: 1}\n", 1, 4, "the tag !!seq does not fit"),
+    ("a: [b,\n- c]\n", 2, 1, "inside brackets a value was expected"),
+    ("a:\n  name: ? x\n", 2, 9, "complex key"),
+    ("a: {b: !x}\n", 1, 10, "must be followed by a space"),
 ]
 
 
