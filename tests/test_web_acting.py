@@ -177,3 +177,19 @@ def test_the_window_page_shows_a_waiver_and_links_admins_to_the_waiver_form(web:
     assert "上级统一组织" in county.text
     assert 'id="to-waive"' not in county.text
     assert 'id="to-waive"' in login(web, "admin").get(f"/supervision/window/{CTY}").text
+
+
+def test_the_day_done_is_corrected_on_the_page(web: Live) -> None:
+    c = login(web, "county")
+    assert post_done(c, CTY, done_on="2025-02-27").status_code == 303
+    token = csrf_of(c.get(f"/supervision/window/{CTY}"))
+    assert c.post(f"/supervision/window/{CTY}", data={"csrf": token, "action": "redate",
+                                                      "done_on": "2025-03-16"}).status_code == 400  # after today
+    assert c.post(f"/supervision/window/{CTY}", data={"csrf": token, "action": "redate",
+                                                      "done_on": "2025-02-20"}).status_code == 303
+    done = completion(web, CTY)
+    assert done is not None
+    assert str(done["done_on"]) == "2025-02-20"
+    assert changes(web) == ["done", "redate"]
+    assert c.post(f"/supervision/window/{TOWN_WEEK}", data={"csrf": token, "action": "redate",
+                                                           "done_on": "2025-03-12"}).status_code == 400  # not done

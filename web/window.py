@@ -9,6 +9,7 @@ subtree) also gets the forms. ``POST`` with ``action``:
   after today, not more than a year before the duty's date), a note, a link (``evidence``) and/or
   a file (``file``): through :func:`service.actions.mark_done`, as the command line and the bot do;
 - ``undo``: :func:`service.actions.undo_done`;
+- ``redate``: correct the day a window already done was done (:func:`service.actions.set_done_on`);
 - ``upload``: one more evidence file for a window already done.
 
 Every POST carries the CSRF token (:func:`web.auth.checked_form`); a window the account may not
@@ -104,6 +105,18 @@ def _link(form: FormData, lang: Language) -> str | None:
     return link
 
 
+def _checked_day(form: FormData, target: actions.Target, today: dt.date, lang: Language) -> dt.date:
+    """The form's ``done_on`` (default today), refused with 400 when it is no date, after today or too early."""
+    done_on = _done_on(str(form.get("done_on", "")), today)
+    if done_on is None:
+        raise HTTPException(400, tr(lang, "done.bad_day"))
+    refused = actions.done_on_refusal(target, done_on, today)
+    if refused is not None:
+        raise HTTPException(400, tr(lang, DONE_ON_REFUSALS[refused], day=done_on.isoformat(), today=today.isoformat(),
+                                    earliest=actions.earliest_done_on(target).isoformat()))
+    return done_on
+
+
 async def _act(request: Request, occ: Occurrence, account: Account, form: FormData, lang: Language) -> None:
     """Carry out the POSTed action (every check before any change)."""
     service = service_of(request)
@@ -119,16 +132,15 @@ async def _act(request: Request, occ: Occurrence, account: Account, form: FormDa
             raise HTTPException(400, tr(lang, "act.nothing_to_upload"))
         _keep(request, occ, account, file)
         return
-    if what != "done":
+    if what not in ("done", "redate"):
         raise HTTPException(400, tr(lang, "act.bad_action"))
     today = service.today()
-    done_on = _done_on(str(form.get("done_on", "")), today)
-    if done_on is None:
-        raise HTTPException(400, tr(lang, "done.bad_day"))
-    refused = actions.done_on_refusal(target, done_on, today)
-    if refused is not None:
-        raise HTTPException(400, tr(lang, DONE_ON_REFUSALS[refused], day=done_on.isoformat(), today=today.isoformat(),
-                                    earliest=actions.earliest_done_on(target).isoformat()))
+    done_on = _checked_day(form, target, today, lang)
+    if what == "redate":
+        redated = actions.set_done_on(store, target, actor, now=service.clock(), done_on=done_on, today=today)
+        if isinstance(redated, actions.Refused):
+            raise HTTPException(400, tr(lang, "act.redate_not_done"))
+        return
     link, file = _link(form, lang), await _file(request, form, lang)
     marked = actions.mark_done(store, target, actor, now=service.clock(), done_on=done_on, today=today,
                                note=str(form.get("note", ""))[:2000], evidence_url=link)
