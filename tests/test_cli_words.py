@@ -17,6 +17,7 @@ from typing import Any
 import icalendar
 import pytest
 import sqlalchemy as sa
+from starlette.exceptions import HTTPException
 from starlette.requests import Request
 
 import cli.rules as rules_commands
@@ -36,7 +37,7 @@ from store.claimed import Claimed
 from store.lifecycle import Notice, ReminderStatus
 from store.tables import reminders
 from tests.conftest import DATA, CliResult, d, obligation, write_rules
-from web.app import server_error
+from web.app import http_error, server_error
 from web.describe import describe
 
 SAMPLE = str(DATA / "sample-config.yaml")
@@ -364,3 +365,17 @@ def test_reminders_json_says_its_times_in_the_configured_zone(cli: Callable[...,
     assert (row["send_after"], row["due_at"], row["time_zone"]) == (
         "2025-03-01T09:00:00+08:00", "2025-03-01T09:00:00+08:00", "Asia/Shanghai")
     assert (row["occurrence_date"], row["status"]) == ("2025-03-01", "pending")
+
+
+@pytest.mark.parametrize(("status", "detail", "lang", "expected"), [
+    (404, None, "zh-CN", "未找到\n"),  # no route for the path: Starlette's "Not Found"
+    (404, None, "en", "Not found\n"),
+    (405, None, "zh-CN", "此地址不支持该请求方法\n"),  # "Method Not Allowed"
+    (400, "windows 只能是 due 或 span,不能是 'x'", "zh-CN", "windows 只能是 due 或 span,不能是 'x'\n"),  # ours, kept
+])
+def test_starlettes_own_error_words_are_ours(status: int, detail: str | None, lang: str, expected: str) -> None:
+    app = SimpleNamespace(state=SimpleNamespace(service=SimpleNamespace(lang=lang)))
+    request = Request({"type": "http", "method": "PUT", "path": "/feeds/nothing", "query_string": b"", "headers": [],
+                       "app": app})
+    response = asyncio.run(http_error(request, HTTPException(status, detail)))
+    assert (response.status_code, bytes(response.body).decode()) == (status, expected)

@@ -194,6 +194,10 @@ def test_an_authors_note_is_not_on_the_public_pages(tmp_path: Path) -> None:
             assert reply.status_code == 200, path
             assert "作者的注释" not in reply.text, path
         assert "无固定时间" in httpx.get(server.url + "/unit/cty?year=2026", timeout=30).text
+        nowhere = httpx.get(server.url + "/nowhere", timeout=30)  # Starlette's own 404 said "Not Found"
+        assert nowhere.status_code == 404
+        assert "未找到" in nowhere.text
+        assert "Not Found" not in nowhere.text
         assert "公开的说明" in httpx.get(server.url + "/obligation/t.noted", timeout=30).text
 
 

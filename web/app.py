@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import logging
 from collections.abc import Awaitable, Callable
+from http import HTTPStatus
 from typing import Any
 
 from starlette.applications import Starlette
@@ -17,7 +18,7 @@ from starlette.requests import Request
 from starlette.responses import PlainTextResponse, Response
 from starlette.routing import Route
 
-from i18n import DEFAULT, tr
+from i18n import DEFAULT, N_, tr
 from redaction import redact_path
 from service.feeds import FeedService
 from service.runner import EngineRunner
@@ -36,6 +37,8 @@ from web.supervision import board_page, report_download, waive_page
 from web.webhook import telegram_webhook
 from web.window import evidence_file, window_page
 
+# what Starlette says itself (no route for the path, none for the method), by status
+_STARLETTE = {404: N_("page.not_found"), 405: N_("page.method_not_allowed")}
 log = logging.getLogger(__name__)
 
 
@@ -84,12 +87,22 @@ def create_app(service: FeedService, *, watch: bool = True, runner: EngineRunner
 async def http_error(request: Request, exc: Exception) -> Response:
     assert isinstance(exc, HTTPException)
     path = request.scope["path"]
+    detail = _detail(request, exc)
     if path.startswith(("/feeds/", "/telegram/")) or path == "/healthz":
-        response: Response = PlainTextResponse(f"{exc.detail}\n", status_code=exc.status_code)
+        response: Response = PlainTextResponse(f"{detail}\n", status_code=exc.status_code)
     else:
-        response = error_page(request, exc.status_code, str(exc.detail))
+        response = error_page(request, exc.status_code, detail)
     response.headers.update(exc.headers or {})  # Allow on a 405
     return response
+
+
+def _detail(request: Request, exc: HTTPException) -> str:
+    """The error's text; Starlette's own English phrase (``Not Found``, ``Method Not Allowed`` for a
+    path or method no route has) in the reader's language instead."""
+    if exc.detail != HTTPStatus(exc.status_code).phrase:
+        return str(exc.detail)
+    lang = error_lang(request, service_of(request))
+    return tr(lang, _STARLETTE.get(exc.status_code, N_("page.http_error")), code=exc.status_code)
 
 
 async def server_error(request: Request, exc: Exception) -> Response:
