@@ -39,6 +39,7 @@ from web.window import evidence_file, window_page
 
 # what Starlette says itself (no route for the path, none for the method), by status
 _STARLETTE = {404: N_("page.not_found"), 405: N_("page.method_not_allowed")}
+_ANY_STATUS = N_("page.http_error")
 log = logging.getLogger(__name__)
 
 
@@ -102,7 +103,7 @@ def _detail(request: Request, exc: HTTPException) -> str:
     if exc.detail != HTTPStatus(exc.status_code).phrase:
         return str(exc.detail)
     lang = error_lang(request, service_of(request))
-    return tr(lang, _STARLETTE.get(exc.status_code, N_("page.http_error")), code=exc.status_code)
+    return tr(lang, _STARLETTE.get(exc.status_code, _ANY_STATUS), code=exc.status_code)
 
 
 async def server_error(request: Request, exc: Exception) -> Response:
