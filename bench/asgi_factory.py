@@ -4,7 +4,8 @@
     .venv/bin/python -m uvicorn bench.asgi_factory:create --factory --workers 2 ...
 
 Each worker process builds its own FeedService (the store is shared, as in production with several
-workers) with a frozen clock, wraps ``create_app(watch=False)`` in ``AccessLog`` like ``serve`` does,
+workers) with a frozen clock, wraps ``create_app(watch=False)`` in ``FeedFastPath`` and ``AccessLog``
+like ``serve`` does,
 and writes ``BENCH_READY_DIR/<pid>`` once its feeds are built, so the benchmark knows every worker
 is ready. ``BENCH_ACCESS_LOG_LEVEL`` (default WARNING) is the level of the ``calendars.access``
 logger: at WARNING its per-request INFO line is dropped by one level check.
@@ -31,6 +32,7 @@ from service.feeds import FeedService  # noqa: E402
 from tests.liveserver import FrozenClock  # noqa: E402
 from web.access_log import AccessLog  # noqa: E402
 from web.app import create_app  # noqa: E402
+from web.fastfeed import FeedFastPath  # noqa: E402
 
 
 def build_app(config: Path, now: dt.datetime, public_url: str,
@@ -38,7 +40,7 @@ def build_app(config: Path, now: dt.datetime, public_url: str,
     """The app as ``serve`` wraps it (without the file watcher), and its service (to close)."""
     logging.getLogger("calendars.access").setLevel(access_log_level)
     service = FeedService(config, FrozenClock(now), public_url=public_url)
-    return AccessLog(create_app(service, watch=False)), service
+    return AccessLog(FeedFastPath(create_app(service, watch=False), service)), service
 
 
 def create() -> ASGIApp:

@@ -139,6 +139,11 @@ class OnDemandFeeds:
         if count > self.max_units:
             raise FeedTooLarge(selection, count, self.max_units)
 
+    def peek(self, selection: Selection, label: str | None = None, shape: Shape = "due") -> Feed | None:
+        """The feed if it is built and held in memory, else None: never builds (web.fastfeed)."""
+        with self._lock:
+            return self._get((selection, label, shape))
+
     def feed(self, selection: Selection, label: str | None = None, shape: Shape = "due") -> Feed:
         """The feed of ``selection`` (named ``label`` for a private feed), built on first request."""
         key = (selection, label, shape)

@@ -18,6 +18,7 @@ import uvicorn
 from service.feeds import FeedService
 from web.access_log import AccessLog
 from web.app import create_app
+from web.fastfeed import FeedFastPath
 
 
 class FrozenClock:
@@ -73,7 +74,8 @@ def running(config: Path, clock: FrozenClock, *, watch: bool = False,
     port = free_port()
     service = FeedService(config, clock, public_url=f"http://127.0.0.1:{port}")
     bot = bot_factory(service) if bot_factory else None
-    server = uvicorn.Server(uvicorn.Config(AccessLog(create_app(service, watch=watch, bot=bot)), host="127.0.0.1",
+    app = AccessLog(FeedFastPath(create_app(service, watch=watch, bot=bot), service))  # as serve wraps it
+    server = uvicorn.Server(uvicorn.Config(app, host="127.0.0.1",
                                            port=port, log_level="warning", access_log=False, lifespan="on"))
     thread = threading.Thread(target=server.run, daemon=True)
     thread.start()

@@ -34,6 +34,7 @@ from web.render import service_of
 # what calendar apps show of a 404: in the config's language (they send no lang)
 _UNKNOWN = {"unit": N_("feed.unknown_unit"), "level": N_("feed.unknown_level"), "obligation": N_("feed.unknown_duty")}
 _GZIP = {"gzip", "x-gzip"}  # x-gzip is gzip (RFC 9110 8.4.1.3)
+MEDIA_TYPE = "text/calendar; charset=utf-8"
 
 
 def _lang(service: FeedService) -> Language:
@@ -98,30 +99,35 @@ def accepts_gzip(header: str | None) -> bool:
     return q > 0 and q >= offered.get("identity", 0.0)
 
 
-def _feed_response(request: Request, feed: Feed, name: str, *, private: bool) -> Response:
-    gzip_ok = accepts_gzip(request.headers.get("accept-encoding"))
+def feed_headers(feed: Feed, name: str, *, gzip_ok: bool, private: bool) -> tuple[str, dict[str, str]]:
+    """The ETag of the coding sent, and the headers of a feed response (web.fastfeed sends the same)."""
     etag = feed.etag if not gzip_ok else feed.etag[:-1] + '-gz"'
-    headers = {
+    return etag, {
         "ETag": etag,
         "Last-Modified": feed.http_date,
         "Cache-Control": ("private" if private else "public") + ", max-age=300",
         "Vary": "Accept-Encoding",
         "Content-Disposition": f'inline; filename="{name}.ics"',
     }
-    if _not_modified(request, etag, feed.last_modified):
+
+
+def _feed_response(request: Request, feed: Feed, name: str, *, private: bool) -> Response:
+    gzip_ok = accepts_gzip(request.headers.get("accept-encoding"))
+    etag, headers = feed_headers(feed, name, gzip_ok=gzip_ok, private=private)
+    if not_modified(request.headers.get("if-none-match"), request.headers.get("if-modified-since"), etag,
+                    feed.last_modified):
         return Response(status_code=304, headers=headers)
     body = feed.gzipped if gzip_ok else feed.body
     if gzip_ok:
         headers["Content-Encoding"] = "gzip"
-    return Response(body, headers=headers, media_type="text/calendar; charset=utf-8")
+    return Response(body, headers=headers, media_type=MEDIA_TYPE)
 
 
-def _not_modified(request: Request, etag: str, last_modified: dt.datetime) -> bool:
-    match = request.headers.get("if-none-match")
+def not_modified(match: str | None, since: str | None, etag: str, last_modified: dt.datetime) -> bool:
+    """Whether ``If-None-Match`` (``match``), else ``If-Modified-Since`` (``since``), makes this a 304."""
     if match is not None:
         tags = {t.strip().removeprefix("W/") for t in match.split(",")}
         return etag in tags or "*" in tags
-    since = request.headers.get("if-modified-since")
     if since:
         try:
             parsed = email.utils.parsedate_to_datetime(since)

@@ -33,6 +33,7 @@ from store.reminders import ReminderStore
 from store.subscribers import SubscriberStore
 from web.access_log import AccessLog
 from web.app import create_app
+from web.fastfeed import FeedFastPath
 from web.health import Health
 
 log = logging.getLogger(__name__)
@@ -124,8 +125,9 @@ def _app(service: FeedService, clock: Clock) -> AccessLog:
     for name in engine.notifiers:
         health.channel(name, "ready")
     runner = EngineRunner(engine)
+    health.planner = lambda: runner.leading
     bot = _bot(service, engine, clock, health=health)
-    return AccessLog(create_app(service, runner=runner, bot=bot, health=health))
+    return AccessLog(FeedFastPath(create_app(service, runner=runner, bot=bot, health=health), service))
 
 
 def serve(config_path: Path | None, *, host: str | None, port: int | None, lang: Language | None,
