@@ -76,12 +76,12 @@ def _service(request: Request) -> FeedService:
 
 
 def session_key(request: Request) -> str:
-    """The signing key: SESSION_SECRET, else the store's (registered as a secret either way)."""
+    """The signing key: SESSION_SECRET (registered as a secret at import), else the store's, registered once."""
     key = os.environ.get(SECRET_ENV) or getattr(request.app.state, "session_key", None)
     if not key:
         key = _stored_secret(_service(request).store)
+        SECRETS.add(key)  # once per process: adding resets the redaction's cache of secret forms
         request.app.state.session_key = key
-    SECRETS.add(key)
     return key
 
 
