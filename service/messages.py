@@ -14,6 +14,7 @@ from i18n.shown import local_time
 from notifiers.base import Button, Message
 from obligations.model import Obligation
 from scheduler.snapshot import Snapshot
+from store.lifecycle import Notice
 from store.reminders import Claimed
 
 # the first line of a single reminder, by its kind
@@ -29,9 +30,10 @@ _MONTHS = (N_("month.1"), N_("month.2"), N_("month.3"), N_("month.4"), N_("month
            N_("month.7"), N_("month.8"), N_("month.9"), N_("month.10"), N_("month.11"), N_("month.12"))
 _WITH_BUTTONS = frozenset({"reminder", "escalation", "changed", "opening"})
 # what an admin notice reports (store.lifecycle.Notice), in words: never the stored code ("failed")
-_NOTICES = {"failed": N_("message.notice.failed"), "missed": N_("message.notice.missed"),
-            "bad subscription": N_("message.notice.bad_subscription"),
-            "invite lockout": N_("message.notice.invite_lockout")}
+_NOTICES = {Notice.FAILED: N_("message.notice.failed"), Notice.MISSED: N_("message.notice.missed"),
+            Notice.BAD_SUBSCRIPTION: N_("message.notice.bad_subscription"),
+            Notice.INVITE_LOCKOUT: N_("message.notice.invite_lockout"),
+            Notice.LOGIN_LOCKOUT: N_("message.notice.login_lockout")}
 
 
 @dataclass(frozen=True)

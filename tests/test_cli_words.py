@@ -31,7 +31,7 @@ from obligations.yamlsource import read_yaml
 from scheduler.periods import Span, period_words
 from scheduler.planner import ReminderKind
 from scheduler.snapshot import load_snapshot
-from service.messages import item_of
+from service.messages import _NOTICES, item_of
 from store import open_store
 from store.claimed import Claimed
 from store.lifecycle import Notice, ReminderStatus
@@ -335,6 +335,7 @@ def test_reminders_failed_shows_the_reason_in_chinese(cli: Callable[..., CliResu
     (Notice.MISSED, "提醒未能在事项日期前发出,已错过", "A reminder was missed"),
     (Notice.BAD_SUBSCRIPTION, "有一项订阅设置无法读取", "A subscription could not be read"),
     (Notice.INVITE_LOCKOUT, "邀请码错误次数过多", "Too many wrong invite codes"),
+    (Notice.LOGIN_LOCKOUT, "登录密码错误次数过多", "Too many wrong passwords"),
 ])
 def test_an_admin_notice_says_what_happened_in_words(notice: Notice, zh: str, en: str) -> None:
     """The admins read ``日期: 2025-03-01(提醒发送失败:failed)``, the stored code."""
@@ -379,3 +380,8 @@ def test_starlettes_own_error_words_are_ours(status: int, detail: str | None, la
                        "app": app})
     response = asyncio.run(http_error(request, HTTPException(status, detail)))
     assert (response.status_code, bytes(response.body).decode()) == (status, expected)
+
+
+def test_every_admin_notice_has_its_words() -> None:
+    """A notice without words fell back to ``提醒发送失败:login lockout``."""
+    assert set(Notice) <= set(_NOTICES)
