@@ -7,6 +7,7 @@ in the slow run, PostgreSQL. Every refusal is checked to have recorded nothing.
 from __future__ import annotations
 
 import re
+from urllib.parse import quote
 
 import pytest
 
@@ -30,6 +31,21 @@ def test_login_page_in_chinese_and_english(web: Live) -> None:
     assert "User name" in en.text
     assert 'action="/login?lang=en"' in en.text
     assert zh.headers["cache-control"] == "no-store"
+
+
+def test_the_language_link_keeps_the_pages_other_parameters(web: Live) -> None:
+    # regression: the header's link was "?lang=en", which dropped next= (and a board's filters)
+    c = client(web)
+    zh = c.get("/login?next=/supervision/window/" + CTY)
+    link = re.search(r'<a href="([^"]+)" id="lang">', zh.text)
+    assert link is not None
+    switched = link.group(1).replace("&amp;", "&")
+    assert switched == "/login?next=" + quote("/supervision/window/" + CTY, safe="") + "&lang=en"
+    en = c.get(switched)
+    assert 'value="/supervision/window/' + CTY + '"' in en.text
+    back = re.search(r'<a href="([^"]+)" id="lang">', en.text)
+    assert back is not None
+    assert back.group(1).endswith("&amp;lang=zh-CN")
 
 
 def test_login_sets_a_signed_session_and_logout_ends_it_both_recorded(web: Live) -> None:

@@ -9,6 +9,7 @@ from __future__ import annotations
 import datetime as dt
 from pathlib import Path
 from typing import Any
+from urllib.parse import urlencode
 
 from jinja2 import Environment, FileSystemLoader, pass_context, select_autoescape
 from jinja2.runtime import Context
@@ -77,6 +78,8 @@ def render(request: Request, template: str, status: int = 200, **values: Any) ->
     context = {
         "lang": lang,
         "other_lang": "en" if lang == "zh-CN" else "zh-CN",
+        # the same page in the other language, its other parameters (filters, next=) kept
+        "other_lang_url": _other_lang_url(request, lang),
         "lang_query": "?lang=en" if lang == "en" else "",
         "lang_amp": "&lang=en" if lang == "en" else "",
         "weekday": lambda day: _weekday(lang, day, service),
@@ -93,6 +96,13 @@ def render(request: Request, template: str, status: int = 200, **values: Any) ->
         **values,
     }
     return HTMLResponse(_ENV.get_template(template).render(context), status_code=status)
+
+
+def _other_lang_url(request: Request, lang: Language) -> str:
+    """This page's path and query with ``lang`` switched: ``?lang=en`` from Chinese, no ``lang`` from English."""
+    query = [(key, value) for key, value in request.query_params.multi_items() if key != "lang"]
+    query.append(("lang", "en" if lang == "zh-CN" else "zh-CN"))
+    return f"{request.url.path}?{urlencode(query)}"
 
 
 def _weekday(lang: Language, day: dt.date, service: FeedService) -> str:
