@@ -99,7 +99,7 @@ def render(request: Request, template: str, status: int = 200, **values: Any) ->
 
 
 def _other_lang_url(request: Request, lang: Language) -> str:
-    """This page's path and query with ``lang`` switched: ``?lang=en`` from Chinese, no ``lang`` from English."""
+    """This page's path and query with ``lang`` switched (``lang=en`` from Chinese, ``lang=zh-CN`` from English)."""
     query = [(key, value) for key, value in request.query_params.multi_items() if key != "lang"]
     query.append(("lang", "en" if lang == "zh-CN" else "zh-CN"))
     return f"{request.url.path}?{urlencode(query)}"
