@@ -83,7 +83,8 @@ def read_yaml(path: Path, display: str | None = None) -> YamlDocument:
     except UnicodeDecodeError as exc:
         line, column = _byte_place(data, exc.start)
         raise YamlSyntaxError(
-            Problem(name, line, column, f"not UTF-8 text ({exc.reason} at byte {exc.start}); save it as UTF-8")
+            Problem(name, line, column, phrase(N_("yaml.not_utf8"), "not UTF-8 text (%(reason)s at byte %(byte)s); "
+                                               "save it as UTF-8", reason=exc.reason, byte=exc.start))
         ) from None
     return load_yaml(text, name)
 
