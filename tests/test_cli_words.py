@@ -385,3 +385,12 @@ def test_starlettes_own_error_words_are_ours(status: int, detail: str | None, la
 def test_every_admin_notice_has_its_words() -> None:
     """A notice without words fell back to ``提醒发送失败:login lockout``."""
     assert set(Notice) <= set(_NOTICES)
+
+
+def test_a_file_that_is_not_utf8_says_so_in_chinese(cli: Callable[..., CliResult], tmp_path: Path) -> None:
+    bad = tmp_path / "bad.yaml"
+    bad.write_bytes(b"version: 1\n\xff\xfe\n")
+    zh = cli("validate", str(bad), "--alone")
+    assert "bad.yaml:2:1: 不是 UTF-8 文本(第11字节:invalid start byte);请另存为 UTF-8" in zh.err, zh.err
+    en = cli("validate", str(bad), "--alone", "--lang", "en")
+    assert "bad.yaml:2:1: not UTF-8 text (invalid start byte at byte 11); save it as UTF-8" in en.err
