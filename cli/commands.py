@@ -91,6 +91,7 @@ def _ics(p: argparse.ArgumentParser) -> None:
                    help="due: a window is one event on its due day (the default); span: an unplaced window is "
                    "a multi-day event over its days (as ?windows=span)")
     p.add_argument("--out", metavar="DIR", help="write all feeds as files into DIR")
+    p.add_argument("--jobs", type=int, metavar="N", help="with --out: worker processes (default: every core)")
     p.add_argument("--from", dest="from_", type=iso_date, metavar="DATE",
                    help="first day (default: feeds.months_back months ago, from the 1st)")
     p.add_argument("--to", type=iso_date, metavar="DATE",

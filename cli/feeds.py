@@ -5,13 +5,15 @@ from __future__ import annotations
 import argparse
 import datetime as dt
 import hashlib
+import os
 import secrets
 import sys
 from pathlib import Path
 
-from calendars.export import export_feeds, feed_range
+from calendars.export import feed_range
 from calendars.feeds import FeedSet, Selection, Shape, build_feed_set
 from cli.context import Context, check_ids, load_context, warn
+from cli.ics_out import Job, export, stderr_progress
 from i18n import tr
 from store import open_store
 from store.event_versions import EventVersions
@@ -41,16 +43,33 @@ def cmd_ics(args: argparse.Namespace) -> int:
     """
     ctx = load_context(args)
     check_ids(ctx, args.unit, None)
-    feeds = build_feeds(ctx, args.from_, args.to)
-    warn(feeds.expansion, ctx.lang)
     shape: Shape = "span" if args.windows == "span" else "due"
     if args.out:
-        written = export_feeds(feeds, Path(args.out), args.unit, shape=shape)
-        print(tr(ctx.lang, "cli.ics_wrote", count=written, path=args.out, first=feeds.first.isoformat(),
-                 last=feeds.last.isoformat()))
-        return 0
+        return _write_all(ctx, args, shape)
+    feeds = build_feeds(ctx, args.from_, args.to)
+    warn(feeds.expansion, ctx.lang)
     selection = Selection("unit", args.unit) if args.unit else Selection("all")
     sys.stdout.buffer.write(feeds.feed(selection, shape=shape).body)
+    return 0
+
+
+def _write_all(ctx: Context, args: argparse.Namespace, shape: Shape) -> int:
+    """``--out``: every feed as a file, on ``--jobs`` processes (cli/ics_out.py)."""
+    config = ctx.loaded.config
+    now = dt.datetime.now(dt.UTC)  # the edge reads the clock; the domain does not
+    first, last = feed_range(now.astimezone(ctx.tz).date(), config.feeds.months_back, config.feeds.months_ahead)
+    job = Job(ctx.snapshot, args.from_ or first, args.to or last, Path(args.out), shape, ctx.loaded.database_url,
+              ctx.loaded.public_url, ctx.lang, now)
+    counts = export(job, args.unit, max(1, args.jobs or os.cpu_count() or 1), stderr_progress(ctx.lang))
+    # the calendar's warnings: years of the range without official data (export touched each one)
+    warn(ctx.snapshot.expander(ctx.lang).expand(job.first, job.first, obligations=()), ctx.lang)
+    print(tr(ctx.lang, "cli.ics_wrote", count=counts.written, path=args.out, first=job.first.isoformat(),
+             last=job.last.isoformat()))
+    if counts.unchanged:
+        print(tr(ctx.lang, "cli.ics_unchanged", count=counts.unchanged))
+    if counts.skipped:
+        print(tr(ctx.lang, "cli.ics_skipped", count=len(counts.skipped), cap=config.feeds.max_units,
+                 paths=", ".join(s.path for s in counts.skipped[:5]) + (" …" if len(counts.skipped) > 5 else "")))
     return 0
 
 
