@@ -53,6 +53,11 @@ class ServerConfig(Strict):
         description="Base URL people reach the service at, used in links and webcal:// feeds; "
         "default http://HOST:PORT",
     )
+    rules_poll_seconds: int = Field(
+        default=5, ge=1, le=300,
+        description="With several instances on one database: how often each checks whether another loaded "
+                    "different rules, and reloads its own files then",
+    )
 
     @field_validator("public_url")
     @classmethod
@@ -207,6 +212,11 @@ class RemindersConfig(Strict):
     done_link_days: int = Field(
         default=30, ge=0, le=3650,
         description="A reminder's \"mark done\" link works until this many days after the duty's date",
+    )
+    standby_seconds: int = Field(
+        default=15, ge=1, le=60,
+        description="With several instances on one database: how often one that does not plan checks whether "
+                    "the planning instance is gone, and takes over",
     )
 
 

@@ -7,7 +7,7 @@ from typing import Any
 
 from alembic import command
 from alembic.config import Config as AlembicConfig
-from sqlalchemy import Engine, create_engine, event
+from sqlalchemy import Engine, create_engine, event, text
 from sqlalchemy.engine import make_url
 from sqlalchemy.exc import ArgumentError, OperationalError
 
@@ -15,6 +15,7 @@ from obligations.errors import ConfigurationError
 from redaction import redact_database_url as redact_url
 
 MIGRATIONS = Path(__file__).resolve().parent / "migrations"
+MIGRATION_LOCK = 0x6F626C6D69677221  # pg_advisory_xact_lock key: instances starting at once migrate one at a time
 
 
 class Store:
@@ -78,6 +79,10 @@ def migrate(engine: Engine) -> None:
     cfg = AlembicConfig()
     cfg.set_main_option("script_location", str(MIGRATIONS))
     with engine.begin() as connection:
+        if engine.dialect.name == "postgresql":
+            # N instances starting on a fresh database: the first migrates, the others wait and find it done
+            # (the lock ends with this transaction; SQLite's BEGIN IMMEDIATE serialises them already)
+            connection.execute(text("SELECT pg_advisory_xact_lock(:k)"), {"k": MIGRATION_LOCK})
         cfg.attributes["connection"] = connection
         command.upgrade(cfg, "head")
 

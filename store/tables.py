@@ -238,6 +238,18 @@ secrets = Table(
     Column("value", String(200), nullable=False),
 )
 
+# Values every instance on the database reads and any may change (migration 0011): ``rules`` is
+# the fingerprint of the rules last loaded after a change, which the other instances follow.
+shared_state = Table(
+    "shared_state",
+    metadata,
+    Column("name", String(100), primary_key=True),
+    Column("value", String(200), nullable=False),
+    Column("generation", Integer, nullable=False),
+    Column("updated_by", String(100), nullable=False),
+    Column("updated_at", DateTime(timezone=True), nullable=False),
+)
+
 __all__ = [
     "DOORS",
     "HISTORY_ACTIONS",
@@ -256,6 +268,7 @@ __all__ = [
     "metadata",
     "reminders",
     "secrets",
+    "shared_state",
     "subscribers",
     "subscriptions",
 ]

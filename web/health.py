@@ -7,6 +7,7 @@ start and retries, :mod:`web.lifespan`) and the outcome of the engine's last run
 from __future__ import annotations
 
 import datetime as dt
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -16,6 +17,7 @@ from starlette.responses import JSONResponse, Response
 from redaction import redact_path
 from service.engine import ReminderEngine
 from service.feeds import FeedService
+from service.rulesync import RulesSync
 from web.render import service_of
 
 
@@ -29,6 +31,8 @@ class Health:
 
     channels: dict[str, dict[str, Any]] = field(default_factory=dict)
     engine: dict[str, str | None] = field(default_factory=dict)  # "plan"/"dispatch" -> last error, None once ok
+    planner: Callable[[], bool] | None = None  # whether this instance plans (holds the planner lock)
+    rules: RulesSync | None = None  # the rules every instance on the store follows (web.lifespan)
 
     def channel(self, name: str, state: str, error: str | None = None) -> None:
         entry: dict[str, Any] = {"state": state, "since": dt.datetime.now(dt.UTC).isoformat(timespec="seconds")}
@@ -42,6 +46,11 @@ class Health:
         if problems:
             out.append(f"rules: {len(problems)} problem(s) in the files on disk, still serving version "
                        f"{service.feeds.snapshot.version}; first: {redact_path(str(problems[0]))}")
+        behind = self.rules.behind if self.rules is not None else None
+        if behind is not None:
+            out.append(f"rules: instance {behind.updated_by} loaded other rules (generation {behind.generation}, "
+                       f"{behind.value[:12]}); the files here differ, still serving version "
+                       f"{service.feeds.snapshot.version}")
         for name, entry in sorted(self.channels.items()):
             if entry["state"] == "failed":
                 out.append(f"channel {name}: {entry.get('error', 'failed')}")
@@ -95,6 +104,9 @@ async def healthz(request: Request) -> Response:
                   "cached_bytes": service.feeds.held_bytes, "from_disk": service.feeds.disk_hits},
         "channels": health.channels,
         "reminders": {job: {"ok": error is None, "error": error} for job, error in sorted(health.engine.items())},
+        "planner": health.planner() if health.planner is not None else None,
+        "rules_fingerprint": health.rules.fingerprint[:16] if health.rules is not None else None,
+        "rules_generation": health.rules.generation if health.rules is not None else None,
     })
 
 

@@ -1,5 +1,6 @@
 """What runs beside the HTTP app while it serves: the reminder engine, the Telegram bot (started with
-retries), the rules' file watcher and the daily move of the feeds' range.
+retries), the rules' file watcher, the check whether another instance loaded other rules
+(service.rulesync) and the daily move of the feeds' range.
 
 A bot that cannot start does not stop the app: /healthz says ``degraded`` with the reason
 (:class:`web.health.Health`) and the bot tries again with a growing pause.
@@ -10,6 +11,8 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import logging
+import os
+import socket
 from collections.abc import AsyncIterator, Callable
 from contextlib import AbstractAsyncContextManager
 from typing import Any
@@ -18,6 +21,7 @@ from starlette.applications import Starlette
 from watchfiles import awatch
 
 from service.feeds import FeedService
+from service.rulesync import RulesSync
 from service.runner import EngineRunner
 from web.health import Health
 
@@ -37,6 +41,9 @@ def lifespan(service: FeedService, *, watch: bool, runner: EngineRunner | None, 
     async def running(app: Starlette) -> AsyncIterator[None]:
         stop = asyncio.Event()
         tasks = []
+        health.rules = RulesSync(service, instance=f"{socket.gethostname()}:{os.getpid()}")
+        await asyncio.to_thread(health.rules.publish)  # a start is a change of this instance's own
+        tasks.append(asyncio.create_task(_follow(service, health.rules, stop)))
         if runner is not None:
             runner.start()
             service.on_reload.append(runner.rules_changed)
@@ -115,6 +122,19 @@ async def _watch(service: FeedService, stop: asyncio.Event) -> None:
 
     async for _ in awatch(*service.live.watched_paths(), watch_filter=is_yaml, stop_event=stop, debounce=300):
         await asyncio.to_thread(service.reload)
+
+
+async def _follow(service: FeedService, rules: RulesSync, stop: asyncio.Event) -> None:
+    """Reload when another instance on the store loaded other rules (every ``server.rules_poll_seconds``)."""
+    while not stop.is_set():
+        with contextlib.suppress(TimeoutError):
+            await asyncio.wait_for(stop.wait(), timeout=service.live.current.loaded.config.server.rules_poll_seconds)
+        if stop.is_set():
+            return
+        try:
+            await asyncio.to_thread(rules.poll)
+        except Exception:  # the store away for a moment: the next check tries again
+            log.exception("checking the rules other instances loaded failed; trying again")
 
 
 async def _daily(service: FeedService, stop: asyncio.Event) -> None:
