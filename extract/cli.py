@@ -2,7 +2,9 @@
 
 main.py registers it with one line, ``add_parser(sub, common)``. Exit codes: 0 done;
 2 when the document, the --against rules or the --out path cannot be used (one
-``error:`` line naming the file and the fix, never a traceback).
+``error:`` line naming the file and the fix, never a traceback). What a person reads (the
+summary, the errors, the draft's comment and review reasons, the --against report) is in
+``--lang``, Chinese by default.
 """
 
 from __future__ import annotations
@@ -15,12 +17,14 @@ from extract.diff import compare, render
 from extract.draft import build_rules, doc_id_from, header_lines, to_yaml
 from extract.duties import extract
 from extract.text import DEFAULT_MAX_MB, UnreadableInput, read_document
+from i18n import Language, language, tr
+from i18n.phrase import say
 from obligations.errors import ValidationFailed
 from obligations.loader import load_rules
 
 
-def _error(message: str) -> int:
-    print(f"error: {message}", file=sys.stderr)
+def _error(lang: Language, message: str) -> int:
+    print(tr(lang, "cli.error", text=message), file=sys.stderr)
     return 2
 
 
@@ -32,39 +36,37 @@ def cmd_extract(args: argparse.Namespace) -> int:
     quoting its exact words; uncertain ones are marked review: true. With --against, also
     report what is new, changed or gone compared with the rules in force.
     """
+    lang = language(getattr(args, "lang", None))
     path = Path(args.file)
     try:
         text = read_document(path, args.file, args.max_mb or None)
     except UnreadableInput as exc:
-        return _error(str(exc))
+        return _error(lang, say(exc.args[0], lang))
     doc_name = args.doc_name or path.stem
     doc_id = doc_id_from(doc_name)
     extraction = extract(text)
     data = build_rules(extraction, doc_id, doc_name)
-    yaml_text = to_yaml(data, header_lines(extraction, path.name, data))
+    yaml_text = to_yaml(data, header_lines(extraction, path.name, data, lang), lang)
 
     report = None
     if args.against:
-        pass
-
         against = Path(args.against)
         if not against.is_file():
-            return _error(f"{args.against}: rules file not found; give the rules YAML in force to --against")
+            return _error(lang, tr(lang, "extract.cli.against_missing", file=args.against))
         try:
             rules = load_rules([against])
         except ValidationFailed as exc:
-            return _error(f"{args.against}: not a valid rules file ({len(exc.problems)} problem(s)); "
-                          f"run `python main.py validate {args.against}` to see them")
-        report = render(compare(data, extraction, rules), args.against)
+            return _error(lang, tr(lang, "extract.cli.against_invalid", file=args.against, count=len(exc.problems)))
+        report = render(compare(data, extraction, rules), args.against, lang)
 
     if args.out:
         out = Path(args.out)
         try:
             out.write_text(yaml_text, encoding="utf-8")
         except OSError as exc:
-            return _error(f"{args.out}: cannot write: {exc.strerror or exc}; choose a writable file for --out")
-        print(f"wrote {args.out}: {len(data['obligations'])} duties, "
-              f"{sum(1 for ob in data['obligations'] if ob.get('review'))} to review", file=sys.stderr)
+            return _error(lang, tr(lang, "extract.cli.cannot_write", file=args.out, error=exc.strerror or exc))
+        print(tr(lang, "extract.cli.wrote", file=args.out, duties=len(data["obligations"]),
+                 review=sum(1 for ob in data["obligations"] if ob.get("review"))), file=sys.stderr)
     if report is not None:
         sys.stdout.write(report)
     elif not args.out:

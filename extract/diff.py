@@ -20,6 +20,7 @@ from typing import Any
 from extract.duties import Extraction, similarity
 from extract.schedule import schedule_key, schedule_words
 from extract.text import normalise
+from i18n import DEFAULT, N_, Language, tr
 from obligations.ruleset import RuleSet
 
 PAIR_AT = 0.5  # least quote similarity for a drafted duty and an obligation to be the same duty
@@ -84,11 +85,20 @@ def compare(draft: dict[str, Any], extraction: Extraction, rules: RuleSet) -> li
     return changes
 
 
-def render(changes: list[Change], against: str) -> str:
-    """The report: a summary line, then one line per new, changed or gone duty."""
+# the words of the statuses a line of the report starts with
+STATUS_WORDS = {"new": N_("extract.diff.new"), "changed": N_("extract.diff.changed"), "gone": N_("extract.diff.gone")}
+
+
+def _padded(word: str, columns: int) -> str:
+    """``word`` padded to ``columns`` on a terminal, where a Chinese character takes two."""
+    wide = sum(1 for ch in word if ord(ch) >= 0x2E80)
+    return word.ljust(columns - wide)
+
+
+def render(changes: list[Change], against: str, lang: Language = DEFAULT) -> str:
+    """The report in ``lang``: a summary line, then one line per new, changed or gone duty."""
     count = {s: sum(1 for c in changes if c.status == s) for s in ("new", "changed", "gone", "same", "kept")}
-    lines = [f"against {against}: {count['new']} new, {count['changed']} changed, {count['gone']} gone, "
-             f"{count['same']} unchanged, {count['kept']} not drafted but still in the text"]
+    lines = [tr(lang, "extract.diff.summary", file=against, **count)]
     for status in ("new", "changed", "gone"):
         for c in changes:
             if c.status != status:
@@ -100,8 +110,8 @@ def render(changes: list[Change], against: str) -> str:
                 what = f"{c.old_id} -> {c.new_id}: {c.old_schedule} -> {c.new_schedule}"
             else:
                 what = f"{c.old_id}: {c.old_schedule}"
-            lines.append(f"{status:8} {c.clause or '-':10} {what}  «{quote}»")
+            lines.append(f"{_padded(tr(lang, STATUS_WORDS[status]), 8)} {c.clause or '-':10} {what}  «{quote}»")
     return "\n".join(lines) + "\n"
 
 
-__all__ = ["Change", "compare", "render"]
+__all__ = ["STATUS_WORDS", "Change", "compare", "render"]

@@ -3,6 +3,10 @@
 Every obligation is checked against the model before it is written; one the model
 refuses (an impossible date the patterns let through, say) is written ``unscheduled``
 with the model's message as its review reason, so the draft always validates.
+
+The data keeps every review reason (and an unscheduled schedule's reason) as a coded phrase
+(:mod:`extract.reasons`); :func:`worded` says them in the reader's language, and :func:`to_yaml`
+writes them so: the command line in ``--lang``, the review page in the page's language.
 """
 
 from __future__ import annotations
@@ -15,9 +19,12 @@ from typing import Any
 import yaml
 from pydantic import ValidationError
 
+from extract import reasons as why
 from extract.clauses import Path
 from extract.duties import Duty, Extraction
 from extract.units import UnitTree
+from i18n import DEFAULT, Language, tr
+from i18n.phrase import Phrase, say
 from obligations.model import Obligation, RulesFile
 
 _ID_BAD = re.compile(r"[^a-z0-9_.-]+")
@@ -72,8 +79,7 @@ def _obligation(duty: Duty, ob_id: str, extraction: Extraction, tree: UnitTree) 
     reasons = list(duty.reasons)
     issued = extraction.info.date
     if duty.kind == "once" and issued is not None and duty.schedule["date"] < issued:
-        reasons.append(f"the deadline is before the document's date ({issued.isoformat()}): "
-                       "check whether it still applies")
+        reasons.append(why.before_document(issued))
     if lead_groups or part_groups:
         # Groups (各县市人民政府, 州人民政府有关部门) are not units; the administrator turns them
         # into applies_to or participants selectors, as for every duty's applies_to.
@@ -95,15 +101,15 @@ def _obligation(duty: Duty, ob_id: str, extraction: Extraction, tree: UnitTree) 
         ob["effective"] = effective
     if reasons:
         ob["review"] = True
-        ob["review_reason"] = "; ".join(reasons)
+        ob["review_reason"] = why.joined(reasons)
     try:
         Obligation.model_validate(ob)
     except ValidationError as exc:
         problem = exc.errors()[0]["msg"]
-        ob["schedule"] = {"type": "unscheduled", "reason": "the drafted schedule was not valid"}
+        ob["schedule"] = {"type": "unscheduled", "reason": why.unscheduled_refused()}
         ob.pop("effective", None)
         ob["review"] = True
-        ob["review_reason"] = "; ".join([*reasons, f"drafted schedule refused by the model ({problem})"])
+        ob["review_reason"] = why.joined([*reasons, why.model_refused(problem)])
     return ob
 
 
@@ -143,15 +149,28 @@ def _str(dumper: yaml.SafeDumper, value: str) -> yaml.ScalarNode:
 _Dumper.add_representer(str, _str)
 
 
-def to_yaml(data: dict[str, Any], header: list[str]) -> str:
-    """Deterministic YAML (no timestamps, keys in model order) with a comment header."""
-    body = yaml.dump(data, Dumper=_Dumper, allow_unicode=True, sort_keys=False, width=10_000,
+def worded(data: Any, lang: Language) -> Any:
+    """A copy of ``data`` with every phrase (a review reason, an unscheduled reason) said in ``lang``."""
+    if isinstance(data, Phrase):
+        return say(data, lang)
+    if isinstance(data, dict):
+        return {k: worded(v, lang) for k, v in data.items()}
+    if isinstance(data, list):
+        return [worded(v, lang) for v in data]
+    return data
+
+
+def to_yaml(data: dict[str, Any], header: list[str], lang: Language = DEFAULT) -> str:
+    """Deterministic YAML (no timestamps, keys in model order) with a comment header, reasons in ``lang``."""
+    body = yaml.dump(worded(data, lang), Dumper=_Dumper, allow_unicode=True, sort_keys=False, width=10_000,
                      default_flow_style=False)
     comments = "".join(f"# {line}\n" if line else "#\n" for line in header)
     return comments + "\n" + body
 
 
-def header_lines(extraction: Extraction, source_name: str, data: dict[str, Any]) -> list[str]:
+def header_lines(extraction: Extraction, source_name: str, data: dict[str, Any],
+                 lang: Language = DEFAULT) -> list[str]:
+    """The comment at the top of the draft, in ``lang``: what it is, its counts, what to do next."""
     obligations = data["obligations"]
     to_review = sum(1 for ob in obligations if ob.get("review"))
     kinds: dict[str, int] = {}
@@ -159,18 +178,16 @@ def header_lines(extraction: Extraction, source_name: str, data: dict[str, Any])
         kinds[ob["schedule"]["type"]] = kinds.get(ob["schedule"]["type"], 0) + 1
     counts = ", ".join(f"{kind} {n}" for kind, n in sorted(kinds.items()))
     lines = [
-        f"DRAFT rules written by `python main.py extract` from {source_name} ({extraction.text.encoding}).",
-        f"{len(obligations)} duties ({counts or 'none'}); {to_review} marked review: true.",
-        "Only sentences with a time expression or 定期/常态化/及时/适时 are drafted; directives",
-        "without one are not (see docs/extract.md). Check every review_reason, set applies_to,",
-        "then merge into the rules files. Unit ids are hashes of the names printed in the",
-        "牵头单位/参加单位/责任单位 lists; rename them to the office's ids when merging.",
+        tr(lang, "extract.header.draft", source=source_name, encoding=extraction.text.encoding),
+        tr(lang, "extract.header.counts", duties=len(obligations), kinds=counts or tr(lang, "extract.header.none"),
+           review=to_review),
+        *tr(lang, "extract.header.next").splitlines(),
     ]
     if extraction.structure.dropped:
-        lines.append(f"{len(extraction.structure.dropped)} paragraphs repeating earlier text were left out.")
+        lines.append(tr(lang, "extract.header.dropped", count=len(extraction.structure.dropped)))
     if extraction.past:
-        lines.append(f"{len(extraction.past)} sentences with time words were read as statements about the past.")
+        lines.append(tr(lang, "extract.header.past", count=len(extraction.past)))
     return lines
 
 
-__all__ = ["build_rules", "doc_id_from", "header_lines", "jurisdiction_from", "to_yaml"]
+__all__ = ["build_rules", "doc_id_from", "header_lines", "jurisdiction_from", "to_yaml", "worded"]

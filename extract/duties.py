@@ -23,11 +23,13 @@ import re
 from dataclasses import dataclass, field
 from typing import Any
 
+from extract import reasons as why
 from extract.clauses import Path, Sentence, Structure, parse_structure
 from extract.document import YEAR, DocumentInfo, document_info
 from extract.patterns import Trigger, find_triggers
 from extract.schedule import build_schedule, schedule_key, schedule_words
 from extract.text import SourceText, normalise
+from i18n.phrase import Phrase
 
 # -- duties -------------------------------------------------------------------------------------
 
@@ -45,7 +47,7 @@ class Duty:
     actor: str = ""
     title: str = ""
     sentence: tuple[int, int] = (0, 0)
-    reasons: list[str] = field(default_factory=list)
+    reasons: list[Phrase] = field(default_factory=list)  # extract.reasons: worded at the door
     effective: dict[str, dt.date] | None = None
     vague: str = ""
     content: str = ""  # the action words (normalised), for de-duplication
@@ -57,6 +59,11 @@ class Duty:
     @property
     def review(self) -> bool:
         return bool(self.reasons)
+
+    @property
+    def codes(self) -> list[str]:
+        """The msgids of its review reasons (``extract.reason.*``), which tests compare, never the words."""
+        return [r.code for r in self.reasons]
 
     def key(self) -> tuple[Any, ...]:
         """The schedule fields that identify it (those the evaluation compares)."""
@@ -219,7 +226,7 @@ def _carry_yearly(t: Trigger) -> Trigger:
     """A month/day without a year after a 每年 deadline of the same sentence recurs too (for review)."""
     if t.kind != "deadline" or t.data.get("pattern") not in ("month_day", "month_end") or t.data["yearly"]:
         return t
-    note = f"“{t.data['text']}” read as every year, like the 每年 deadline before it in the sentence"
+    note = why.yearly_like_before(t.data["text"])
     return Trigger(t.kind, t.start, t.end, {**t.data, "yearly": True, "note": note})
 
 
@@ -261,7 +268,7 @@ def _sentence_duties(text: SourceText, structure: Structure, sent: Sentence, yea
                 content = _content(norm, (start, b), triggers)
         vague = next((t.data["word"] for t in part if t.kind == "vague"), "")
         if vague and built.schedule["type"] != "unscheduled":
-            built.reasons.append(f"the sentence also says {vague}")
+            built.reasons.append(why.also_vague(vague))
         duties.append(Duty(
             start=start, end=end, quote=text.original[start:end],
             clause=structure.labels.get(sent.path, ""), clause_slug=structure.slugs.get(sent.path, "preamble"),

@@ -26,6 +26,7 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any
 
+from extract import reasons as why
 from extract.numerals import NUM, to_int
 from extract.shapes import (
     fixed_day,
@@ -99,7 +100,7 @@ def _before_year(m: re.Match[str]) -> dict[str, Any] | None:
     if year is None:
         return None
     return {"year": year - 1, "month": 12, "day": 31, "yearly": False,
-            "note": f"“{m.group(0)}” read as by the end of {year - 1}; if the year itself is meant, use {year}-12-31"}
+            "note": why.year_before(m.group(0), year)}
 
 
 def _month_day(m: re.Match[str]) -> dict[str, Any] | None:

@@ -12,7 +12,9 @@ import re
 from dataclasses import dataclass
 from typing import Any
 
+from extract import reasons as why
 from extract.patterns import Trigger
+from i18n.phrase import Phrase
 
 PERIOD_ZH = {"week": "周", "month": "月", "two_months": "两个月", "quarter": "季度", "half_year": "半年", "year": "年"}
 
@@ -31,26 +33,25 @@ def _this_year(year: int) -> dict[str, dt.date]:
 @dataclass
 class Built:
     schedule: dict[str, Any]
-    reasons: list[str]
+    reasons: list[Phrase]
     effective: dict[str, dt.date] | None = None
     periodic: bool = False  # its schedule came from 每X (it absorbs a 定期 of the sentence)
 
 
-def _unscheduled(reason: str, why: str) -> Built:
-    return Built({"type": "unscheduled", "reason": reason}, [why])
+def _unscheduled(reason: Phrase, review: Phrase) -> Built:
+    return Built({"type": "unscheduled", "reason": reason}, [review])
 
 
-def _quota(count: int, per: str, unit: str, reasons: list[str], **extra: Any) -> Built:
+def _quota(count: int, per: str, unit: str, reasons: list[Phrase], **extra: Any) -> Built:
     every = int(extra.get("every", 1))
     if unit != "hour" and ((per == "week" and count > 5 * every) or (per == "month" and count > 16 * every)):
-        return _unscheduled(f"{count} per {per}", f"{count} per {PERIOD_ZH[per]} cannot be placed on working days; "
-                            "check the number")
+        return _unscheduled(why.unscheduled_too_many(count, per), why.too_many(count, per))
     schedule = {"type": "quota", "count": count, "per": per, "unit": unit}
     schedule.update({k: v for k, v in extra.items() if v is not None and not (k == "every" and v == 1)})
     return Built(schedule, reasons, periodic=True)
 
 
-def _cycle(period: Trigger, year: int | None, reasons: list[str]) -> dict[str, Any] | Built:
+def _cycle(period: Trigger, year: int | None, reasons: list[Phrase]) -> dict[str, Any] | Built:
     """every/anchor for 每两周, 每三年: the groups start with the plan's year (a guess, for review)."""
     every = int(period.data.get("every", 1))
     if every == 1:
@@ -58,14 +59,12 @@ def _cycle(period: Trigger, year: int | None, reasons: list[str]) -> dict[str, A
     if "note" in period.data:
         reasons.append(period.data["note"])
     if year is None:
-        return _unscheduled("start unknown", f"“{period.data['text']}”: the plan's year is unknown, so the "
-                            "groups of periods have no start; set every and anchor")
-    reasons.append(f"“{period.data['text']}”: the groups are counted from 1 January {year} (anchor); "
-                   "set the real start")
+        return _unscheduled(why.unscheduled_no_start(), why.cycle_without_year(period.data["text"]))
+    reasons.append(why.anchor_guessed(period.data["text"], year))
     return {"every": every, "anchor": dt.date(year, 1, 1)}
 
 
-def _window(period: str, index: int | None, reasons: list[str], **extra: Any) -> Built:
+def _window(period: str, index: int | None, reasons: list[Phrase], **extra: Any) -> Built:
     schedule: dict[str, Any] = {"type": "window", "period": period}
     if index is not None:
         schedule["index"] = index
@@ -81,7 +80,7 @@ def _from_weekday(w: dict[str, Any], year: int | None) -> Built:
     if w["per"] == "week" or w["nth"] == 1:
         return Built({"type": "quota", "count": 1, "per": w["per"], "unit": "session",
                       "place": {"weekday": w["weekday"]}}, [], periodic=True)
-    reasons: list[str] = []
+    reasons: list[Phrase] = []
     start = _start(year, w["text"], reasons)
     nth = f"{w['nth']:+d}"
     return Built({"type": "rrule", "rrule": f"FREQ=MONTHLY;BYDAY={nth}{_BYDAY[w['weekday']]}",
@@ -90,11 +89,11 @@ def _from_weekday(w: dict[str, Any], year: int | None) -> Built:
 
 def _from_fixed_day(f: dict[str, Any], holiday: str | None) -> Built:
     """每月15日为接访日,遇节假日顺延: a monthly session placed on the 15th, moved by the shift."""
-    reasons = []
+    reasons: list[Phrase] = []
     if holiday is None:
-        reasons.append(f"“{f['text']}”: the text does not say where a day off moves it; read as the next working day")
+        reasons.append(why.no_shift_words(f["text"]))
     if f["day"] > 28:
-        reasons.append(f"day {f['day']} does not exist in every month: the month's last day is used")
+        reasons.append(why.last_day_used(f["day"]))
     return Built({"type": "quota", "count": 1, "per": "month", "unit": "session",
                   "place": {"day": f["day"], "shift": holiday or "next"}}, reasons, periodic=True)
 
@@ -104,20 +103,19 @@ def _from_fixed_day(f: dict[str, Any], holiday: str | None) -> Built:
 NO_YEAR_START = dt.date(2000, 1, 1)
 
 
-def _start(year: int | None, text: str, reasons: list[str]) -> dt.date:
+def _start(year: int | None, text: str, reasons: list[Phrase]) -> dt.date:
     if year is not None:
         return dt.date(year, 1, 1)
-    reasons.append(f"“{text}”: the document names no year, so the rule counts from {NO_YEAR_START}; "
-                   "set effective.from to the day it took effect")
+    reasons.append(why.no_year_start(text, NO_YEAR_START))
     return NO_YEAR_START
 
 
 def _monthly(d: dict[str, Any], year: int | None, holiday: str | None) -> Built:
     """每月10日前: an RRULE deadline, from the plan's year on."""
-    reasons: list[str] = []
+    reasons: list[Phrase] = []
     start = _start(year, d["text"], reasons)
     if d["day"] > 28:
-        reasons.append(f"day {d['day']} does not exist in every month; those months have no occurrence")
+        reasons.append(why.months_skipped(d["day"]))
     return Built({"type": "rrule", "rrule": f"FREQ=MONTHLY;BYMONTHDAY={d['day']}", "start": start,
                    "kind": "deadline", "holiday_policy": holiday or "keep"}, reasons, periodic=True)
 
@@ -130,8 +128,7 @@ def build_schedule(part: list[Trigger], inherited: Trigger | None, year: int | N
         found.setdefault(t.kind, []).append(t)
     if "relative" in found:
         text = found["relative"][0].data["text"]
-        return _unscheduled(f"relative deadline: {text}", f"“{text}” counts from an event (a meeting, a receipt) "
-                            "that the calendar does not know; the duty has no date of its own")
+        return _unscheduled(why.unscheduled_relative(text), why.relative(text))
     if "weekday" in found:
         return _from_weekday(found["weekday"][0].data, year)
     if "fixed_day" in found:
@@ -149,28 +146,27 @@ def build_schedule(part: list[Trigger], inherited: Trigger | None, year: int | N
         return _from_window(found["window"][0].data, year, holiday)
     if periods:
         per = periods[0].data["period"]
-        reasons: list[str] = []
+        reasons: list[Phrase] = []
         cycle = _cycle(periods[0], year, reasons)
         if isinstance(cycle, Built):
             return cycle
         if per == "week":
-            reasons.append(f"“{periods[0].data['text']}” without a count: read as once a week")
+            reasons.append(why.week_without_count(periods[0].data["text"]))
             return _quota(1, "week", "session", reasons, **cycle)
         return _window(per, None, reasons, **cycle)
     strong = [t for t in found.get("this_year", []) if not t.data["weak"]]
     if strong:
         if year is None:
-            return _window("year", None, [f"“{strong[0].data['text']}”: the plan's year is unknown"])
+            return _window("year", None, [why.year_unknown(strong[0].data["text"])])
         return Built({"type": "once", "date": dt.date(year, 12, 31)}, [])
     if "vague" in found:
         word = found["vague"][0].data["word"]
-        return _unscheduled(f"{word}: no period or date in the text",
-                            f"{word}: the text gives no period or date; add one if the office has it")
+        return _unscheduled(why.unscheduled_vague(word), why.vague(word))
     return None
 
 
 def _count_period(c: Trigger, found: dict[str, list[Trigger]], inherited: Trigger | None,
-                  year: int | None) -> tuple[Trigger | str, list[str], dict[str, dt.date] | None] | Built:
+                  year: int | None) -> tuple[Trigger | str, list[Phrase], dict[str, dt.date] | None] | Built:
     """The period a count is per (with reasons and a this-year effective range), or why there is none."""
     periods = found.get("period", [])
     this_year = found.get("this_year", [])
@@ -179,15 +175,13 @@ def _count_period(c: Trigger, found: dict[str, list[Trigger]], inherited: Trigge
         return before[-1], [], None
     if this_year:
         if year is None:
-            return "year", [f"“{this_year[0].data['text']}” is this year, but the plan's year is unknown: "
-                            "it now counts every year"], None
+            return "year", [why.this_year_unknown(this_year[0].data["text"])], None
         return "year", [], _this_year(year)
     if "term" in found:
-        return _unscheduled("任期内", f"“{c.data['text']}” over a term of office (任期内), "
-                            "not a calendar period; add a date if the office sets one")
+        return _unscheduled(why.unscheduled_term(), why.term_of_office(c.data["text"]))
     if inherited is not None:
-        return inherited, [f"the period ({inherited.data['text']}) is taken from earlier in the sentence"], None
-    return _unscheduled("count without period", f"“{c.data['text']}” has no period; set one")
+        return inherited, [why.period_from_before(inherited.data["text"])], None
+    return _unscheduled(why.unscheduled_no_period(), why.count_without_period(c.data["text"]))
 
 
 def _from_count(c: Trigger, found: dict[str, list[Trigger]], inherited: Trigger | None, year: int | None) -> Built:
@@ -213,7 +207,7 @@ def _from_count(c: Trigger, found: dict[str, list[Trigger]], inherited: Trigger 
 
 def _from_deadline(d: dict[str, Any], year: int | None, holiday: str | None) -> Built:
     """每年3月1日前, 2024年底前, 每月10日前: a yearly, one-off or monthly deadline."""
-    reasons = [d["note"]] if "note" in d else []
+    reasons: list[Phrase] = [d["note"]] if "note" in d else []
     if d.get("monthly"):
         return _monthly(d, year, holiday)
     if d.get("quarterly"):
@@ -223,20 +217,19 @@ def _from_deadline(d: dict[str, Any], year: int | None, holiday: str | None) -> 
                      reasons, periodic=True)
     if d["yearly"]:
         if _date_or_none(2024, d["month"], d["day"]) is None:
-            return _unscheduled("bad date", f"“{d['text']}” is not a real date; check it")
+            return _unscheduled(why.unscheduled_bad_date(), why.bad_date(d["text"]))
         schedule: dict[str, Any] = {"type": "yearly_deadline", "month": d["month"], "day": d["day"]}
     else:
         y = d["year"]
         if y is None:
             if year is None:
-                return _unscheduled("year unknown", f"“{d['text']}” has no year and the plan's year is unknown")
+                return _unscheduled(why.unscheduled_no_year(), why.deadline_without_year(d["text"]))
             y = year
             if d["pattern"] == "month_day" or d["pattern"] == "month_end":
-                reasons.append(f"“{d['text']}” has no year and no 每年: read as {y}; "
-                               "make it a yearly_deadline if it recurs")
+                reasons.append(why.plan_year(d["text"], y))
         date = _date_or_none(y, d["month"], d["day"])
         if date is None:
-            return _unscheduled("bad date", f"“{d['text']}” is not a real date; check it")
+            return _unscheduled(why.unscheduled_bad_date(), why.bad_date(d["text"]))
         schedule = {"type": "once", "date": date}
     if holiday:
         schedule["holiday_policy"] = holiday
@@ -248,8 +241,7 @@ def _from_window(w: dict[str, Any], year: int | None, holiday: str | None) -> Bu
     built = _window(w["period"], w["index"], [w["note"]] if "note" in w else [], working_day=w.get("working_day"))
     if not w["yearly"]:
         if year is None:
-            built.reasons.append(f"“{w['text']}” without 每年, and the plan's year is unknown: "
-                                 "it now recurs every year")
+            built.reasons.append(why.window_every_year(w["text"]))
         else:
             built.effective = _this_year(year)
     if holiday:

@@ -6,6 +6,7 @@ from __future__ import annotations
 import re
 from typing import Any
 
+from extract import reasons as why
 from extract.numerals import to_int
 
 _WORKING_DAY_PERIODS = {"月": "month", "季度": "quarter", "半年": "half_year", "年": "year"}
@@ -15,7 +16,7 @@ def period_end(m: re.Match[str]) -> dict[str, Any] | None:
     period = {"月": "month", "季": "quarter", "季度": "quarter"}[m.group("p1") or m.group("p2")]
     out: dict[str, Any] = {"period": period, "index": None, "yearly": True}
     if not m.group("every"):
-        out["note"] = f"“{m.group(0)}” without 每: read as every {period}"
+        out["note"] = why.period_end_every(m.group(0), period)
     return out
 
 
@@ -77,7 +78,7 @@ def period_every(m: re.Match[str], period_words: dict[str, str]) -> dict[str, An
         if n == 1:
             out["every"] = 2
         else:
-            out["note"] = f"“{m.group(0)}” read as every {n} {period}s; literally it may mean every {n + 1}"
+            out["note"] = why.every_gap(m.group(0), n, period)
     months = _PERIOD_MONTHS.get(period, 0) * out["every"]
     if period != "year" and months in _MONTHS_PERIOD:  # 每两个月, 每三个月, 每六个月
         return {"period": _MONTHS_PERIOD[months], "every": 1}

@@ -19,9 +19,13 @@ from xml.etree import ElementTree
 
 from opencc import OpenCC
 
+from i18n import N_
+from i18n.phrase import Phrase, phrase
+
 
 class UnreadableInput(Exception):
-    """The input cannot be read as text; the message names the file and the fix."""
+    """The input cannot be read as text; the message (a phrase: ``say(exc.args[0], lang)``) names the file
+    and the fix."""
 
 
 # The largest document ``extract`` reads, in MB of text (UTF-8); ``--max-mb`` changes it. A
@@ -31,10 +35,16 @@ DEFAULT_MAX_MB = 5.0
 _MARKUP = {".html": 4, ".htm": 4, ".xhtml": 4, ".docx": 8}
 
 
-def _too_large(name: str, size: int, limit: int, what: str, detail: str = "") -> UnreadableInput:
-    mb = size / 1024 / 1024
-    return UnreadableInput(f"{name}: {what} is {mb:.1f} MB, over extract's limit of {limit / 1024 / 1024:g} MB"
-                           f"{detail}; split the document into parts, or raise the limit with --max-mb")
+def _too_large(name: str, size: int, limit: int, what: Phrase, detail: str = "") -> UnreadableInput:
+    return UnreadableInput(phrase(N_("extract.read.too_large"), "%(file)s: %(what)s is %(mb)s MB, over extract's "
+                                  "limit of %(limit)s MB%(detail)s; split the document into parts, or raise the "
+                                  "limit with --max-mb", file=name, what=what, mb=f"{size / 1024 / 1024:.1f}",
+                                  limit=f"{limit / 1024 / 1024:g}", detail=detail))
+
+
+def _markup(suffix: str, factor: int, max_mb: float) -> Phrase:
+    return phrase(N_("extract.read.markup_limit"), " for a %(suffix)s file (%(factor)s x --max-mb %(mb)s)",
+                  suffix=suffix, factor=factor, mb=f"{max_mb:g}")
 
 
 @dataclass(frozen=True)
@@ -107,10 +117,12 @@ def _decode(data: bytes, name: str) -> tuple[str, str]:
         try:
             return data.decode("utf-16"), "utf-16"
         except UnicodeDecodeError as exc:
-            raise UnreadableInput(f"{name}: broken UTF-16 text ({exc.reason} at byte {exc.start}); "
-                                  "save it as UTF-8 text") from None
+            raise UnreadableInput(phrase(N_("extract.read.broken_utf16"), "%(file)s: broken UTF-16 text "
+                                         "(%(reason)s at byte %(byte)s); save it as UTF-8 text", file=name,
+                                         reason=exc.reason, byte=exc.start)) from None
     if b"\x00" in data[:4096]:
-        raise UnreadableInput(f"{name}: binary data, not text; save the document as UTF-8 text, .docx or .html")
+        raise UnreadableInput(phrase(N_("extract.read.binary"), "%(file)s: binary data, not text; save the "
+                                     "document as UTF-8 text, .docx or .html", file=name))
     try:
         return data.decode("utf-8"), "utf-8"
     except UnicodeDecodeError as exc:
@@ -119,10 +131,9 @@ def _decode(data: bytes, name: str) -> tuple[str, str]:
         # GB18030 is a superset of GBK and GB2312, the encodings of older government sites.
         return data.decode("gb18030"), "gb18030"
     except UnicodeDecodeError:
-        raise UnreadableInput(
-            f"{name}: neither UTF-8 nor GB18030 text ({utf8_error.reason} at byte {utf8_error.start}); "
-            "save it as UTF-8 text"
-        ) from None
+        raise UnreadableInput(phrase(N_("extract.read.not_text"), "%(file)s: neither UTF-8 nor GB18030 text "
+                                     "(%(reason)s at byte %(byte)s); save it as UTF-8 text", file=name,
+                                     reason=utf8_error.reason, byte=utf8_error.start)) from None
 
 
 _W = "{http://schemas.openxmlformats.org/wordprocessingml/2006/main}"
@@ -133,13 +144,15 @@ def _docx_text(data_path: Path, name: str, max_xml: int | None = None) -> str:
         with zipfile.ZipFile(data_path) as zf:
             info = zf.getinfo("word/document.xml")
             if max_xml is not None and info.file_size > max_xml:  # a zip bomb never gets unpacked
-                raise _too_large(name, info.file_size, max_xml, "its unpacked text (word/document.xml)",
-                                 f" for a .docx (8 x --max-mb {max_xml / 8 / 1024 / 1024:g})")
+                raise _too_large(name, info.file_size, max_xml,
+                                 phrase(N_("extract.read.its_xml"), "its unpacked text (word/document.xml)"),
+                                 _markup(".docx", 8, max_xml / 8 / 1024 / 1024))
             xml = zf.read(info)
         root = ElementTree.fromstring(xml)
     except (zipfile.BadZipFile, KeyError, ElementTree.ParseError) as exc:
-        raise UnreadableInput(
-            f"{name}: not a readable .docx file ({exc}); save it again from Word, or as .txt") from None
+        raise UnreadableInput(phrase(N_("extract.read.bad_docx"), "%(file)s: not a readable .docx file "
+                                     "(%(error)s); save it again from Word, or as .txt", file=name,
+                                     error=str(exc))) from None
     lines: list[str] = []
     for para in root.iter(f"{_W}p"):
         parts: list[str] = []
@@ -217,9 +230,11 @@ def read_document(path: Path, name: str | None = None, max_mb: float | None = DE
     """
     display = name or str(path)
     if not path.exists():
-        raise UnreadableInput(f"{display}: file not found; check the path")
+        raise UnreadableInput(phrase(N_("extract.read.not_found"), "%(file)s: file not found; check the path",
+                                     file=display))
     if path.is_dir():
-        raise UnreadableInput(f"{display}: is a folder; give one document file (.txt, .docx or .html)")
+        raise UnreadableInput(phrase(N_("extract.read.folder"), "%(file)s: is a folder; give one document file "
+                                     "(.txt, .docx or .html)", file=display))
     suffix = path.suffix.lower()
     limit = int(max_mb * 1024 * 1024) if max_mb is not None else None
     try:
@@ -227,8 +242,10 @@ def read_document(path: Path, name: str | None = None, max_mb: float | None = DE
             factor = _MARKUP.get(suffix, 1)
             size = path.stat().st_size
             if size > limit * factor:
-                detail = f" for a {suffix} file ({factor} x --max-mb {max_mb:g})" if factor > 1 else ""
-                raise _too_large(display, size, limit * factor, "the file" if factor > 1 else "the document", detail)
+                detail = _markup(suffix, factor, max_mb) if factor > 1 else ""
+                what = (phrase(N_("extract.read.the_file"), "the file") if factor > 1
+                        else phrase(N_("extract.read.the_document"), "the document"))
+                raise _too_large(display, size, limit * factor, what, detail)
         if suffix == ".docx":
             text, encoding = _docx_text(path, display, limit * 8 if limit is not None else None), "docx"
         else:
@@ -238,11 +255,14 @@ def read_document(path: Path, name: str | None = None, max_mb: float | None = DE
             else:
                 text, encoding = _decode(data, display)
     except OSError as exc:
-        raise UnreadableInput(f"{display}: cannot read: {exc.strerror or exc}; check its permissions") from None
+        raise UnreadableInput(phrase(N_("extract.read.cannot_read"), "%(file)s: cannot read: %(error)s; check its "
+                                     "permissions", file=display, error=str(exc.strerror or exc))) from None
     if not text.strip():
-        raise UnreadableInput(f"{display}: the document has no text; check that it is the right file")
+        raise UnreadableInput(phrase(N_("extract.read.no_text"), "%(file)s: the document has no text; check that "
+                                     "it is the right file", file=display))
     if limit is not None and len(text) * 3 > limit and len(text.encode("utf-8", "surrogatepass")) > limit:
-        raise _too_large(display, len(text.encode("utf-8", "surrogatepass")), limit, "its text")
+        raise _too_large(display, len(text.encode("utf-8", "surrogatepass")), limit,
+                         phrase(N_("extract.read.its_text"), "its text"))
     return from_string(text, display, encoding)
 
 

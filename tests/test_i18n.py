@@ -24,7 +24,8 @@ from scheduler.occurrence import Kind
 from web import describe as describe_module
 
 ROOT = Path(__file__).resolve().parent.parent
-SOURCES = ["i18n", "obligations", "scheduler", "calendars", "store", "notifiers", "service", "bot", "web", "cli"]
+SOURCES = ["i18n", "obligations", "scheduler", "calendars", "store", "notifiers", "service", "bot", "web", "cli",
+           "extract"]
 TEMPLATES = ROOT / "web" / "templates"
 KEYWORDS = {"tr": (2,), "N_": None, "_": None, "gettext": None}
 _fields = describe_module.QuotaSchedule.model_fields

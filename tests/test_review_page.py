@@ -3,6 +3,7 @@ downloads the file or the --against report, and saves only what validates with t
 
 from __future__ import annotations
 
+import re
 import shutil
 from collections.abc import Iterator
 from pathlib import Path
@@ -35,10 +36,10 @@ def admin_site(tmp_path: Path, cheap_hashes: None, closed_clients: None) -> Iter
         yield server
 
 
-def drafted(c: httpx.Client) -> httpx.Response:
-    form = c.get("/admin/extract")
+def drafted(c: httpx.Client, query: str = "") -> httpx.Response:
+    form = c.get("/admin/extract" + query)
     files = {"file": (PLAN.name, PLAN.read_bytes(), "text/plain")}
-    return c.post("/admin/extract", data={"csrf": csrf_of(form), "action": "draft", "doc_name": "zz-2025"},
+    return c.post("/admin/extract" + query, data={"csrf": csrf_of(form), "action": "draft", "doc_name": "zz-2025"},
                   files=files)
 
 
@@ -95,7 +96,28 @@ def test_compare_with_the_rules_in_force(admin_site: Live) -> None:
     c = login(admin_site, "admin")
     got = then(c, drafted(c), "diff", against="sample.yaml")
     assert got.status_code == 200
-    assert "against sample.yaml: 12 new, 0 changed, 2 gone, 1 unchanged" in got.text
+    assert "对照 sample.yaml:新增12项,变更0项,删除2项,未变1项" in got.text
+
+
+def test_review_reasons_are_in_the_pages_language(admin_site: Live) -> None:
+    """The reasons were English sentences built in extract/, shown as they were after "待核实:" on the
+    Chinese page and written so into the file downloaded; they are coded phrases worded for the page."""
+    c = login(admin_site, "admin")
+    page = drafted(c)
+    reasons = re.findall(r'<p class="reason">(.*?)</p>', page.text)
+    assert len(reasons) == 5
+    assert "待核实: “4月1日前”按每年理解,与句中前面的“每年”期限一致" in reasons
+    for reason in reasons:  # field names (anchor) may stay; no English words
+        assert not re.search(r"[A-Za-z]{2,}", reason.replace("anchor", "")), reason
+    assert "相对期限:后5个工作日内" in page.text  # an unscheduled schedule's own reason, in its YAML
+    download = yaml.safe_load(then(c, page, "download").text)
+    worded = {ob["id"]: ob.get("review_reason") for ob in download["obligations"]}
+    assert worded["zz-2025.c2-2"] == "“4月1日前”按每年理解,与句中前面的“每年”期限一致"
+    english = drafted(c, "?lang=en")
+    assert ("To check: “4月1日前” read as every year, like the 每年 deadline before it in the sentence"
+            in english.text)
+    assert "relative deadline: 后5个工作日内" in english.text
+    assert "13 duties drafted, 5 of them to review" in english.text
 
 
 def test_save_validates_first_and_never_overwrites(admin_site: Live) -> None:

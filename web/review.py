@@ -11,6 +11,9 @@
 - ``save``: the rules file is validated together with the rules in force and only then written into the
   rules folder, never over an existing file; otherwise every problem is listed and nothing is written.
 
+Review reasons are coded phrases in the draft (``extract.reasons``), worded in the page's language here and
+in the file downloaded or saved (``?lang=en``: English; else Chinese).
+
 Later actions re-draft the document from its text, which the page carries in a hidden field (drafting is
 deterministic), and apply the choices. Admins only; every POST carries the CSRF token.
 """
@@ -30,10 +33,11 @@ from starlette.responses import Response
 
 from extract.diff import compare
 from extract.diff import render as render_diff
-from extract.draft import build_rules, doc_id_from, header_lines, to_yaml
+from extract.draft import build_rules, doc_id_from, header_lines, to_yaml, worded
 from extract.duties import Extraction, extract
 from extract.text import SourceText, UnreadableInput, from_string, read_document
 from i18n import N_, Language, tr
+from i18n.phrase import say
 from obligations.errors import ValidationFailed
 from obligations.loader import load_rules
 from obligations.model import Obligation, RulesFile
@@ -86,7 +90,7 @@ def _cards(data: dict[str, Any], form: FormData, lang: Language) -> list[dict[st
     """Each drafted duty as the page shows it, with the choice and the edit the form made, if any."""
     names = {u["id"]: u["name"] for u in data["units"]}
     cards = []
-    for i, ob in enumerate(data["obligations"]):
+    for i, ob in enumerate(worded(data["obligations"], lang)):
         model = Obligation.model_validate(ob)
         cards.append({
             "index": i, "id": ob["id"], "title": ob["title"], "clause": ob["source"].get("clause", ""),
@@ -188,7 +192,7 @@ async def _post(request: Request, form: FormData, lang: Language, files: list[st
     try:
         found = await _source(form)
     except UnreadableInput as exc:
-        return render(request, "review.html", 400, lang=lang, files=files, problems=[str(exc)])
+        return render(request, "review.html", 400, lang=lang, files=files, problems=[say(exc.args[0], lang)])
     if found is None:
         return render(request, "review.html", 400, lang=lang, files=files, problems=[tr(lang, "review.no_document")])
     text, name = found
@@ -207,7 +211,7 @@ async def _post(request: Request, form: FormData, lang: Language, files: list[st
     problems = _decide(data, form, lang)
     if problems:
         return render(request, "review.html", 400, problems=problems, **page)
-    yaml_text = to_yaml(data, header_lines(extraction, name, data))
+    yaml_text = to_yaml(data, header_lines(extraction, name, data, lang), lang)
     if action == "download":
         filename = f"{data['document']['id']}.yaml"
         return Response(yaml_text, media_type="application/yaml; charset=utf-8",
@@ -220,7 +224,7 @@ async def _post(request: Request, form: FormData, lang: Language, files: list[st
             rules = load_rules([against])
         except ValidationFailed as exc:  # a file that names another file's units: read it with them
             return render(request, "review.html", 400, problems=[p.worded(lang) for p in exc.problems], **page)
-        report = render_diff(compare(data, extraction, rules), against.name)
+        report = render_diff(compare(data, extraction, rules), against.name, lang)
         return render(request, "review.html", report=report, **page)
     saved, problems = _save(request, data, yaml_text, lang)
     return render(request, "review.html", 400 if problems else 200, saved=saved, problems=problems, **page)
