@@ -32,6 +32,7 @@ class ReminderKind(StrEnum):
     ESCALATION = "escalation"  # a deadline passed without being marked done
     ADMIN = "admin"  # a notice to the reminder admins (``notice`` says what happened)
     OPENING = "opening"  # an unplaced window opened: do it by its due day (scheduler.reminder_time.opening_time)
+    SUMMARY = "summary"  # one part of the weekly supervision summary (service.summary; ``body`` is its text)
 
 
 @dataclass(frozen=True)
@@ -70,6 +71,7 @@ class Planned:
     previous_date: dt.date | None = None  # kind "changed": the date subscribers knew
     notice: str | None = None  # kind "admin": what happened (store.lifecycle.Notice)
     snoozed: bool = False  # asked again later by its recipient ("remind me tomorrow")
+    body: str | None = None  # kind "summary": the message's text, written when it is planned
 
 
 def parse_quiet_hours(text: str | None) -> tuple[dt.time, dt.time] | None:

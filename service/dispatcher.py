@@ -29,6 +29,7 @@ from obligations.config import RemindersConfig
 from scheduler.planner import Planned
 from scheduler.snapshot import Snapshot
 from service.messages import compose
+from service.summary import message_of
 from store import links
 from store.claimed import Claimed
 from store.lifecycle import Notice, ReminderKind
@@ -130,8 +131,8 @@ class Dispatcher:
                     break
                 if snapshot is None:
                     snapshot = self.snapshot()
-                for rows in self._messages(claimed, now, snapshot, report):
-                    running.add(asyncio.create_task(self._deliver(rows, now, report, snapshot, current)))
+                for messages in self._messages(claimed, now, snapshot, report):
+                    running.add(asyncio.create_task(self._in_turn(messages, now, report, snapshot, current)))
         finally:
             outcomes = await asyncio.gather(*running, return_exceptions=True)
         for outcome in outcomes:
@@ -140,8 +141,9 @@ class Dispatcher:
         return report
 
     def _messages(self, claimed: list[Claimed], now: dt.datetime, snapshot: Snapshot,
-                  report: DispatchReport) -> list[list[Claimed]]:
-        """The claimed reminders still worth sending, one list per message (channel and address)."""
+                  report: DispatchReport) -> list[list[list[Claimed]]]:
+        """The claimed reminders still worth sending, per recipient (channel and address) its messages in
+        order: its reminders as one message, then each part of a weekly summary as one, part 1 first."""
         groups: dict[tuple[str, str], list[Claimed]] = {}
         for row in claimed:
             # an opening notice ("本月需完成…,截止 3月31日") after its window's due day is as missed as a
@@ -152,20 +154,41 @@ class Dispatcher:
                 self._tell_admins(row, Notice.MISSED, now)
                 continue
             groups.setdefault((row.channel, row.address), []).append(row)
-        return list(groups.values())
+        out = []
+        for rows in groups.values():
+            plain = [r for r in rows if r.kind != ReminderKind.SUMMARY]
+            parts = sorted((r for r in rows if r.kind == ReminderKind.SUMMARY), key=lambda r: r.id)  # planned in order
+            out.append(([plain] if plain else []) + [[part] for part in parts])
+        return out
+
+    async def _in_turn(self, messages: list[list[Claimed]], now: dt.datetime, report: DispatchReport,
+                       snapshot: Snapshot, current: Callable[[], dt.datetime]) -> None:
+        """One recipient's messages one after another. Once a part of a summary waits for a retry, the
+        parts after it wait with it (same time, same error), so that the parts arrive in their order."""
+        waiting: tuple[dt.datetime, str] | None = None
+        for rows in messages:
+            summary = rows[0].kind == ReminderKind.SUMMARY
+            if summary and waiting is not None:
+                report.retried += self.store.mark_retry([r.id for r in rows], self.instance, error=waiting[1],
+                                                        at=waiting[0])
+                continue
+            retry = await self._deliver(rows, now, report, snapshot, current)
+            if summary and retry is not None:
+                waiting = retry
 
     def _passed(self, row: Claimed, now: dt.datetime, snapshot: Snapshot) -> bool:
         end_of_day = dt.datetime.combine(row.occurrence_date + dt.timedelta(days=1), dt.time(), snapshot.tz)
         return now >= end_of_day
 
     async def _deliver(self, rows: list[Claimed], now: dt.datetime, report: DispatchReport,
-                       snapshot: Snapshot, current: Callable[[], dt.datetime]) -> None:
+                       snapshot: Snapshot, current: Callable[[], dt.datetime]) -> tuple[dt.datetime, str] | None:
+        """Send one message of ``rows`` and record the outcome; when it waits for a retry, when and why."""
         notifier = self.notifiers.get(rows[0].channel)
         grace = dt.timedelta(minutes=self.config.grace_minutes)
         late = any(now - r.send_after > grace for r in rows)
         if notifier is None:
             self._fail(rows, f"channel {rows[0].channel!r} is not configured (notifiers: in config.yaml)", now, report)
-            return
+            return None
         # the fence before the send: only reminders whose claim is still ours and still running
         held = self.store.renew([r.id for r in rows], self.instance, current(),
                                 lease=dt.timedelta(seconds=self.config.lease_seconds))
@@ -175,7 +198,7 @@ class Dispatcher:
                         "them next", rows[0].channel, rows[0].address, len(rows) - len(held))
             rows = [r for r in rows if r.id in held]
             if not rows:
-                return
+                return None
         ids = [r.id for r in rows]
         already = notifier.delivered(tuple(r.key for r in rows))
         if already:
@@ -185,36 +208,44 @@ class Dispatcher:
             rows = [r for r in rows if r.key not in already]
             ids = [r.id for r in rows]
             if not rows:
-                return
-        mentions = next((tuple(s.mentions) for s in snapshot.loaded.config.subscribers
-                         if (s.channel, s.address) == (rows[0].channel, rows[0].address)), ())
-        message = compose(rows, snapshot, base_url=self.base_url, now=now, late=late, grace=grace,
-                          done_link=self.done_link, mentions=mentions,
-                          attach_calendar=type(notifier).attaches_calendar)
+                return None
+        message = self._message(rows, snapshot, notifier, now=now, late=late)
         try:
             provider_id = await notifier.send(message)
         except RecipientGone as exc:
             gone = SubscriberStore(self.store.store).deactivate(rows[0].channel, rows[0].address)
             self._fail(rows, f"{exc}{'; subscriber deactivated' if gone else ''}", now, report)
-            return
+            return None
         except PermanentError as exc:
             self._fail(rows, str(exc), now, report)
-            return
+            return None
         except (TimeoutError, TransientError, DeliveryError, OSError) as exc:
             retry_after = getattr(exc, "retry_after", None)
             attempts = max(r.attempts for r in rows)
             if attempts >= self.config.max_attempts:
                 self._fail(rows, f"gave up after {attempts} attempts: {exc}", now, report)
-                return
+                return None
             at = now + self.backoff(attempts, retry_after)
             self.store.mark_retry(ids, self.instance, error=str(exc), at=at)
             report.retried += len(rows)
             log.warning("%s to %s: %s; retry at %s", rows[0].channel, rows[0].address, exc, at.isoformat())
-            return
+            return at, str(exc)
         self.store.mark_sent(ids, self.instance, now=now, late=late, provider_id=provider_id)
         report.sent += len(rows)
         report.late += len(rows) if late else 0
         report.messages.append((message, rows, late))
+        return None
+
+    def _message(self, rows: list[Claimed], snapshot: Snapshot, notifier: Notifier, *, now: dt.datetime,
+                 late: bool) -> Message:
+        """The message of ``rows``: a part of a weekly summary as it was planned, else composed now."""
+        if rows[0].kind == ReminderKind.SUMMARY:
+            return message_of(rows[0])
+        mentions = next((tuple(s.mentions) for s in snapshot.loaded.config.subscribers
+                         if (s.channel, s.address) == (rows[0].channel, rows[0].address)), ())
+        return compose(rows, snapshot, base_url=self.base_url, now=now, late=late,
+                       grace=dt.timedelta(minutes=self.config.grace_minutes), done_link=self.done_link,
+                       mentions=mentions, attach_calendar=type(notifier).attaches_calendar)
 
     def _fail(self, rows: list[Claimed], error: str, now: dt.datetime, report: DispatchReport) -> None:
         self.store.mark_failed([r.id for r in rows], self.instance, error=error)

@@ -8,9 +8,11 @@ is coalesced, never queued up. The store decides what is due, so a run that
 APScheduler skipped loses nothing: the next one finds the same rows.
 
 With several instances on one store every one dispatches (claims make that exactly-once), but only
-the holder of the planner lock (store.leader) plans, syncs the configured subscribers and sends
+the holder of the planner lock (store.leader) plans, syncs the configured subscribers and plans
 the weekly summary; the others check the lock every ``standby_seconds`` and take over, planning at
-once, when its holder is gone.
+once, when its holder is gone. The summary's parts are reminder rows (kind ``summary``), sent by
+whichever dispatcher claims them; every planning run also plans a summary whose time passed while
+no planner was up (within ``service.summary.CATCH_UP``), and a week's rows are planned only once.
 """
 
 from __future__ import annotations
@@ -23,7 +25,7 @@ from apscheduler.schedulers.asyncio import AsyncIOScheduler
 from apscheduler.triggers.cron import CronTrigger
 
 from service.engine import ReminderEngine
-from service.summary import send_weekly
+from service.summary import plan_weekly
 from store.leader import PlannerLock
 
 log = logging.getLogger(__name__)
@@ -69,7 +71,13 @@ class EngineRunner:
             self.engine.sync_subscribers()
             self._subscribers_synced = True
         self.engine.plan()
+        self._plan_summary()  # a summary time this instance was not up (or not the planner) for: caught up
         return True
+
+    def _plan_summary(self) -> int:
+        """This week's summary into the reminder store, once its time has come, if it is not there yet."""
+        engine = self.engine
+        return plan_weekly(engine.snapshot(), engine.store, now=engine.clock(), base_url=engine.dispatcher.base_url)
 
     async def _plan(self) -> None:
         try:
@@ -78,12 +86,16 @@ class EngineRunner:
             log.exception("planning failed; retrying at the next run")
 
     async def _summary(self) -> None:
+        """At the summary's time the planner plans it, and dispatch runs at once (every instance may send it)."""
         if not self.leading:
-            return  # the planner sends it: one summary a week, however many instances run
+            return
         try:
-            await send_weekly(self.engine)
+            planned = await asyncio.to_thread(self._plan_summary)
         except Exception:
-            log.exception("weekly summary failed; it comes again next week")
+            log.exception("the weekly summary could not be planned; the next planning run tries again")
+            return
+        if planned:
+            self.scheduler.modify_job("dispatch", next_run_time=dt.datetime.now(dt.UTC))
 
     def summary_trigger(self) -> CronTrigger:
         """The weekly summary's time: ``supervision.summary_weekday`` at ``summary_at``, in the configured zone."""

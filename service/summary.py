@@ -7,31 +7,46 @@ overdue (due in the last :data:`LOOKBACK_DAYS` days) or due soon, worst first, e
 windows. A chat channel has a size limit: a summary that does not fit is split into numbered
 parts, each under the limit (:data:`LIMITS`), never inside a unit's block; a block longer than a
 part on its own is cut, ending with a link to the board. :func:`compose` is pure (the day, the
-rows and the limit in, the texts out); :func:`send_weekly` runs it for every recipient on the
-engine's clock and channels.
+rows and the limit in, the texts out).
+
+The summary is delivered like a reminder: :func:`plan_weekly` stores each part for each recipient
+as a row of the reminder store (kind ``summary``, key ``summary|<ISO week>|<channel>:<address>|<part>``,
+the text in ``body``), once per week however many instances plan it, and the dispatcher claims,
+sends (:func:`message_of`), retries and records it. :func:`send_weekly` is the runner's job at the
+summary's time: plan, then dispatch at once.
 """
 
 from __future__ import annotations
 
 import datetime as dt
+import html
 import logging
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
+from typing import TYPE_CHECKING
+from zoneinfo import ZoneInfo
 
 from i18n import Language, language, tr
-from notifiers.base import DeliveryError, Message
+from notifiers.base import Message
 from notifiers.robots.text import json_size, utf8_size
-from obligations.config import Config
+from obligations.config import Config, SupervisionConfig
 from obligations.ruleset import RuleSet
+from scheduler.planner import Planned, ReminderKind
 from scheduler.snapshot import Snapshot
 from service import supervision
 from service.board import Row, State
-from service.engine import ReminderEngine
+from store.claimed import Claimed
 from store.db import Store
+from store.reminders import ReminderStore
+
+if TYPE_CHECKING:  # the engine's dispatcher imports this module (message_of)
+    from service.engine import ReminderEngine
 
 log = logging.getLogger(__name__)
 LOOKBACK_DAYS = 92  # overdue windows due this far back are listed (a quarter)
 AHEAD_DAYS = 31  # due-soon windows are looked for this far ahead
+CATCH_UP = dt.timedelta(hours=24)  # a summary time no instance planned at is still planned this long after
+WEEKDAYS = ("mon", "tue", "wed", "thu", "fri", "sat", "sun")  # supervision.summary_weekday, Monday 0
 # (measure, limit) per channel, below the platform's with room for mentions and the part number;
 # channels without an entry (log, email, webhook) take any length
 LIMITS: dict[str, tuple[Callable[[str], int], int]] = {
@@ -131,44 +146,80 @@ def _cut(block: str, room: int, size: Callable[[str], int], tail: str) -> str:
     return "\n".join([*kept, tail])
 
 
-def messages_for(recipient: SummaryRecipient, texts: Sequence[str], *, today: dt.date) -> list[Message]:
-    week = "{}-W{:02d}".format(*today.isocalendar()[:2])
-    subject = tr(recipient.language, "summary.subject", day=today.isoformat())
-    return [Message(key=f"summary|{week}|{recipient.channel}:{recipient.address}|{i}", recipient=recipient.address,
-                    subject=subject, text=text, html="<br>\n".join(text.split("\n")),
-                    markdown="\n".join(f"**{line}**" if i == 0 else line for i, line in enumerate(text.split("\n"))))
-            for i, text in enumerate(texts, 1)]
+def summary_time(config: SupervisionConfig, now: dt.datetime, tz: ZoneInfo) -> dt.datetime:
+    """The latest weekly summary time at or before ``now``: ``summary_weekday`` at ``summary_at`` in ``tz``."""
+    local = now.astimezone(tz)
+    day = local.date() - dt.timedelta(days=(local.weekday() - WEEKDAYS.index(config.summary_weekday)) % 7)
+    at = dt.datetime.combine(day, config.summary_at, tz)
+    return at if at <= local else dt.datetime.combine(day - dt.timedelta(days=7), config.summary_at, tz)
+
+
+def week_of(day: dt.date) -> str:
+    """``2025-W42``: the ISO week of a summary's day, which names its rows."""
+    return "{}-W{:02d}".format(*day.isocalendar()[:2])
+
+
+def key_of(week: str, recipient: SummaryRecipient, part: int) -> str:
+    return f"summary|{week}|{recipient.channel}:{recipient.address}|{part}"
+
+
+def plan_weekly(snapshot: Snapshot, store: ReminderStore, *, now: dt.datetime, base_url: str,
+                catch_up: dt.timedelta = CATCH_UP) -> int:
+    """Plan this week's summary for every recipient that has none yet; the parts planned.
+
+    The week is that of the latest summary time at or before ``now`` (:func:`summary_time`), planned
+    only until ``catch_up`` after it: a service that was down at the time sends it when it is back
+    the same day, never days later. Each recipient's parts are composed from the board as it is at
+    ``now`` and stored whole or not at all (:meth:`ReminderStore.add_whole`), so however many
+    instances plan the same week, each (recipient, week, part) is one row, sent by the dispatcher.
+    """
+    config = snapshot.loaded.config
+    at = summary_time(config.supervision, now, snapshot.tz)
+    if now - at > catch_up:
+        return 0
+    week = week_of(at.date())
+    wanted = recipients(config)
+    planned = store.existing([key_of(week, r, 1) for r in wanted])
+    today = now.astimezone(snapshot.tz).date()
+    count = 0
+    for recipient in wanted:
+        if key_of(week, recipient, 1) in planned:
+            continue
+        lang = language(recipient.language)
+        rows = rows_for(snapshot, store.store, recipient.unit, today)
+        url = f"{base_url}/supervision?state=overdue" + (f"&unit={recipient.unit}" if recipient.unit else "")
+        texts = compose(rows, snapshot.rules, lang, today=today, board_url=url, limit=LIMITS.get(recipient.channel))
+        subject = tr(lang, "summary.subject", day=today.isoformat())
+        count += store.add_whole([
+            Planned(key_of(week, recipient, i), ReminderKind.SUMMARY, f"summary/{week}", subject, recipient.unit,
+                    today, None, recipient.channel, recipient.address, lang, "", at.astimezone(dt.UTC),
+                    now.astimezone(dt.UTC), body=text)
+            for i, text in enumerate(texts, 1)], now)
+    if count:
+        log.info("weekly summary %s: %d part(s) planned", week, count)
+    return count
+
+
+def message_of(row: Claimed) -> Message:
+    """A planned part of the summary as a message: its stored text; the subject, written at planning too."""
+    text = row.body or ""
+    lines = text.split("\n")
+    return Message(key=row.key, recipient=row.address, subject=row.obligation, text=text,
+                   html="<br>\n".join(html.escape(line) for line in lines),
+                   markdown="\n".join(f"**{line}**" if i == 0 else line for i, line in enumerate(lines)),
+                   covers=(row.key,))
 
 
 async def send_weekly(engine: ReminderEngine) -> int:
-    """Send this week's summary to every recipient through the engine's channels; the messages sent.
+    """At the summary's time: plan this week's parts (:func:`plan_weekly`) and dispatch at once; the parts planned.
 
-    A channel that fails is logged and skipped (the other recipients still get theirs); the next
-    week's summary is complete again. Nothing is stored: a summary is a view of the board.
+    The dispatcher sends them like reminders: claimed, retried with the backoff, recorded, and its
+    failures told to the admins; ``main.py reminders`` lists them while pending or failed.
     """
-    now = engine.clock()
-    snapshot = engine.snapshot()
-    today = now.astimezone(snapshot.tz).date()
-    base = engine.dispatcher.base_url
-    sent = 0
-    for recipient in recipients(snapshot.loaded.config):
-        notifier = engine.notifiers.get(recipient.channel)
-        if notifier is None:
-            log.warning("weekly summary: no channel %r for %s", recipient.channel, recipient.address)
-            continue
-        lang = language(recipient.language)
-        rows = rows_for(snapshot, engine.store.store, recipient.unit, today)
-        url = f"{base}/supervision?state=overdue" + (f"&unit={recipient.unit}" if recipient.unit else "")
-        texts = compose(rows, snapshot.rules, lang, today=today, board_url=url, limit=LIMITS.get(recipient.channel))
-        for message in messages_for(recipient, texts, today=today):
-            try:
-                await notifier.send(message)
-                sent += 1
-            except DeliveryError as exc:
-                log.warning("weekly summary to %s:%s not sent: %s", recipient.channel, recipient.address, exc)
-                break
-    log.info("weekly summary: %d message(s) sent", sent)
-    return sent
+    count = plan_weekly(engine.snapshot(), engine.store, now=engine.clock(), base_url=engine.dispatcher.base_url)
+    await engine.dispatch()
+    return count
 
 
-__all__ = ["LIMITS", "SummaryRecipient", "compose", "messages_for", "recipients", "rows_for", "send_weekly"]
+__all__ = ["CATCH_UP", "LIMITS", "WEEKDAYS", "SummaryRecipient", "compose", "key_of", "message_of", "plan_weekly",
+           "recipients", "rows_for", "send_weekly", "summary_time", "week_of"]

@@ -40,13 +40,14 @@ class Claimed:
     previous_date: dt.date | None = None  # kind "changed": the date subscribers knew
     notice: Notice | None = None  # kind "admin": what happened
     snoozed: bool = False
+    body: str | None = None  # kind "summary": the part's text, as planned
 
     @classmethod
     def of(cls, row: Row[Any]) -> Claimed:
         return cls(row.id, row.key, ReminderKind(row.kind), row.occurrence_uid, row.obligation, row.unit,
                    row.occurrence_date, row.subscriber_id, row.channel, row.address, row.language, row.lead_time,
                    as_utc(row.due_at), as_utc(row.send_after), row.attempts,  # type: ignore[arg-type]
-                   row.previous_date, Notice(row.notice) if row.notice else None, bool(row.snoozed))
+                   row.previous_date, Notice(row.notice) if row.notice else None, bool(row.snoozed), row.body)
 
 
 __all__ = ["Claimed", "as_utc"]

@@ -16,7 +16,7 @@ from __future__ import annotations
 
 import datetime as dt
 import logging
-from collections.abc import Callable, Iterable, Sequence
+from collections.abc import Callable, Collection, Iterable, Sequence
 from dataclasses import dataclass
 from typing import Any
 
@@ -184,13 +184,37 @@ class ReminderStore(Completions):
                 "language": p.language, "lead_time": p.lead_time, "previous_date": p.previous_date,
                 "notice": Notice(p.notice).value if p.notice is not None else None, "snoozed": p.snoozed,
                 "due_at": p.due_at, "send_after": p.send_after, "status": ReminderStatus.PENDING.value,
-                "attempts": 0, "late": False, "created_at": now}
+                "attempts": 0, "late": False, "created_at": now, "body": p.body}
 
     def add(self, items: Sequence[Planned], now: dt.datetime) -> int:
         """Insert reminders as they are (admin notices, bulk loads); existing keys are left alone."""
         rows = [self._row(p, now) for p in items]
         with self.engine.begin() as conn:
             return sum(self._insert_new(conn, rows[i:i + _CHUNK]) for i in range(0, len(rows), _CHUNK))
+
+    def add_whole(self, items: Sequence[Planned], now: dt.datetime) -> int:
+        """Insert ``items`` (the parts of one message, in order) all or none: none if the first key exists.
+
+        One transaction, and the first key decides: a second planner of the same parts waits on the
+        first one's uncommitted key (PostgreSQL) or the write lock (SQLite) and then inserts nothing,
+        even if it made a different number of parts. The number inserted.
+        """
+        rows = [self._row(p, now) for p in items]
+        if not rows:
+            return 0
+        with self.engine.begin() as conn:
+            if not self._insert_new(conn, rows[:1]):
+                return 0
+            return 1 + self._insert_new(conn, rows[1:])
+
+    def existing(self, keys: Collection[str]) -> set[str]:
+        """Which of ``keys`` are rows already, whatever their status."""
+        ordered, found = sorted(keys), set()
+        with self.engine.connect() as conn:
+            for i in range(0, len(ordered), _CHUNK):
+                found |= set(conn.execute(select(reminders.c.key).where(
+                    reminders.c.key.in_(ordered[i:i + _CHUNK]))).scalars())
+        return found
 
     def snooze(self, reminder_id: int, *, at: dt.datetime, address: str, language: str,
                now: dt.datetime, by: str | None = None, door: str = "bot") -> bool:

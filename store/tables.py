@@ -23,7 +23,7 @@ from store.lifecycle import Notice, ReminderKind, ReminderStatus
 
 metadata = MetaData()
 
-# The values the code writes and reads, refused otherwise by the database (migration 0005; kinds 0008).
+# The values the code writes and reads, refused otherwise by the database (migration 0005; kinds 0008, 0012).
 LEVELS = ("province", "prefecture", "county", "township", "department")  # obligations.model.Level
 REMINDER_STATUSES = tuple(s.value for s in ReminderStatus)  # store.lifecycle
 REMINDER_KINDS = tuple(k.value for k in ReminderKind)  # a snooze keeps its kind (column "snoozed")
@@ -159,6 +159,7 @@ reminders = Table(
     Column("last_error", Text),
     Column("provider_id", String(300)),
     Column("created_at", DateTime(timezone=True), nullable=False),
+    Column("body", Text),  # kind "summary": the part's text, written when it is planned (migration 0012)
     Index("ix_reminders_status_send_after", "status", "send_after"),
     Index("ix_reminders_occurrence", "occurrence_uid"),
     CheckConstraint(_one_of("status", REMINDER_STATUSES), name="ck_reminders_status"),

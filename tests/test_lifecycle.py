@@ -85,8 +85,8 @@ def test_a_status_or_event_that_is_not_one_is_a_value_error() -> None:
 
 def test_the_database_allows_exactly_the_enums() -> None:
     assert REMINDER_STATUSES == ("pending", "claimed", "sent", "failed", "missed", "cancelled")
-    assert REMINDER_KINDS == ("reminder", "changed", "escalation", "admin", "opening")
-    frozen_kinds = runpy.run_path(str(MIGRATIONS / "versions" / "0008_opening_kind.py"))["KINDS"]
+    assert REMINDER_KINDS == ("reminder", "changed", "escalation", "admin", "opening", "summary")
+    frozen_kinds = runpy.run_path(str(MIGRATIONS / "versions" / "0012_summary_kind.py"))["KINDS"]
     assert frozen_kinds == REMINDER_KINDS  # a new kind needs a migration that allows it
     assert NOTICES == ("failed", "missed", "bad subscription", "invite lockout", "login lockout")
     frozen = runpy.run_path(str(MIGRATIONS / "versions" / "0009_accounts.py"))["NOTICES"]
