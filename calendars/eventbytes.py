@@ -20,8 +20,7 @@ import datetime as dt
 from collections.abc import Iterable
 from zoneinfo import ZoneInfo
 
-from icalendar import Event, vCategory, vText
-from icalendar.parser import Contentline
+from icalendar import Alarm, Event, vCategory, vDDDTypes, vText
 
 from calendars.ics import description, event_uid, summary
 from i18n import Language, tr
@@ -30,25 +29,41 @@ from scheduler.occurrence import Occurrence
 
 _BEGIN = b"BEGIN:VEVENT\r\n"
 _END = b"END:VEVENT\r\n"
+_ALARM_BEGIN = b"BEGIN:VALARM\r\nACTION:DISPLAY\r\n"
+_ALARM_END = b"END:VALARM\r\n"
 _WIDTH = 74  # icalendar folds before the octet that would make a line 75 long
 _MEMO_MAX = 200_000  # distinct lines kept; past it the memo starts again (a national year has ~20,000)
 
 
-def _fold(line: str) -> str:
-    """icalendar's folding (at most 74 octets a line, an escape never split), fast for ASCII and short lines."""
-    if line.isascii():
-        if len(line) <= _WIDTH:
-            return line
-        if "\\" not in line and "^" not in line:
-            return "\r\n ".join(line[i:i + _WIDTH] for i in range(0, len(line), _WIDTH))
-    elif len(line.encode()) <= _WIDTH:
-        return line
-    return Contentline(line).to_ical().decode()  # icalendar's own folding
+def fold(line: str) -> bytes:
+    """``line`` folded as icalendar folds it, in UTF-8: at most 74 octets a line, never inside a
+    character, and a ``\\`` or ``^`` that would end a line (an escape) moved to the next one.
+
+    The same cuts as icalendar's character-by-character loop (a test compares them), found by
+    slicing the encoded line: 10-30 times faster on the long lines of Chinese text feeds carry.
+    """
+    data = line.encode()
+    if len(data) <= _WIDTH:
+        return data
+    parts, start, end = [], 0, len(data)
+    while end - start > _WIDTH:
+        cut = start + _WIDTH
+        while data[cut] & 0xC0 == 0x80:  # a UTF-8 continuation byte: back to the character's start
+            cut -= 1
+        if data[cut - 1] in _ESCAPES and cut - 1 > start:  # ASCII: never a continuation byte
+            cut -= 1
+        parts.append(data[start:cut])
+        start = cut
+    parts.append(data[start:])
+    return b"\r\n ".join(parts)
+
+
+_ESCAPES = frozenset(b"\\^")
 
 
 def text_line(name: str, text: str) -> bytes:
     """``NAME:text`` escaped and folded exactly as icalendar writes a TEXT property without parameters."""
-    return (_fold(f"{name}:{vText(text).to_ical().decode()}") + "\r\n").encode()
+    return fold(f"{name}:{vText(text).to_ical().decode()}") + b"\r\n"
 
 
 class EventWriter:
@@ -76,6 +91,25 @@ class EventWriter:
             self.serialised += 1
         return line
 
+    def alarms(self, triggers: Iterable[dt.timedelta | dt.datetime], text: str) -> bytes:
+        """The VALARMs :func:`calendars.ics.alarms_ical` writes: ACTION, DESCRIPTION, TRIGGER (alphabetical)."""
+        described = None
+        out = []
+        for trigger in triggers:
+            if described is None:
+                described = text_line("DESCRIPTION", text)
+            line = self._memo.get(("trigger", trigger))
+            if line is None:
+                alarm = Alarm()
+                if isinstance(trigger, dt.datetime):
+                    alarm.add("trigger", vDDDTypes(trigger), parameters={"VALUE": "DATE-TIME"})
+                else:
+                    alarm.add("trigger", trigger)
+                line = self._memo[("trigger", trigger)] = alarm.to_ical()[len(b"BEGIN:VALARM\r\n"):-len(_ALARM_END)]
+                self.serialised += 1
+            out += [_ALARM_BEGIN, described, line, _ALARM_END]
+        return b"".join(out)
+
     def event(self, occ: Occurrence, link: str | None) -> bytes:
         """The occurrence's VEVENT (without DTSTAMP, LAST-MODIFIED, SEQUENCE and alarms)."""
         text = summary(occ, self.rules, self.lang)
@@ -98,4 +132,4 @@ class EventWriter:
         return b"".join(parts)
 
 
-__all__ = ["EventWriter", "text_line"]
+__all__ = ["EventWriter", "fold", "text_line"]

@@ -34,7 +34,7 @@ from typing import Literal
 from icalendar import vText
 
 from calendars.eventbytes import EventWriter
-from calendars.ics import absolute_triggers, alarm_triggers, alarms_ical, calendar_shell, event_uid, summary
+from calendars.ics import absolute_triggers, alarm_triggers, alarms_ical, calendar_head, event_uid, summary
 from calendars.versions import Version, VersionSource
 from calendars.windows import span_of
 from i18n import Language, tr
@@ -219,10 +219,8 @@ class FeedSet:
         return body
 
     def _assemble(self, picked: list[int], name: str, *, alarms: bool, shape: Shape = "due") -> Feed:
-        shell = calendar_shell(name, self.snapshot.tz, refresh=self.refresh, description=self._caldesc())
-        head = shell.to_ical()
-        assert head.endswith(_END)
-        body = head[: -len(_END)] + b"".join(self.event(i, alarms=alarms, shape=shape) for i in picked) + _END
+        head = calendar_head(name, self.snapshot.tz, refresh=self.refresh, description=self._caldesc())
+        body = head + b"".join(self.event(i, alarms=alarms, shape=shape) for i in picked) + _END
         modified = max((self.modified[i] for i in picked), default=self.snapshot.loaded_at)
         digest = hashlib.sha256(body).hexdigest()[:32]
         return Feed(body, gzip.compress(body, compresslevel=6, mtime=0), f'"{digest}"', modified, len(picked))
@@ -304,7 +302,6 @@ def feed_set_of(
     hashes: dict[str, str] = {}
     alarms: list[tuple[list[_Trigger], str]] = []
     valarms: list[bytes] = []
-    memo: dict[tuple[object, ...], bytes] = {}
     for occ in expansion.occurrences:
         link = f"{base}/obligation/{occ.obligation.id}"
         triggers = alarm_triggers(occ, rules.reminders(occ.obligation), tz, expander.calendar_for(occ).workdays_before)
@@ -312,10 +309,7 @@ def feed_set_of(
         text = summary(occ, rules, writer.lang)
         contents.append(content)
         alarms.append((triggers, text))
-        key = (tuple(triggers), text)
-        valarm = memo.get(key)
-        if valarm is None:
-            valarm = memo[key] = alarms_ical(triggers, text)
+        valarm = writer.alarms(triggers, text)
         valarms.append(valarm)
         # the version follows the event with its alarms, in the due shape (it determines the span shape)
         hashes[event_uid(occ)] = content_hash(content[: -len(_END_EVENT)] + valarm + _END_EVENT, base)
