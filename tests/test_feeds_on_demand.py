@@ -11,6 +11,7 @@ import pytest
 from calendars.feeds import Selection, build_feed_set
 from calendars.ondemand import FeedTooLarge, OnDemandFeeds
 from service.feeds import FeedService
+from store import open_store
 from tests.liveserver import FrozenClock
 from web.feeds import too_large
 
@@ -153,3 +154,36 @@ def test_a_restart_serves_built_feeds_from_disk(tmp_path: Path) -> None:
         assert (again.body, again.etag, again.last_modified) == (built.body, built.etag, built.last_modified)
     finally:
         second.close()
+
+
+@pytest.mark.slow
+@pytest.mark.network
+def test_two_instances_on_one_postgresql_serve_the_same_bytes(tmp_path: Path, postgresql_url: str) -> None:
+    """Two services (two machines) on one store, each building on its own request and clock: every feed is
+    byte-identical (same ETag) whichever builds it first, before and after a change both reload."""
+    config = site(tmp_path)
+    clock_a, clock_b = FrozenClock(NOW), FrozenClock(NOW + dt.timedelta(minutes=7))
+    a = FeedService(config, clock_a, store=open_store(postgresql_url))
+    b = FeedService(config, clock_b, store=open_store(postgresql_url))
+    try:
+        for first, second in ((a, b), (b, a)):
+            for unit in (COUNTY, TOWNSHIP) if first is a else ("bz.luntai", "bz.luntai.lunnan"):
+                built = first.feeds.feed(Selection("unit", unit))
+                assert second.feeds.feed(Selection("unit", unit)).body == built.body
+                assert second.feeds.feed(Selection("unit", unit)).etag == built.etag
+        rules = tmp_path / "rules" / "000-bayingolin-2024.yaml"
+        text = rules.read_text(encoding="utf-8")
+        rules.write_text(re.sub(rf"(- id: {re.escape(DUTY)}\n    title: )", r"\1(已调整)", text, count=1),
+                         encoding="utf-8")
+        clock_a.advance(hours=1)
+        clock_b.advance(hours=1)
+        assert a.reload()
+        assert b.reload()
+        changed_b = b.feeds.feed(Selection("unit", TOWNSHIP))  # b builds first this time
+        changed_a = a.feeds.feed(Selection("unit", TOWNSHIP))
+        assert (changed_a.body, changed_a.etag) == (changed_b.body, changed_b.etag)
+        assert 1 in sequences(changed_a.body).values()  # bumped once, not once per instance
+        assert 2 not in sequences(changed_a.body).values()
+    finally:
+        a.close()
+        b.close()
