@@ -13,7 +13,7 @@ from pathlib import Path
 from calendars.export import feed_range
 from calendars.feeds import FeedSet, Selection, Shape, build_feed_set
 from cli.context import Context, check_ids, load_context, warn
-from cli.ics_out import Job, export, stderr_progress
+from cli.ics_out import Job, export, one_feed, stderr_progress
 from i18n import tr
 from store import open_store
 from store.event_versions import EventVersions
@@ -46,6 +46,12 @@ def cmd_ics(args: argparse.Namespace) -> int:
     shape: Shape = "span" if args.windows == "span" else "due"
     if args.out:
         return _write_all(ctx, args, shape)
+    if args.unit:  # only that unit's occurrences are expanded and written
+        job = _job(ctx, args, shape)
+        body = one_feed(job, Selection("unit", args.unit))
+        warn(ctx.snapshot.expander(ctx.lang).expand(job.first, job.first, obligations=()), ctx.lang)
+        sys.stdout.buffer.write(body)
+        return 0
     feeds = build_feeds(ctx, args.from_, args.to)
     warn(feeds.expansion, ctx.lang)
     selection = Selection("unit", args.unit) if args.unit else Selection("all")
@@ -53,13 +59,18 @@ def cmd_ics(args: argparse.Namespace) -> int:
     return 0
 
 
-def _write_all(ctx: Context, args: argparse.Namespace, shape: Shape) -> int:
-    """``--out``: every feed as a file, on ``--jobs`` processes (cli/ics_out.py)."""
+def _job(ctx: Context, args: argparse.Namespace, shape: Shape) -> Job:
     config = ctx.loaded.config
     now = dt.datetime.now(dt.UTC)  # the edge reads the clock; the domain does not
     first, last = feed_range(now.astimezone(ctx.tz).date(), config.feeds.months_back, config.feeds.months_ahead)
-    job = Job(ctx.snapshot, args.from_ or first, args.to or last, Path(args.out), shape, ctx.loaded.database_url,
-              ctx.loaded.public_url, ctx.lang, now)
+    return Job(ctx.snapshot, args.from_ or first, args.to or last, Path(args.out or "."), shape,
+               ctx.loaded.database_url, ctx.loaded.public_url, ctx.lang, now)
+
+
+def _write_all(ctx: Context, args: argparse.Namespace, shape: Shape) -> int:
+    """``--out``: every feed as a file, on ``--jobs`` processes (cli/ics_out.py)."""
+    config = ctx.loaded.config
+    job = _job(ctx, args, shape)
     counts = export(job, args.unit, max(1, args.jobs or os.cpu_count() or 1), stderr_progress(ctx.lang))
     # the calendar's warnings: years of the range without official data (export touched each one)
     warn(ctx.snapshot.expander(ctx.lang).expand(job.first, job.first, obligations=()), ctx.lang)

@@ -133,6 +133,17 @@ def run_task(task: _Task) -> tuple[int, int]:
     return written, len(bodies) - written
 
 
+def one_feed(job: Job, selection: Selection) -> bytes:
+    """One feed's bytes, built for its own units only (``ics --unit`` on stdout)."""
+    store = open_store(job.database_url)
+    try:
+        feeds = _feeds(job, EventVersions(store).sync)
+        feeds.max_units = max(feeds.max_units, len(job.snapshot.rules.units))  # asked for by name: no cap
+        return feeds.feed(selection, shape=job.shape).body
+    finally:
+        store.close()
+
+
 def export(job: Job, unit: str | None, jobs: int, progress: Progress) -> Counts:
     """Write every feed (or ``unit``'s) of ``job`` with ``jobs`` processes; counts of what was done."""
     _HERE.job, _HERE.feeds, _HERE.store = job, None, None
@@ -198,4 +209,5 @@ def stderr_progress(lang: Language) -> Progress:
     return Progress(sys.stderr, lang)
 
 
-__all__ = ["BATCH", "Counts", "Job", "Progress", "export", "stderr_progress", "tasks", "write_if_changed"]
+__all__ = ["BATCH", "Counts", "Job", "Progress", "export", "one_feed", "stderr_progress", "tasks",
+           "write_if_changed"]
