@@ -13,7 +13,7 @@ from __future__ import annotations
 import asyncio
 import datetime as dt
 import threading
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -35,6 +35,7 @@ from store import Store, open_store
 from store.db import MIGRATIONS
 from store.reminders import ReminderStore
 from store.tables import reminders
+from tests.conftest import CliResult
 from tests.test_window_scenario import CONFIG, RULES, TOWN, TZ
 
 MONDAY = dt.datetime(2025, 10, 13, 8, 30, tzinfo=TZ)
@@ -254,3 +255,21 @@ def test_migration_0012_both_ways(snapshot: Snapshot, store: Store) -> None:
         command.upgrade(cfg, "head")
     assert summary.plan_weekly(snapshot, ReminderStore(store), now=MONDAY.astimezone(dt.UTC),
                                base_url="http://duties.test") == 4
+
+
+def test_main_py_reminders_lists_the_parts_with_their_status(snapshot: Snapshot, tmp_path: Path,
+                                                            scratch_store: Path, cli: Callable[..., CliResult]) -> None:
+    """What an administrator reads: each part waiting, named by the summary's subject, its recipient."""
+    store = open_store(f"sqlite:///{scratch_store}")
+    try:
+        summary.plan_weekly(snapshot, ReminderStore(store), now=MONDAY.astimezone(dt.UTC),
+                            base_url="http://duties.test")
+    finally:
+        store.close()
+    listed = cli("reminders", "--config", str(tmp_path / "config.yaml"), "--format", "json")
+    assert listed.code == 0, listed.err
+    assert [(r["key"], r["kind"], r["status"]) for r in listed.json()] == [(k, "summary", "pending") for k in KEYS]
+    lines = cli("reminders", "--config", str(tmp_path / "config.yaml")).out.splitlines()
+    assert len(lines) == 4
+    assert all("待发送" in line and "督查督办周报 2025-10-13" in line for line in lines[:2])
+    assert "log:duban" in lines[3]
