@@ -1,4 +1,4 @@
-"""Reminder rows: planning sync, atomic claims with leases, outcomes; completions (store.completions).
+"""Reminder rows: planning sync (store.plansync), atomic claims with leases, outcomes; completions (store.completions).
 
 The store is the truth; the scheduler only decides when to look. A due
 reminder is claimed in one transaction (``FOR UPDATE SKIP LOCKED`` on
@@ -16,43 +16,31 @@ from __future__ import annotations
 
 import datetime as dt
 import logging
-from collections.abc import Callable, Collection, Iterable, Sequence
-from dataclasses import dataclass
+from collections.abc import Callable, Collection, Sequence
 from typing import Any
 
 from sqlalchemy import and_, delete, func, insert, or_, select, update
-from sqlalchemy.dialects import postgresql, sqlite
-from sqlalchemy.engine import Connection
 
 from obligations.config import SubscriberConfig
-from scheduler.planner import Planned, ReminderKind, Subscription, subscription_from
+from scheduler.planner import Planned, Subscription, subscription_from
 from store.claimed import Claimed, as_utc
 from store.completions import Completions
 from store.db import Store
 from store.history import Action, Entry, append
-from store.lifecycle import LIVE_OR_SENT, Event, Notice, ReminderStatus, sources, target
+from store.lifecycle import Event, ReminderStatus, sources, target
+from store.plansync import PlanSync, SyncReport
 from store.tables import reminders, subscribers, subscriptions
 
 _CHUNK = 500
 log = logging.getLogger(__name__)
 
 
-@dataclass(frozen=True)
-class SyncReport:
-    inserted: int
-    cancelled: int
-    changed: int
-
-
-class ReminderStore(Completions):
+class ReminderStore(PlanSync, Completions):
     """The reminders of every subscriber; marking done and undoing are :class:`store.completions.Completions`."""
 
     def __init__(self, store: Store) -> None:
         self.store = store
         self.engine = store.engine
-
-    def _insert(self) -> Any:
-        return (postgresql if self.store.dialect == "postgresql" else sqlite).insert(reminders)
 
     # -- subscribers ------------------------------------------------------------------------------
 
@@ -113,79 +101,6 @@ class ReminderStore(Completions):
                 (on_bad or _log_bad_subscription)(row, exc)
         return out
 
-    # -- planning -----------------------------------------------------------------------------------
-
-    def sync_plan(self, planned: Sequence[Planned], *, now: dt.datetime, until: dt.datetime,
-                  kinds: Iterable[ReminderKind] = (ReminderKind.REMINDER,)) -> SyncReport:
-        """Make the pending reminders due in ``now..until`` exactly ``planned``.
-
-        New keys are inserted; pending rows of ``kinds`` in the window that are no
-        longer planned (a removed or moved occurrence, a duty marked done, an
-        unsubscription) are cancelled; an occurrence that moved to another date
-        gets one "changed" notice per subscriber. Snoozed reminders are in no plan and left alone.
-        """
-        kinds = tuple(kinds)
-        keys = {p.key for p in planned}
-        inserted = cancelled = changed = 0
-        with self.engine.begin() as conn:
-            window = and_(reminders.c.status.in_(sources(Event.CANCELLED)), reminders.c.kind.in_(kinds),
-                          reminders.c.snoozed.is_(False), reminders.c.due_at >= now, reminders.c.due_at <= until)
-            pending = {r.key: r for r in conn.execute(select(reminders.c.id, reminders.c.key).where(window))}
-            # the dates subscribers knew, read before the stale reminders of a moved date are cancelled
-            # only a new key can reveal a moved date: a pending key already carries its date
-            known_dates = self._known_dates(
-                conn, {p.occurrence_uid for p in planned if p.kind == ReminderKind.REMINDER and p.key not in pending})
-            stale = [r.id for k, r in pending.items() if k not in keys]
-            for i in range(0, len(stale), _CHUNK):
-                cancelled += conn.execute(update(reminders).where(reminders.c.id.in_(stale[i:i + _CHUNK]))
-                                          .values(status=target(Event.CANCELLED))).rowcount
-            rows = [self._row(p, now) for p in planned if p.key not in pending]
-            notices = []
-            for p in planned:
-                if p.kind != ReminderKind.REMINDER or p.subscriber_id is None or p.key in pending:
-                    continue
-                before = known_dates.get((p.occurrence_uid, p.subscriber_id))
-                if before and p.occurrence_date not in before:
-                    notices.append(self._row(Planned(
-                        f"{p.occurrence_uid}|s{p.subscriber_id}|changed|{p.occurrence_date.isoformat()}",
-                        ReminderKind.CHANGED, p.occurrence_uid, p.obligation, p.unit, p.occurrence_date,
-                        p.subscriber_id, p.channel, p.address, p.language, "", now, now,
-                        previous_date=max(before)), now))
-            for batch in (rows, notices):
-                for i in range(0, len(batch), _CHUNK):
-                    chunk = batch[i:i + _CHUNK]
-                    if not chunk:
-                        continue
-                    count = self._insert_new(conn, chunk)
-                    if batch is rows:
-                        inserted += count
-                    else:
-                        changed += count
-        return SyncReport(inserted, cancelled, changed)
-
-    def _known_dates(self, conn: Connection, uids: set[str]) -> dict[tuple[str, int], set[dt.date]]:
-        """Dates each (occurrence, subscriber) was reminded of or is pending for, from reminder rows."""
-        out: dict[tuple[str, int], set[dt.date]] = {}
-        ordered = sorted(uids)
-        for i in range(0, len(ordered), _CHUNK):
-            query = select(reminders.c.occurrence_uid, reminders.c.subscriber_id, reminders.c.occurrence_date).where(
-                reminders.c.occurrence_uid.in_(ordered[i:i + _CHUNK]), reminders.c.kind == ReminderKind.REMINDER,
-                reminders.c.status.in_(LIVE_OR_SENT), reminders.c.subscriber_id.is_not(None))
-            for r in conn.execute(query):
-                out.setdefault((r.occurrence_uid, r.subscriber_id), set()).add(r.occurrence_date)
-        return out
-
-    @staticmethod
-    def _row(p: Planned, now: dt.datetime) -> dict[str, Any]:
-        """A new row for ``p``; ValueError for a kind or notice that is not one (before the database says so)."""
-        return {"key": p.key, "kind": ReminderKind(p.kind).value, "occurrence_uid": p.occurrence_uid,
-                "obligation": p.obligation, "unit": p.unit, "occurrence_date": p.occurrence_date,
-                "subscriber_id": p.subscriber_id, "channel": p.channel, "address": p.address,
-                "language": p.language, "lead_time": p.lead_time, "previous_date": p.previous_date,
-                "notice": Notice(p.notice).value if p.notice is not None else None, "snoozed": p.snoozed,
-                "due_at": p.due_at, "send_after": p.send_after, "status": ReminderStatus.PENDING.value,
-                "attempts": 0, "late": False, "created_at": now, "body": p.body}
-
     def add(self, items: Sequence[Planned], now: dt.datetime) -> int:
         """Insert reminders as they are (admin notices, bulk loads); existing keys are left alone."""
         rows = [self._row(p, now) for p in items]
@@ -237,13 +152,6 @@ class ReminderStore(Completions):
                 append(conn, Entry(now, by, door, Action.SNOOZE, original.occurrence_uid, original.obligation,
                                    original.unit, original.occurrence_date, remind_at=at))
         return True
-
-    def _insert_new(self, conn: Connection, rows: list[dict[str, Any]]) -> int:
-        """Insert rows whose key is new; the number inserted (RETURNING: rowcount lies for executemany)."""
-        if not rows:
-            return 0
-        stmt = self._insert().on_conflict_do_nothing(index_elements=["key"]).returning(reminders.c.id)
-        return len(conn.execute(stmt, rows).all())
 
     # -- dispatch -------------------------------------------------------------------------------------
 
