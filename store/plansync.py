@@ -20,7 +20,7 @@ from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from typing import Any
 
-from sqlalchemy import Engine, and_, select, update
+from sqlalchemy import Engine, String, and_, any_, bindparam, select, update
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.engine import Connection
 
@@ -30,6 +30,7 @@ from store.lifecycle import LIVE_OR_SENT, Event, Notice, ReminderStatus, sources
 from store.tables import reminders
 
 _CHUNK = 500
+_UIDS = 5000  # occurrences per query on PostgreSQL: one array parameter, whatever its length
 
 
 @dataclass(frozen=True)
@@ -107,10 +108,16 @@ class PlanSync:
         of or is pending for."""
         out = _Existing(set(), {})
         ordered = sorted(uids)
-        for i in range(0, len(ordered), _CHUNK):
+        pg = self.store.dialect == "postgresql"
+        step = _UIDS if pg else _CHUNK
+        for i in range(0, len(ordered), step):
+            chunk = ordered[i:i + step]
+            # PostgreSQL: = ANY(array), one parameter; an IN list of 500 is a text of 500 placeholders
+            # that the driver parses on every execution (it caches only short statements)
+            which = (reminders.c.occurrence_uid == any_(bindparam("uids", chunk, type_=postgresql.ARRAY(String)))
+                     if pg else reminders.c.occurrence_uid.in_(chunk))
             query = select(reminders.c.key, reminders.c.kind, reminders.c.status, reminders.c.occurrence_uid,
-                           reminders.c.subscriber_id, reminders.c.occurrence_date).where(
-                reminders.c.occurrence_uid.in_(ordered[i:i + _CHUNK]))
+                           reminders.c.subscriber_id, reminders.c.occurrence_date).where(which)
             for r in conn.execute(query):
                 out.keys.add(r.key)
                 if r.kind == ReminderKind.REMINDER and r.status in LIVE_OR_SENT and r.subscriber_id is not None:
