@@ -77,8 +77,10 @@ def item_of(row: Claimed, snapshot: Snapshot, base_url: str, today: dt.date, lan
         extra = tr(lang, "message.today")
     else:
         extra = tr(lang, "message.days_overdue", n=-days)
-    return Item(row.kind, title, unit, row.occurrence_date, quote, source, f"{base_url}/obligation/{row.obligation}",
-                extra)
+    # a notice about a weekly summary (its obligation is the summary's subject) links to the board
+    link = f"{base_url}/supervision" if row.occurrence_uid.startswith("summary/") else \
+        f"{base_url}/obligation/{row.obligation}"
+    return Item(row.kind, title, unit, row.occurrence_date, quote, source, link, extra)
 
 
 def _opening(ob: Obligation | None, due: dt.date, lang: Language) -> str:

@@ -23,7 +23,7 @@ from alembic import command
 from alembic.config import Config as AlembicConfig
 from ruamel.yaml import YAML
 
-from notifiers.base import Message, Notifier, TransientError
+from notifiers.base import Message, Notifier, PermanentError, TransientError
 from notifiers.robots.text import utf8_size
 from scheduler.planner import Planned, ReminderKind
 from scheduler.snapshot import Snapshot, load_snapshot
@@ -273,3 +273,33 @@ def test_main_py_reminders_lists_the_parts_with_their_status(snapshot: Snapshot,
     assert len(lines) == 4
     assert all("待发送" in line and "督查督办周报 2025-10-13" in line for line in lines[:2])
     assert "log:duban" in lines[3]
+
+
+@dataclass
+class Refuses(Notifier):
+    """Refuses the supervisor for good (a chat the robot was removed from); takes the admin's messages."""
+
+    channel = "log"
+    sent: list[Message] = field(default_factory=list)
+
+    async def send(self, message: Message) -> str | None:
+        if message.recipient == "duban":
+            raise PermanentError("robot removed from the chat")
+        self.sent.append(message)
+        return None
+
+
+def test_a_part_failing_for_good_is_told_to_the_admins_with_the_board(snapshot: Snapshot, store: Store) -> None:
+    """The admins hear which summary failed (its subject in its recipient's language, the unit it covers) with
+    the board's link, not a duty's page."""
+    clock = VirtualClock(MONDAY.astimezone(dt.UTC))
+    channel = Refuses()
+    engine = _engine(snapshot, store, channel, clock, "i0")
+    asyncio.run(summary.send_weekly(engine))
+    asyncio.run(engine.dispatch())  # the admin notices, raised by the first round
+    [notice] = [m for m in channel.sent if not m.key.startswith("summary|")]  # both parts, in one digest
+    assert notice.covers == tuple(f"admin|failed|{k}|log:admin" for k in KEYS[2:])
+    assert notice.text.count("Supervision weekly summary 2025-10-13 · 测试县人民政府(提醒发送失败)") == 2
+    assert "http://duties.test/supervision" in notice.text
+    assert "/obligation/" not in notice.text
+    assert [s for k, s, _ in _rows(store) if "duban" in k] == ["failed", "failed"]
