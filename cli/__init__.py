@@ -21,7 +21,9 @@ from collections.abc import Callable, Sequence
 from typing import Any
 
 from cli.commands import COMMANDS, EXTRACT, EXTRACT_ADD_PARSER, EXTRACT_AFTER, EXTRACT_HELP, TARGETS, Command
-from i18n import language, tr
+from cli.language import chosen_language
+from i18n import N_, language, tr
+from i18n.arguments import ArgumentParser, speaking
 from i18n.phrase import say
 from obligations.errors import FatalError, ValidationFailed
 from redaction import install
@@ -44,11 +46,10 @@ def load(target: str) -> Callable[..., Any]:
 
 
 def _common() -> argparse.ArgumentParser:
-    common = argparse.ArgumentParser(add_help=False)
-    common.add_argument("--config", metavar="PATH",
-                        help="configuration file (default: ./config.yaml, else the shipped one)")
-    common.add_argument("--lang", choices=["zh-CN", "en"], help="language of the output (default: config)")
-    common.add_argument("--debug", action="store_true", help="show tracebacks and debug logs")
+    common = ArgumentParser(add_help=False)
+    common.add_argument("--config", metavar="PATH", help=N_("cli.help.config"))
+    common.add_argument("--lang", choices=["zh-CN", "en"], help=N_("cli.help.lang"))
+    common.add_argument("--debug", action="store_true", help=N_("cli.help.debug"))
     return common
 
 
@@ -67,12 +68,11 @@ def _add_extract(sub: SubParsers[argparse.ArgumentParser], common: argparse.Argu
 
 def build_parser(command: str | None = None) -> argparse.ArgumentParser:
     """Every command and option. Given the ``command`` about to run, ``extract``'s arguments (in a
-    module with heavy imports) are only added when that command is ``extract``."""
-    parser = argparse.ArgumentParser(
-        prog="python main.py",
-        description="Obligation calendar: duties from policy documents as dated occurrences, "
-        "calendar feeds and reminders.",
-    )
+    module with heavy imports) are only added when that command is ``extract``.
+
+    Its words are argparse's and our msgids: built and used inside :func:`i18n.arguments.speaking`
+    (as :func:`run` does), it speaks that language; outside, the default."""
+    parser = ArgumentParser(prog="python main.py", description=N_("cli.about"))
     sub = parser.add_subparsers(dest="command", required=True, metavar="COMMAND")
     common = _common()
     for entry in COMMANDS:
@@ -100,7 +100,8 @@ def _silence_stdout() -> None:
 
 def run(argv: Sequence[str] | None = None) -> int:
     argv = sys.argv[1:] if argv is None else list(argv)
-    args = build_parser(_command_of(argv)).parse_args(argv)
+    with speaking(chosen_language(argv)):  # usage, help and usage errors in --lang, else the config's language
+        args = build_parser(_command_of(argv)).parse_args(argv)
     logging.basicConfig(level=logging.DEBUG if args.debug else logging.WARNING,
                         format="%(levelname)s %(name)s: %(message)s")
 

@@ -10,7 +10,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from zoneinfo import ZoneInfo
 
-from cli.commands import ROOT
+from cli.language import config_path
 from i18n import DEFAULT, N_, Language, tr
 from i18n.phrase import phrase
 from obligations.diagnostics import did_you_mean
@@ -21,8 +21,6 @@ from scheduler.expand import Expander, Expansion
 from scheduler.snapshot import Snapshot, load_snapshot
 from scheduler.warning import word
 from scheduler.workdays import calendar_from_config
-
-DEFAULT_CONFIG = Path("config.yaml")
 
 
 @dataclass
@@ -45,20 +43,6 @@ class Context:
 
     def expander(self) -> Expander:
         return self.snapshot.expander(self.lang)
-
-
-def config_path(arg: str | None) -> Path | None:
-    """``--config``, else ./config.yaml, else the one shipped next to main.py (None: built-in defaults)."""
-    if arg is not None:
-        path = Path(arg)
-        if not path.exists():
-            raise FatalError(phrase(N_("cli.config_not_found"), "%(path)s: config file not found; pass an existing "
-                                    "file to --config", path=arg))
-        return path
-    if DEFAULT_CONFIG.exists():
-        return DEFAULT_CONFIG
-    shipped = ROOT / "config.yaml"
-    return shipped if shipped.exists() else None
 
 
 def load_context(args: argparse.Namespace, rules_override: Sequence[str] = ()) -> Context:

@@ -17,7 +17,8 @@ from extract.diff import compare, render
 from extract.draft import build_rules, doc_id_from, header_lines, to_yaml
 from extract.duties import extract
 from extract.text import DEFAULT_MAX_MB, UnreadableInput, read_document
-from i18n import Language, language, tr
+from i18n import N_, Language, language, tr
+from i18n.arguments import said
 from i18n.phrase import say
 from obligations.errors import ValidationFailed
 from obligations.loader import load_rules
@@ -76,18 +77,13 @@ def cmd_extract(args: argparse.Namespace) -> int:
 
 def add_parser(sub: argparse._SubParsersAction[argparse.ArgumentParser], common: argparse.ArgumentParser) -> None:
     """Register ``extract`` on main.py's subcommands."""
-    p = sub.add_parser("extract", parents=[common], help="draft a rules file from a policy document",
-                       description=cmd_extract.__doc__)
-    p.add_argument("file", metavar="FILE", help="the document: .txt (UTF-8 or GB18030), .docx or .html")
-    p.add_argument("--out", metavar="PATH",
-                   help="write the draft YAML here (default: standard output, unless --against is given)")
-    p.add_argument("--doc-name", metavar="NAME",
-                   help="document id and unit-id prefix, e.g. bz-2025 (default: the file name)")
-    p.add_argument("--against", metavar="PATH",
-                   help="rules file in force: report new, changed and gone duties on standard output")
+    p = sub.add_parser("extract", parents=[common], help=N_("cli.help.extract"), description=N_("cli.about.extract"))
+    p.add_argument("file", metavar="FILE", help=N_("cli.help.extract.file"))
+    p.add_argument("--out", metavar="PATH", help=N_("cli.help.extract.out"))
+    p.add_argument("--doc-name", metavar="NAME", help=N_("cli.help.extract.doc_name"))
+    p.add_argument("--against", metavar="PATH", help=N_("cli.help.extract.against"))
     p.add_argument("--max-mb", type=_megabytes, default=DEFAULT_MAX_MB, metavar="MB",
-                   help=f"refuse a document of more than MB megabytes of text (default {DEFAULT_MAX_MB:g}; "
-                   "0: no limit)")
+                   help=N_("cli.help.extract.max_mb"))
     p.set_defaults(func=cmd_extract)
 
 
@@ -97,7 +93,7 @@ def _megabytes(text: str) -> float:
     except ValueError:
         value = -1.0
     if not text.isascii() or not value >= 0 or value == float("inf"):
-        raise argparse.ArgumentTypeError(f"{text!r} is not a size in MB; e.g. --max-mb 20 (0: no limit)")
+        raise argparse.ArgumentTypeError(said(N_("cli.not_megabytes"), text=repr(text)))
     return value
 
 

@@ -139,7 +139,7 @@ def test_weekends_only_opt_in_warns_visibly(cli: Callable[..., CliResult], tmp_p
 def test_bad_date_argument_is_a_usage_error(cli: Callable[..., CliResult]) -> None:
     result = cli("expand", "--config", CONFIG, "--from", "2025-02-30", "--to", "2025-03-01")
     assert result.code == 2
-    assert "'2025-02-30' is not a date" in result.err
+    assert "'2025-02-30' 不是日期" in result.err  # argparse's words too: tests/test_cli_help.py
 
 
 @pytest.mark.slow
