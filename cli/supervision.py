@@ -66,7 +66,7 @@ def cmd_report(args: argparse.Namespace) -> int:
     store = open_store(ctx.loaded.database_url)
     try:
         rows = supervision.board(ctx.snapshot, store, query, today=now.astimezone(ctx.tz).date())
-        title = tr(ctx.lang, "report.title_range", first=args.from_.isoformat(), last=args.to.isoformat())
+        title = report.title_of(ctx.lang, args.from_, args.to)  # 2025年第一季度 for a range that is one period
         data = report.render(rows, ctx.rules, ctx.lang, args.format, table=args.table, title=title)
         if args.out:
             Path(args.out).write_bytes(data)

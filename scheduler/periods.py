@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import datetime as dt
+import re
 from collections.abc import Iterator
 from dataclasses import dataclass
 
@@ -111,6 +112,59 @@ def _month(number: int) -> Phrase:
     return month(number, _MONTH_NAMES[number - 1])
 
 
-__all__ = ["HALVES", "QUARTERS", "Span", "month_start", "months_span", "period_containing", "period_label",
-           "period_words",
-           "periods_overlapping", "split_months"]
+# a period_label: 2025-W08, 2025-03, 2025-B2, 2025-Q1, 2025-H1, 2025 (ASCII digits only)
+_LABEL = re.compile(r"([0-9]{4})(?:-(?:W([0-9]{2})|([0-9]{2})|B([1-6])|Q([1-4])|H([12])))?")
+_SESSION = re.compile(r"(.+)\.([0-9]{1,3})")
+
+
+def label_span(label: str) -> tuple[Period, Span] | None:
+    """The period a :func:`period_label` names (``2025-W08`` is 17-23 February 2025); None for any other text."""
+    m = _LABEL.fullmatch(label)
+    if m is None:
+        return None
+    year = int(m[1])
+    if m[2]:
+        try:
+            monday = dt.date.fromisocalendar(year, int(m[2]), 1)
+        except ValueError:  # week 0, or 53 of a year that has 52
+            return None
+        return Period.week, Span(monday, monday + dt.timedelta(days=6))
+    if m[3]:
+        number = int(m[3])
+        return (Period.month, months_span(year, number, 1)) if 1 <= number <= 12 else None
+    for group, period in ((4, Period.two_months), (5, Period.quarter), (6, Period.half_year)):
+        if m[group]:
+            months = PERIOD_MONTHS[period]
+            return period, months_span(year, (int(m[group]) - 1) * months + 1, months)
+    return Period.year, months_span(year, 1, 12)
+
+
+def label_words(label: str) -> Phrase | None:
+    """A period label as a person reads it: ``2026-W08`` is ``2026年第8周`` / ``week 8 of 2026``,
+    ``2025-01`` ``2025年1月`` / ``January 2025``; None for a text that is no period label."""
+    found = label_span(label)
+    return period_words(*found) if found else None
+
+
+def slot_words(slot: str) -> Phrase | None:
+    """The period of an occurrence's slot in words: ``2025-W10`` one week's window, ``2025-H1.2`` the second
+    session of a half-year (``2025年上半年第2次``); None for a slot that is a day (a fixed date)."""
+    session = _SESSION.fullmatch(slot)
+    words = label_words(session[1] if session else slot)
+    if words is None or session is None:
+        return words
+    return Phrase(slot, N_("period.session"), period=words, number=int(session[2]))
+
+
+def span_words(first: dt.date, last: dt.date) -> Phrase | None:
+    """``first``..``last`` in words when it is exactly one week, month, quarter, half-year or year; else None."""
+    for period in (Period.week, Period.month, Period.quarter, Period.half_year, Period.year):
+        span = period_containing(period, first)
+        if span == Span(first, last):
+            return period_words(period, span)
+    return None
+
+
+__all__ = ["HALVES", "QUARTERS", "Span", "label_span", "label_words", "month_start", "months_span",
+           "period_containing", "period_label", "period_words", "periods_overlapping", "slot_words", "span_words",
+           "split_months"]

@@ -2,8 +2,9 @@
 
 Three tables, each a list of rows whose first is the header:
 
-- **rows** (明细): one row per (unit, duty, window) with its state, the day it was done, the lateness
-  in working days, who, the note, the evidence and a waiver's reason;
+- **rows** (明细): one row per (unit, duty, window) with its period in words (``2025年第10周``,
+  ``2025年3月``, ``2025年第一季度``; empty for a window that is a fixed day), its state, the day it
+  was done, the lateness in working days, who, the note, the evidence and a waiver's reason;
 - **summary** (汇总): one row per unit, the counts by state and the rates of the windows settled or
   due (service.board.Counts);
 - **yearly** (年度): for each unit, year and recurring duty, the windows it had, the days it was done
@@ -27,7 +28,9 @@ from openpyxl.styles import Font
 from openpyxl.utils import get_column_letter
 
 from i18n import N_, Language, tr
+from i18n.phrase import say
 from obligations.ruleset import RuleSet
+from scheduler.periods import slot_words, span_words
 from service.board import STATE_WORDS, Row, State, by_unit, percent
 
 Cell = str | int | float | dt.date | None
@@ -36,9 +39,10 @@ TABLES = ("rows", "summary", "yearly")
 SHEET_NAMES = {"rows": N_("report.sheet.rows"), "summary": N_("report.sheet.summary"),
                "yearly": N_("report.sheet.yearly")}
 _ROW_HEAD = (N_("report.col.unit"), N_("report.col.unit_id"), N_("report.col.duty"), N_("report.col.duty_id"),
-             N_("report.col.document"), N_("report.col.window_start"), N_("report.col.window_end"),
-             N_("report.col.due"), N_("report.col.state"), N_("report.col.done_on"), N_("report.col.lateness"),
-             N_("report.col.by"), N_("report.col.note"), N_("report.col.evidence"), N_("report.col.waiver"))
+             N_("report.col.document"), N_("report.col.period"), N_("report.col.window_start"),
+             N_("report.col.window_end"), N_("report.col.due"), N_("report.col.state"), N_("report.col.done_on"),
+             N_("report.col.lateness"), N_("report.col.by"), N_("report.col.note"), N_("report.col.evidence"),
+             N_("report.col.waiver"))
 _SUMMARY_HEAD = (N_("report.col.unit"), N_("report.col.unit_id"), N_("report.col.windows"),
                  N_("board.state.on_time"), N_("board.state.late"), N_("board.state.overdue"),
                  N_("board.state.waived"), N_("board.state.due_soon"), N_("board.state.open"),
@@ -48,7 +52,7 @@ _YEARLY_HEAD = (N_("report.col.unit"), N_("report.col.year"), N_("report.col.dut
                 N_("report.col.quote"), N_("report.col.windows"), N_("report.col.done_count"),
                 N_("report.col.done_days"), N_("board.state.overdue"), N_("board.state.waived"))
 _RATES = (State.ON_TIME, State.LATE, State.OVERDUE)
-WIDTHS = {"rows": (24, 18, 36, 30, 28, 12, 12, 12, 10, 12, 10, 12, 30, 30, 20),
+WIDTHS = {"rows": (24, 18, 36, 30, 28, 18, 12, 12, 12, 10, 12, 10, 12, 30, 30, 20),
           "summary": (24, 18, 10, 10, 10, 10, 10, 10, 10, 10, 12, 12, 12),
           "yearly": (24, 8, 36, 36, 60, 10, 10, 40, 10, 10)}
 
@@ -58,13 +62,30 @@ def _unit_name(rules: RuleSet, uid: str) -> str:
     return unit.name if unit else uid
 
 
+def period_of(row: Row, lang: Language) -> str | None:
+    """The period of a row's window in words (``2025年第10周``, ``2025年上半年第2次``), from its slot; None for a
+    window that is a fixed day, or a group of periods (``every: 2``), whose slot names only its first."""
+    if getattr(row.occ.obligation.schedule, "every", 1) > 1:
+        return None
+    words = slot_words(row.occ.slot)
+    return say(words, lang) if words is not None else None
+
+
+def title_of(lang: Language, first: dt.date, last: dt.date) -> str:
+    """``督查督办报表:2025年第一季度(2025-01-01 至 2025-03-31)`` for a range that is one period, else the dates."""
+    words = span_words(first, last)
+    if words is None:
+        return tr(lang, "report.title_range", first=first.isoformat(), last=last.isoformat())
+    return tr(lang, "report.title_period", period=say(words, lang), first=first.isoformat(), last=last.isoformat())
+
+
 def rows_table(rows: Sequence[Row], rules: RuleSet, lang: Language) -> Table:
     out: Table = [[tr(lang, h) for h in _ROW_HEAD]]
     for r in rows:
         ob = r.occ.obligation
         done, waived = r.done, r.waived
         out.append([_unit_name(rules, r.unit), r.unit, ob.title, ob.id, rules.document_of(ob).title,
-                    r.window_start, r.window_end, r.due, tr(lang, STATE_WORDS[r.state]),
+                    period_of(r, lang), r.window_start, r.window_end, r.due, tr(lang, STATE_WORDS[r.state]),
                     done.done_on if done else None, r.lateness if r.state in (State.LATE, State.OVERDUE) else None,
                     done.by if done else (waived.by if waived else None), done.note if done else None,
                     done.evidence if done else None, waived.reason if waived else None])
@@ -180,5 +201,5 @@ MEDIA_TYPES = {"csv": "text/csv; charset=utf-8",
                "xlsx": "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
                "html": "text/html; charset=utf-8"}
 
-__all__ = ["MEDIA_TYPES", "TABLES", "render", "rows_table", "summary_table", "tables", "to_csv", "to_html",
-           "to_xlsx", "yearly_table"]
+__all__ = ["MEDIA_TYPES", "TABLES", "period_of", "render", "rows_table", "summary_table", "tables", "title_of",
+           "to_csv", "to_html", "to_xlsx", "yearly_table"]

@@ -14,6 +14,7 @@ from collections.abc import Callable, Collection
 from dataclasses import dataclass
 
 from obligations.model import Level
+from scheduler.periods import label_span
 from scheduler.snapshot import Snapshot
 from service.actions import Actor, Target
 from service.board import Done, Row, State, Waived, rows_of
@@ -46,21 +47,10 @@ class Query:
 
 
 def period_range(text: str) -> tuple[dt.date, dt.date] | None:
-    """``2025``, ``2025-Q1`` or ``2025-03`` as its first and last day; None for anything else."""
-    if m := re.fullmatch(r"(20\d\d)", text):
-        year = int(m[1])
-        return dt.date(year, 1, 1), dt.date(year, 12, 31)
-    if m := re.fullmatch(r"(20\d\d)-Q([1-4])", text):
-        year, quarter = int(m[1]), int(m[2])
-        first = dt.date(year, 3 * quarter - 2, 1)
-    elif m := re.fullmatch(r"(20\d\d)-(0[1-9]|1[0-2])", text):
-        year, quarter = int(m[1]), 0
-        first = dt.date(year, int(m[2]), 1)
-    else:
-        return None
-    months = 3 if quarter else 1
-    after = dt.date(first.year + (first.month + months - 1) // 12, (first.month + months - 1) % 12 + 1, 1)
-    return first, after - dt.timedelta(days=1)
+    """A period as its label (``2025``, ``2025-H1``, ``2025-Q1``, ``2025-03``, ``2025-W08``) to its first
+    and last day; None for anything else, or a year outside 2000-2099."""
+    found = label_span(text) if re.fullmatch(r"20[0-9]{2}(-.*)?", text) else None
+    return (found[1].first, found[1].last) if found else None
 
 
 def units_of(snapshot: Snapshot, query: Query) -> set[str]:

@@ -62,7 +62,7 @@ def test_csv_has_a_bom_and_one_row_per_window(cli: Cli) -> None:
     assert result.code == 0
     assert result.out.startswith("\ufeff单位,单位编号,事项,")
     rows = list(csv.reader(io.StringIO(result.out.lstrip("\ufeff"))))
-    weekly = [(r[7], r[8], r[9], r[10], r[11], r[12], r[13], r[14]) for r in rows[1:] if r[3] == WEEKLY]
+    weekly = [(r[8], r[9], r[10], r[11], r[12], r[13], r[14], r[15]) for r in rows[1:] if r[3] == WEEKLY]
     assert weekly == [
         ("2025-03-07", "已豁免", "", "", "督查室", "", "", "合并举办"),
         ("2025-03-14", "按期完成", "2025-03-11", "", "王五", "接访3人", "https://oa.example/1", ""),
@@ -78,7 +78,7 @@ def test_csv_has_a_bom_and_one_row_per_window(cli: Cli) -> None:
 
 def weekly_late(rows: list[list[str]]) -> str:
     """The overdue window's lateness grows with the day the test runs: at least the 2025 days after 28 March."""
-    late = next(r[10] for r in rows if r[7] == "2025-03-28" and r[3] == WEEKLY)
+    late = next(r[11] for r in rows if r[8] == "2025-03-28" and r[3] == WEEKLY)
     assert int(late) >= 180
     return late
 
@@ -94,10 +94,10 @@ def test_xlsx_reads_back_with_chinese_headers_frozen_filtered_and_dates(cli: Cli
     rows = book["明细"]
     assert [c.value for c in rows[1]][:3] == ["单位", "单位编号", "事项"]
     assert rows.freeze_panes == "A2"
-    assert rows.auto_filter.ref == f"A1:O{rows.max_row}"
+    assert rows.auto_filter.ref == f"A1:P{rows.max_row}"
     assert rows.column_dimensions["A"].width == 24
-    done = [r for r in rows.iter_rows(min_row=2, values_only=True) if r[3] == WEEKLY and r[1] == TOWN and r[9]]
-    assert [(r[7], r[9]) for r in done] == [(dt.datetime(2025, 3, 14), dt.datetime(2025, 3, 11)),
+    done = [r for r in rows.iter_rows(min_row=2, values_only=True) if r[3] == WEEKLY and r[1] == TOWN and r[10]]
+    assert [(r[8], r[10]) for r in done] == [(dt.datetime(2025, 3, 14), dt.datetime(2025, 3, 11)),
                                              (dt.datetime(2025, 3, 21), dt.datetime(2025, 3, 24))]
     summary = {r[1]: r for r in book["单位汇总"].iter_rows(min_row=2, values_only=True)}
     assert summary[TOWN][2:10] == (13, 1, 1, 10, 1, 0, 0, 0)  # 13 weeks of Q1 2025

@@ -225,9 +225,9 @@ def test_a_quarter_through_every_door_agrees_with_the_table(live: Live, fake: Fa
 
     rows = list(csv.reader(io.StringIO(admin.get(f"/supervision/report.csv?{query}").content.decode("utf-8-sig"))))
     assert len(rows) == 1 + 44
-    settled = {(r[1], r[3], r[7]): (r[8], r[9], r[10], r[11], r[14]) for r in rows[1:] if r[8] != "逾期"}
+    settled = {(r[1], r[3], r[8]): (r[9], r[10], r[11], r[12], r[15]) for r in rows[1:] if r[9] != "逾期"}
     assert settled == SETTLED
-    evidence = {(r[1], r[7]): r[13] for r in rows[1:]}
+    evidence = {(r[1], r[8]): r[14] for r in rows[1:]}
     assert evidence[("bz.korla.tuanjie", "2025-03-14")] == "纪要.pdf"
 
     book = openpyxl.load_workbook(io.BytesIO(admin.get(f"/supervision/report.xlsx?{query}").content))
@@ -235,11 +235,11 @@ def test_a_quarter_through_every_door_agrees_with_the_table(live: Live, fake: Fa
     for unit, (on_time, late, overdue, waived, total) in EXPECTED.items():
         assert summary[unit][2:7] == (total, on_time, late, overdue, waived), unit
         assert summary[unit][10] == pytest.approx(on_time / (on_time + late + overdue))
-    detail = [r for r in book["明细"].iter_rows(min_row=2, values_only=True) if r[8] != "逾期"]
-    assert {(r[1], r[3], r[7].date().isoformat()) for r in detail} == set(SETTLED)
+    detail = [r for r in book["明细"].iter_rows(min_row=2, values_only=True) if r[9] != "逾期"]
+    assert {(r[1], r[3], r[8].date().isoformat()) for r in detail} == set(SETTLED)
 
     # the command line's report of the same quarter says the same (its "today" is later still)
     cli_csv = cli("report", "--from", "2025-01-01", "--to", "2025-03-31", "--unit", "bz.korla", "--children",
                   "--config", str(live.root / "config.yaml")).out.lstrip("\ufeff")
     cli_rows = list(csv.reader(io.StringIO(cli_csv)))
-    assert {(r[1], r[3], r[7]): (r[8], r[9], r[10], r[11], r[14]) for r in cli_rows[1:] if r[8] != "逾期"} == SETTLED
+    assert {(r[1], r[3], r[8]): (r[9], r[10], r[11], r[12], r[15]) for r in cli_rows[1:] if r[9] != "逾期"} == SETTLED

@@ -1,9 +1,9 @@
 """The board's pictures, drawn as SVG on the server: no script, readable without colour too.
 
-- :func:`grid_svg`: units × months (or weeks) as a colour grid, each cell the colour of its worst
-  window (service.board.worst: overdue red, late orange, due soon yellow, open blue, not yet open
-  white, on time green, waived grey), with the cell's counts in its ``<title>`` (a tooltip, and what
-  a screen reader says);
+- :func:`grid_svg`: units × months (or weeks, each headed in words: 2025年3月, 第12周) as a colour
+  grid, each cell the colour of its worst window (service.board.worst: overdue red, late orange, due
+  soon yellow, open blue, not yet open white, on time green, waived grey), with the cell's counts in
+  its ``<title>`` (a tooltip, and what a screen reader says);
 - :func:`bars_svg`: per unit, one bar split into on time / late / overdue of the windows counted,
   with the shares written beside it and in each part's ``<title>``.
 
@@ -41,24 +41,31 @@ def _cell_title(unit: str, column: str, cell: Counts, word: Callable[[State], st
 
 
 def grid_svg(grid: Mapping[str, Mapping[str, Counts]], columns: Sequence[str], names: Mapping[str, str],
-             word: Callable[[State], str], *, title: str) -> Markup:
-    """Units (rows, in ``grid``'s order) × ``columns``; ``names`` the units' names; ``word`` a state in words.
+             word: Callable[[State], str], *, title: str, heads: Mapping[str, tuple[str, str]] | None = None) -> Markup:
+    """Units (rows, in ``grid``'s order) × ``columns``; ``names`` the units' names; ``word`` a state in words;
+    ``heads`` each column in words, in full (level labels, tooltips) and short (slanted labels): ``2025年3月``
+    and ``3月``, never the key ``2025-03``.
 
-    A few columns (a quarter's months) are drawn wide, many (a year's weeks) narrow."""
+    A few columns (a quarter's months) are drawn wide, many (a year's weeks) narrow, their labels slanted."""
+    heads = heads or {}
     cell_w = max(CELL_W, min(90, 540 // max(len(columns), 1)))
+    level = cell_w >= 60  # room for the whole label, level
+    top = 40 if level else 76  # a slanted label rises up to ~60 px
     width = LABEL + cell_w * len(columns) + 10
-    height = 40 + CELL_H * len(grid) + 10
+    height = top + CELL_H * len(grid) + 10
     out = [f'<svg xmlns="http://www.w3.org/2000/svg" viewBox="0 0 {width} {height}" width="{width}" '
            f'role="img" aria-label="{escape(title)}" class="chart" id="grid-chart"><title>{escape(title)}</title>']
     for i, column in enumerate(columns):
         x = LABEL + i * cell_w + cell_w / 2
-        if cell_w >= 60:  # room for the whole label, level
-            out.append(_text(x, 30, column, size=11, anchor="middle", fill="#5b6775"))
+        full, short = heads.get(column, (column, column))
+        if level:
+            out.append(_text(x, top - 10, full, size=11, anchor="middle", fill="#5b6775"))
         else:
-            out.append(f'<text x="{x:.0f}" y="30" font-size="10" text-anchor="end" '
-                       f'transform="rotate(-45 {x:.0f} 30)" fill="#5b6775">{escape(column[2:])}</text>')
+            out.append(f'<text x="{x:.0f}" y="{top - 10}" font-size="10" text-anchor="end" '
+                       f'transform="rotate(-45 {x:.0f} {top - 10})" fill="#5b6775">{escape(short)}'
+                       f"<title>{escape(full)}</title></text>")
     for row, (unit, cells) in enumerate(grid.items()):
-        y = 40 + row * CELL_H
+        y = top + row * CELL_H
         name = names.get(unit, unit)
         out.append(f"<g>{_text(LABEL - 6, y + 15, _short(name), anchor='end')}<title>{escape(name)}</title></g>")
         for i, column in enumerate(columns):
@@ -67,7 +74,8 @@ def grid_svg(grid: Mapping[str, Mapping[str, Counts]], columns: Sequence[str], n
             fill = COLOURS[state] if state else "#f4f6f9"
             rect = (f'<rect x="{LABEL + i * cell_w + 1}" y="{y + 1}" width="{cell_w - 2}" height="{CELL_H - 2}" '
                     f'fill="{fill}" stroke="#dde3ea" data-state="{state.value if state else ""}">')
-            label = _cell_title(name, column, cell, word) if cell else f"{name} · {column}: —"
+            said = heads.get(column, (column, column))[0]
+            label = _cell_title(name, said, cell, word) if cell else f"{name} · {said}: —"
             out.append(f"{rect}<title>{escape(label)}</title></rect>")
     out.append("</svg>")
     return Markup("".join(out))

@@ -1,7 +1,8 @@
 """The supervision board (``/supervision``), its downloads and the waiver form, for logged-in accounts.
 
-- ``GET /supervision``: every (duty, unit, window) dated in a period (``?period=2025``,
-  ``2025-Q1``, ``2025-03``; default this quarter; or ``?from=&to=``) that the query selects —
+- ``GET /supervision``: every (duty, unit, window) dated in a period (``?period=2025``, ``2025-H1``,
+  ``2025-Q1``, ``2025-03``, ``2025-W08``; default this quarter; or ``?from=&to=``; shown in words:
+  ``2025年第一季度``, the grid's columns ``2025年3月`` / ``第12周``, never ``2025-03``) that the query selects —
   ``unit`` (its subtree), ``obligation``, ``document``, ``level``, ``state`` — sorted (``sort``),
   with the counts by state, each unit's rates, and two SVG pictures (``grid=month|week``). Only the
   units :func:`service.access.visible_units` allows are ever read; a unit the reader may not see is
@@ -26,7 +27,10 @@ from starlette.requests import Request
 from starlette.responses import RedirectResponse, Response
 
 from i18n import N_, Language, tr
+from i18n.phrase import MONTHS, say
 from obligations.model import Level
+from obligations.schedules import Period
+from scheduler.periods import label_span, period_words, span_words
 from scheduler.snapshot import Snapshot
 from service import report, supervision
 from service.access import visible_units
@@ -105,12 +109,36 @@ def _columns(rows: list[Row], by_week: bool, first: dt.date, last: dt.date) -> l
     out: dict[str, None] = {}
     day = first
     while day <= last:
-        out.setdefault(day.strftime("%Y-W%V") if by_week else day.strftime("%Y-%m"), None)
+        out.setdefault(day.strftime("%G-W%V") if by_week else day.strftime("%Y-%m"), None)  # ISO year, as week_of
         day += dt.timedelta(days=7 if by_week else 28)
-    out.setdefault(last.strftime("%Y-W%V") if by_week else last.strftime("%Y-%m"), None)
+    out.setdefault(last.strftime("%G-W%V") if by_week else last.strftime("%Y-%m"), None)
     for row in rows:
         out.setdefault(week_of(row) if by_week else month_of(row), None)
     return sorted(out)
+
+
+def heads(columns: list[str], lang: Language) -> dict[str, tuple[str, str]]:
+    """Each grid column in words: in full (``2025年3月``, ``2025年第12周``) and short for a slanted label
+    (``3月``, ``第12周``; in full where a year begins, so that the year is always said)."""
+    out: dict[str, tuple[str, str]] = {}
+    year = None
+    for column in columns:
+        found = label_span(column)
+        if found is None:
+            out[column] = (column, column)
+            continue
+        period, span = found
+        full = say(period_words(period, span), lang)
+        iso = span.first.isocalendar()
+        starts = (iso.year if period is Period.week else span.first.year) != year
+        year = iso.year if period is Period.week else span.first.year
+        if starts or period not in (Period.week, Period.month):
+            out[column] = (full, full)
+        elif period is Period.week:
+            out[column] = (full, tr(lang, "period.week_short", number=iso.week))
+        else:
+            out[column] = (full, tr(lang, MONTHS[span.first.month - 1]))
+    return out
 
 
 def _unit_order(snapshot: Snapshot, units: set[str]) -> list[str]:
@@ -155,6 +183,8 @@ async def board_page(request: Request) -> Response:
     by_week = request.query_params.get("grid") == "week"
     cells = grid(rows, week_of if by_week else month_of)
     cells = {uid: cells[uid] for uid in order}
+    columns = _columns(rows, by_week, query.first, query.last)
+    in_words = span_words(query.first, query.last)
 
     def word(state: State) -> str:
         return tr(lang, STATE_WORDS[state])
@@ -166,13 +196,14 @@ async def board_page(request: Request) -> Response:
         request, "supervision.html", lang=lang, rows=rows[:MAX_SHOWN], shown=min(len(rows), MAX_SHOWN),
         total=len(rows), query=query, period=period, all_counts=counts(all_rows), counts=counts(rows),
         per_unit=per_unit, names=names, states=list(State), word=word, percent=percent, colours=COLOURS,
-        grid_svg=grid_svg(cells, _columns(rows, by_week, query.first, query.last), names, word,
-                          title=tr(lang, "board.grid_title")),
+        grid_svg=grid_svg(cells, columns, names, word, title=tr(lang, "board.grid_title"), heads=heads(columns, lang)),
         bars_svg=bars_svg(per_unit, names, word, title=tr(lang, "board.bars_title"), none=tr(lang, "board.no_rate")),
         units=units, obligations=sorted(rules.obligations.values(), key=lambda o: o.id),
         documents=list(rules.documents.values()), levels=[lv.value for lv in Level], sorts=supervision.SORTS,
         sort_words={k: tr(lang, v) for k, v in SORT_WORDS.items()},
-        links=_links(request, lang), by_week=by_week, is_admin=account.role == Role.ADMIN, today=today)
+        links=_links(request, lang), by_week=by_week, is_admin=account.role == Role.ADMIN, today=today,
+        period_words=say(in_words, lang) if in_words is not None else None,
+        period_of=lambda row: report.period_of(row, lang))
     response.headers["Cache-Control"] = "no-store"
     return response
 
@@ -190,7 +221,7 @@ async def report_download(request: Request) -> Response:
     today = service.today()
     query, _ = query_of(request, snapshot, account, today, lang)
     rows = supervision.board(snapshot, service.store, replace(query, sort=query.sort or "unit"), today=today)
-    title = tr(lang, "report.title_range", first=query.first.isoformat(), last=query.last.isoformat())
+    title = report.title_of(lang, query.first, query.last)
     data = report.render(rows, snapshot.rules, lang, fmt, table=table, title=title)
     record_export(service.store, at=service.clock(), actor=account.name, door=Door.WEB.value, unit=query.unit,
                   what=f"{fmt} {table if fmt == 'csv' else 'all'} {query.first}..{query.last}: {len(rows)} rows")
@@ -230,4 +261,4 @@ async def waive_page(request: Request) -> Response:
 
 REASONS = (N_("board.reason.combined"), N_("board.reason.above"), N_("board.reason.not_applicable"))
 
-__all__ = ["board_page", "query_of", "report_download", "this_quarter", "waive_page"]
+__all__ = ["board_page", "heads", "query_of", "report_download", "this_quarter", "waive_page"]
