@@ -98,11 +98,16 @@ def render(request: Request, template: str, status: int = 200, **values: Any) ->
     return HTMLResponse(_ENV.get_template(template).render(context), status_code=status)
 
 
+_LANG_URL_MAX = 600
+
+
 def _other_lang_url(request: Request, lang: Language) -> str:
     """This page's path and query with ``lang`` switched (``lang=en`` from Chinese, ``lang=zh-CN`` from English)."""
+    other = "en" if lang == "zh-CN" else "zh-CN"
     query = [(key, value) for key, value in request.query_params.multi_items() if key != "lang"]
-    query.append(("lang", "en" if lang == "zh-CN" else "zh-CN"))
-    return f"{request.url.path}?{urlencode(query)}"
+    url = f"{request.url.path}?{urlencode([*query, ('lang', other)])}"
+    # a page must not echo a long input (an error page for a 10 KB path or query stays small)
+    return url if len(url) <= _LANG_URL_MAX else f"?lang={other}"
 
 
 def _weekday(lang: Language, day: dt.date, service: FeedService) -> str:
