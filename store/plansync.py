@@ -20,7 +20,7 @@ from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from typing import Any
 
-from sqlalchemy import Engine, String, and_, any_, bindparam, select, update
+from sqlalchemy import Engine, String, and_, any_, bindparam, select, text, update
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.engine import Connection
 
@@ -31,6 +31,9 @@ from store.tables import reminders
 
 _CHUNK = 500
 _UIDS = 5000  # occurrences per query on PostgreSQL: one array parameter, whatever its length
+# Two syncs never interleave, even in the moment a planner that lost its lock (store.leader) has not
+# noticed yet while its successor plans: the second waits for the first's transaction to end.
+SYNC_LOCK = 0x6F626C706C616E21
 
 
 @dataclass(frozen=True)
@@ -67,6 +70,8 @@ class PlanSync:
         kinds = tuple(kinds)
         keys = {p.key for p in planned}
         with self.engine.begin() as conn:
+            if self.store.dialect == "postgresql":
+                conn.execute(text("SELECT pg_advisory_xact_lock(:k)"), {"k": SYNC_LOCK})
             window = and_(reminders.c.status.in_(sources(Event.CANCELLED)), reminders.c.kind.in_(kinds),
                           reminders.c.snoozed.is_(False), reminders.c.due_at >= now, reminders.c.due_at <= until)
             pending = dict(conn.execute(select(reminders.c.key, reminders.c.id).where(window)).all())
