@@ -40,6 +40,14 @@ def iso_date(text: str) -> dt.date:
         raise argparse.ArgumentTypeError(said(N_("cli.not_a_date"), text=repr(text))) from None
 
 
+def number(text: str) -> int:
+    """A whole number (``--jobs 4``); argparse's own refusal would name Python's type (``invalid int value``)."""
+    try:
+        return int(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(said(N_("cli.not_a_number"), text=repr(text))) from None
+
+
 def _range(p: argparse.ArgumentParser, first: str = N_("cli.help.from")) -> None:
     p.add_argument("--from", dest="from_", type=iso_date, required=True, metavar="DATE", help=first)
     p.add_argument("--to", type=iso_date, required=True, metavar="DATE", help=N_("cli.help.to"))
@@ -75,7 +83,7 @@ def _schema(p: argparse.ArgumentParser) -> None:
 def _holidays(p: argparse.ArgumentParser) -> None:
     p.add_argument("action", choices=["import"], help=N_("cli.help.holidays.action"))
     p.add_argument("file", metavar="FILE", help=N_("cli.help.holidays.file"))
-    p.add_argument("--year", type=int, metavar="YEAR", help=N_("cli.help.holidays.year"))
+    p.add_argument("--year", type=number, metavar="YEAR", help=N_("cli.help.holidays.year"))
     p.add_argument("--write", action="store_true",
                    help=N_("cli.help.holidays.write"))
 
@@ -95,7 +103,7 @@ def _ics(p: argparse.ArgumentParser) -> None:
     p.add_argument("--windows", choices=["due", "span"], default="due",
                    help=N_("cli.help.ics.windows"))
     p.add_argument("--out", metavar="DIR", help=N_("cli.help.ics.out"))
-    p.add_argument("--jobs", type=int, metavar="N", help=N_("cli.help.ics.jobs"))
+    p.add_argument("--jobs", type=number, metavar="N", help=N_("cli.help.ics.jobs"))
     p.add_argument("--from", dest="from_", type=iso_date, metavar="DATE",
                    help=N_("cli.help.ics.from"))
     p.add_argument("--to", type=iso_date, metavar="DATE",
@@ -113,7 +121,7 @@ def _token(p: argparse.ArgumentParser) -> None:
 
 def _serve(p: argparse.ArgumentParser) -> None:
     p.add_argument("--host", metavar="ADDR", help=N_("cli.help.serve.host"))
-    p.add_argument("--port", type=int, metavar="N", help=N_("cli.help.serve.port"))
+    p.add_argument("--port", type=number, metavar="N", help=N_("cli.help.serve.port"))
 
 
 # -- reminders: simulate, done, history, reminders, invite ------------------------------------------------
@@ -227,4 +235,4 @@ EXTRACT_AFTER = "invite"
 TARGETS: dict[str, str] = {c.name: c.target for c in COMMANDS} | {EXTRACT: EXTRACT_TARGET}
 
 __all__ = ["COMMANDS", "EXTRACT", "EXTRACT_ADD_PARSER", "EXTRACT_AFTER", "EXTRACT_HELP", "TARGETS", "Command",
-           "iso_date"]
+           "iso_date", "number"]
