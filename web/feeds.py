@@ -13,6 +13,7 @@ import hashlib
 import hmac
 from collections.abc import Awaitable, Callable
 
+from starlette.concurrency import run_in_threadpool
 from starlette.exceptions import HTTPException
 from starlette.requests import Request
 from starlette.responses import PlainTextResponse, Response
@@ -183,10 +184,13 @@ def public_feed(kind: FeedKind) -> Callable[[Request], Awaitable[Response]]:
                 return _not_found(_lang(service), kind, key, list(known))
             selection = Selection(kind, key, _children(request) if kind == "unit" else False)
         name = "all" if kind == "all" else f"{kind}-{selection.key}"
-        try:
-            feed = feeds.feed(selection, shape=_shape(request))
-        except FeedTooLarge as exc:
-            return too_large(service, exc)
+        shape = _shape(request)
+        feed = feeds.peek(selection, shape=shape)
+        if feed is None:
+            try:  # built in a worker thread: a national first request must not hold up the cached ones
+                feed = await run_in_threadpool(feeds.feed, selection, shape=shape)
+            except FeedTooLarge as exc:
+                return too_large(service, exc)
         return _feed_response(request, feed, name, private=_allowed(request))
 
     return endpoint
