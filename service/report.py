@@ -30,6 +30,7 @@ from openpyxl.utils import get_column_letter
 from i18n import N_, Language, tr
 from i18n.phrase import say
 from obligations.ruleset import RuleSet
+from scheduler.occurrence import Occurrence
 from scheduler.periods import slot_words, span_words
 from service.board import STATE_WORDS, Row, State, by_unit, percent
 
@@ -62,12 +63,12 @@ def _unit_name(rules: RuleSet, uid: str) -> str:
     return unit.name if unit else uid
 
 
-def period_of(row: Row, lang: Language) -> str | None:
-    """The period of a row's window in words (``2025年第10周``, ``2025年上半年第2次``), from its slot; None for a
+def period_of(occ: Occurrence, lang: Language) -> str | None:
+    """The period of a window in words (``2025年第10周``, ``2025年上半年第2次``), from its slot; None for a
     window that is a fixed day, or a group of periods (``every: 2``), whose slot names only its first."""
-    if getattr(row.occ.obligation.schedule, "every", 1) > 1:
+    if getattr(occ.obligation.schedule, "every", 1) > 1:
         return None
-    words = slot_words(row.occ.slot)
+    words = slot_words(occ.slot)
     return say(words, lang) if words is not None else None
 
 
@@ -85,7 +86,7 @@ def rows_table(rows: Sequence[Row], rules: RuleSet, lang: Language) -> Table:
         ob = r.occ.obligation
         done, waived = r.done, r.waived
         out.append([_unit_name(rules, r.unit), r.unit, ob.title, ob.id, rules.document_of(ob).title,
-                    period_of(r, lang), r.window_start, r.window_end, r.due, tr(lang, STATE_WORDS[r.state]),
+                    period_of(r.occ, lang), r.window_start, r.window_end, r.due, tr(lang, STATE_WORDS[r.state]),
                     done.done_on if done else None, r.lateness if r.state in (State.LATE, State.OVERDUE) else None,
                     done.by if done else (waived.by if waived else None), done.note if done else None,
                     done.evidence if done else None, waived.reason if waived else None])

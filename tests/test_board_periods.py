@@ -136,3 +136,15 @@ def test_the_years_first_column_says_its_year() -> None:
     said = heads(["2025-12", "2026-01", "2026-02"], "zh-CN")
     assert [short for _, short in said.values()] == ["2025年12月", "2026年1月", "2月"]
     assert heads(["2025-W52", "2026-W01", "2026-W02"], "en")["2026-W02"] == ("week 2 of 2026", "week 2")
+
+
+def test_a_windows_page_says_its_period(web: Live) -> None:
+    admin = login(web, "admin")
+    uid = "t.reception-township/cty.town/2025-W10"
+    assert f'data-uid="{uid}"' in admin.get("/supervision?period=2025-W10&unit=cty.town").text
+    page = admin.get(f"/supervision/window/{uid}")
+    assert page.status_code == 200
+    assert '<dd id="window-days">2025年第10周 · 2025-03-03 至 2025-03-09</dd>' in page.text
+    assert '<dd id="window-days">week 10 of 2025 · ' in admin.get(f"/supervision/window/{uid}?lang=en").text
+    report = admin.get("/supervision/window/t.report/cty/2025").text  # a yearly deadline: its year
+    assert '<dd id="window-days">2025年 · ' in report

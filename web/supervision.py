@@ -203,7 +203,7 @@ async def board_page(request: Request) -> Response:
         sort_words={k: tr(lang, v) for k, v in SORT_WORDS.items()},
         links=_links(request, lang), by_week=by_week, is_admin=account.role == Role.ADMIN, today=today,
         period_words=say(in_words, lang) if in_words is not None else None,
-        period_of=lambda row: report.period_of(row, lang))
+        period_of=lambda row: report.period_of(row.occ, lang))
     response.headers["Cache-Control"] = "no-store"
     return response
 

@@ -30,7 +30,7 @@ from starlette.responses import FileResponse, RedirectResponse, Response
 
 from i18n import N_, Language, tr
 from scheduler.occurrence import Occurrence
-from service import actions
+from service import actions, report
 from service.access import may_act, may_see
 from service.windows import ACTION_WORDS, DOOR_WORDS, Accepted, Unaccepted, accept, find_window, max_bytes
 from store.accounts import Account
@@ -164,7 +164,8 @@ def _view(request: Request, occ: Occurrence, account: Account, lang: Language) -
                       may_act=may_act(account, occ.unit, snapshot.rules),
                       today=service.today().isoformat(), earliest=actions.earliest_done_on(target).isoformat(),
                       evidence_link=evidence_link, config=snapshot.loaded.config.evidence,
-                      title=occ.obligation.title, quote=occ.obligation.source.quote)
+                      title=occ.obligation.title, quote=occ.obligation.source.quote,
+                      period=report.period_of(occ, lang))  # 2025年第10周, beside the window's days
     response.headers["Cache-Control"] = "no-store"
     return response
 
