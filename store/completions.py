@@ -12,12 +12,33 @@ from __future__ import annotations
 import datetime as dt
 from typing import Any
 
-from sqlalchemy import Engine, delete, insert, select, update
+from sqlalchemy import Connection, Engine, delete, insert, select, update
 from sqlalchemy.exc import IntegrityError
 
 from store.history import Action, Entry, append
 from store.lifecycle import Event, ReminderStatus, sources, target
 from store.tables import completions, reminders
+
+
+def cancel_pending_reminders(conn: Connection, uid: str) -> None:
+    """Cancel the occurrence's pending reminders: it is settled (done or waived).
+
+    A claimed one is left to its holder (store.lifecycle): its send may be under way.
+    """
+    conn.execute(update(reminders).where(reminders.c.occurrence_uid == uid,
+                                         reminders.c.status.in_(sources(Event.CANCELLED)))
+                 .values(status=target(Event.CANCELLED)))
+
+
+def replan_cancelled_reminders(conn: Connection, uid: str, now: dt.datetime) -> None:
+    """Delete the occurrence's cancelled reminders still to come: it is open again (undone or unwaived).
+
+    The next planning run inserts only keys it has not stored, so it plans these again; those
+    already due stay as they are.
+    """
+    conn.execute(delete(reminders).where(reminders.c.occurrence_uid == uid,
+                                         reminders.c.status == ReminderStatus.CANCELLED,
+                                         reminders.c.due_at >= now))
 
 
 class Completions:
@@ -39,9 +60,7 @@ class Completions:
                 conn.execute(insert(completions).values(
                     occurrence_uid=uid, obligation=obligation, unit=unit, occurrence_date=date, done_by=by,
                     done_at=at, note=note, evidence_url=evidence_url, done_on=done_on))
-                conn.execute(update(reminders).where(reminders.c.occurrence_uid == uid,
-                                                     reminders.c.status.in_(sources(Event.CANCELLED)))
-                             .values(status=target(Event.CANCELLED)))
+                cancel_pending_reminders(conn, uid)
                 append(conn, Entry(at, by, door, Action.DONE, uid, obligation, unit, date, done_on, note,
                                    evidence_url))
         except IntegrityError:
@@ -74,9 +93,7 @@ class Completions:
             if row is None:
                 return None
             conn.execute(delete(completions).where(completions.c.id == row.id))
-            conn.execute(delete(reminders).where(reminders.c.occurrence_uid == uid,
-                                                 reminders.c.status == ReminderStatus.CANCELLED,
-                                                 reminders.c.due_at >= now))
+            replan_cancelled_reminders(conn, uid, now)
             append(conn, Entry(now, by, door, Action.UNDO, uid, row.obligation, row.unit, row.occurrence_date,
                                row.done_on, row.note, row.evidence_url))
         return dict(row._mapping)
@@ -91,4 +108,4 @@ class Completions:
         return dict(row._mapping) if row else None
 
 
-__all__ = ["Completions"]
+__all__ = ["Completions", "cancel_pending_reminders", "replan_cancelled_reminders"]

@@ -15,13 +15,13 @@ from __future__ import annotations
 import datetime as dt
 from typing import Any
 
-from sqlalchemy import Column, Date, DateTime, Integer, String, Table, Text, delete, insert, select, update
+from sqlalchemy import Column, Date, DateTime, Integer, String, Table, Text, delete, insert, select
 from sqlalchemy.exc import IntegrityError
 
+from store.completions import cancel_pending_reminders, replan_cancelled_reminders
 from store.db import Store
 from store.history import Action, Entry, append
-from store.lifecycle import Event, ReminderStatus, sources, target
-from store.tables import metadata, reminders
+from store.tables import metadata
 
 # One row per waived window (its occurrence uid, unique); deleted when the waiver is taken back.
 waivers = Table(
@@ -57,9 +57,7 @@ class Waivers:
                 conn.execute(insert(waivers).values(occurrence_uid=uid, obligation=obligation, unit=unit,
                                                     occurrence_date=date, reason=reason, waived_by=by[:200],
                                                     waived_at=at))
-                conn.execute(update(reminders).where(reminders.c.occurrence_uid == uid,
-                                                     reminders.c.status.in_(sources(Event.CANCELLED)))
-                             .values(status=target(Event.CANCELLED)))
+                cancel_pending_reminders(conn, uid)
                 append(conn, Entry(at, by, door, Action.WAIVE, uid, obligation, unit, date, note=reason))
         except IntegrityError:
             return False  # occurrence_uid is unique: someone else's waiver came first
@@ -72,9 +70,7 @@ class Waivers:
             if row is None:
                 return None
             conn.execute(delete(waivers).where(waivers.c.id == row.id))
-            conn.execute(delete(reminders).where(reminders.c.occurrence_uid == uid,
-                                                 reminders.c.status == ReminderStatus.CANCELLED,
-                                                 reminders.c.due_at >= now))
+            replan_cancelled_reminders(conn, uid, now)
             append(conn, Entry(now, by, door, Action.UNWAIVE, uid, row.obligation, row.unit, row.occurrence_date,
                                note=row.reason))
         return dict(row._mapping)
