@@ -17,13 +17,9 @@ import datetime as dt
 import hashlib
 import hmac
 import re
-import secrets as random_secrets
-
-from sqlalchemy import insert, select
-from sqlalchemy.exc import IntegrityError
 
 from store.db import Store
-from store.tables import secrets
+from store.keys import shared_key
 
 KEY_NAME = "done-links"
 SIGNATURE_LENGTH = 32
@@ -33,17 +29,7 @@ _CSRF = re.compile(r"([0-9]{1,12})\.([0-9a-f]{32})")
 
 
 def signing_key(store: Store) -> bytes:
-    with store.engine.begin() as conn:
-        value = conn.execute(select(secrets.c.value).where(secrets.c.name == KEY_NAME)).scalar()
-    if value is None:
-        try:
-            with store.engine.begin() as conn:
-                conn.execute(insert(secrets).values(name=KEY_NAME, value=random_secrets.token_hex(32)))
-        except IntegrityError:
-            pass  # another instance created it first; use theirs
-        with store.engine.begin() as conn:
-            value = conn.execute(select(secrets.c.value).where(secrets.c.name == KEY_NAME)).scalar_one()
-    return bytes.fromhex(value)
+    return bytes.fromhex(shared_key(store, KEY_NAME))
 
 
 def sign(key: bytes, reminder_id: int, recipient: str) -> str:

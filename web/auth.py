@@ -25,8 +25,6 @@ from typing import Any
 from urllib.parse import quote
 
 from itsdangerous import BadSignature, URLSafeSerializer
-from sqlalchemy import insert, select
-from sqlalchemy.exc import IntegrityError
 from starlette.datastructures import FormData
 from starlette.exceptions import HTTPException
 from starlette.requests import Request
@@ -36,8 +34,7 @@ from i18n import tr
 from redaction import SECRETS
 from service.feeds import FeedService
 from store.accounts import Account, Accounts, Role
-from store.db import Store
-from store.tables import secrets
+from store.keys import shared_key
 
 COOKIE = "oc_session"
 SECRET_ENV = "SESSION_SECRET"
@@ -57,20 +54,6 @@ class Session:
     issued: int
 
 
-def _stored_secret(store: Store) -> str:
-    with store.engine.begin() as conn:
-        value = conn.execute(select(secrets.c.value).where(secrets.c.name == KEY_NAME)).scalar()
-    if value is None:
-        try:
-            with store.engine.begin() as conn:
-                conn.execute(insert(secrets).values(name=KEY_NAME, value=random_secrets.token_hex(32)))
-        except IntegrityError:
-            pass  # another instance made it first
-        with store.engine.begin() as conn:
-            value = conn.execute(select(secrets.c.value).where(secrets.c.name == KEY_NAME)).scalar_one()
-    return str(value)
-
-
 def _service(request: Request) -> FeedService:
     return request.app.state.service  # type: ignore[no-any-return]
 
@@ -79,7 +62,7 @@ def session_key(request: Request) -> str:
     """The signing key: SESSION_SECRET (registered as a secret at import), else the store's, registered once."""
     key = os.environ.get(SECRET_ENV) or getattr(request.app.state, "session_key", None)
     if not key:
-        key = _stored_secret(_service(request).store)
+        key = shared_key(_service(request).store, KEY_NAME)
         SECRETS.add(key)  # once per process: adding resets the redaction's cache of secret forms
         request.app.state.session_key = key
     return key
