@@ -3,8 +3,9 @@
 A labelled duty is found when an extracted duty's quote overlaps the label's quote in
 the document and their schedules agree on the fields that matter: kind, and per+count
 (quota), month+day (yearly_deadline), period+index (window) or the date (once). Each
-extracted duty can find one label and each label be found once (a maximum matching), so
-one long quote cannot claim two labels of the same kind.
+extracted duty can find one label and each label be found once (a maximum matching, the one
+extract.scoring uses for the dev and held-out sets), so one long quote cannot claim two labels
+of the same kind.
 """
 
 from __future__ import annotations
@@ -18,6 +19,7 @@ import yaml
 
 from extract.duties import Duty, Extraction, extract
 from extract.schedule import schedule_key
+from extract.scoring import maximum_matching, quote_span
 from extract.text import read_document
 
 KINDS = ("quota", "yearly_deadline", "window", "once", "unscheduled")
@@ -71,37 +73,13 @@ def load_labels(path: Path, original: str) -> list[Label]:
     data = yaml.safe_load(path.read_text(encoding="utf-8"))
     labels = []
     for entry in data["duties"]:
-        start = original.find(entry["quote"])
-        if start < 0:
-            raise ValueError(f"{path}: quote not in the seed: {entry['quote']}")
-        labels.append(Label(entry["quote"], entry["kind"], label_key(entry), start,
-                            start + len(entry["quote"]), str(entry.get("clause", ""))))
+        start, end = quote_span(path, original, entry["quote"])
+        labels.append(Label(entry["quote"], entry["kind"], label_key(entry), start, end, str(entry.get("clause", ""))))
     return labels
 
 
-def _match(duties: list[Duty], labels: list[Label]) -> dict[int, int]:
-    """Maximum matching label -> duty over overlapping spans with equal schedule keys (Kuhn)."""
-    edges = {i: [j for j, d in enumerate(duties) if d.start < lab.end and lab.start < d.end and d.key() == lab.key]
-             for i, lab in enumerate(labels)}
-    owner: dict[int, int] = {}
-
-    def augment(i: int, seen: set[int]) -> bool:
-        for j in edges[i]:
-            if j in seen:
-                continue
-            seen.add(j)
-            if j not in owner or augment(owner[j], seen):
-                owner[j] = i
-                return True
-        return False
-
-    for i in range(len(labels)):
-        augment(i, set())
-    return {i: j for j, i in owner.items()}
-
-
 def score(name: str, extraction: Extraction, labels: list[Label]) -> Score:
-    matched = _match(extraction.duties, labels)
+    matched = maximum_matching(extraction.duties, labels, lambda d, lab: d.key() == lab.key)
     used = set(matched.values())
     return Score(name, len(labels), len(extraction.duties), len(matched),
                  [lab for i, lab in enumerate(labels) if i not in matched],

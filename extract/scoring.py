@@ -17,10 +17,10 @@ from __future__ import annotations
 
 import datetime as dt
 import re
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any
+from typing import Any, Protocol, TypeVar
 
 import yaml
 
@@ -123,17 +123,39 @@ def load_set_labels(path: Path, original: str) -> list[SetLabel]:
     data = yaml.safe_load(path.read_text(encoding="utf-8"))
     labels = []
     for entry in data["duties"]:
-        start = original.find(entry["quote"])
-        if start < 0:
-            raise ValueError(f"{path}: quote not in the document: {entry['quote']}")
+        start, end = quote_span(path, original, entry["quote"])
         schedule = None if entry.get("past") else entry["schedule"]
-        labels.append(SetLabel(entry["quote"], start, start + len(entry["quote"]), schedule,
-                               canonical(schedule) if schedule else ()))
+        labels.append(SetLabel(entry["quote"], start, end, schedule, canonical(schedule) if schedule else ()))
     return labels
 
 
-def _matching(drafts: list[Duty], labels: list[SetLabel], fits: Callable[[Duty, SetLabel], bool]) -> dict[int, int]:
-    """Maximum matching label index -> draft index (Kuhn) over overlapping quotes that ``fits``."""
+class Span(Protocol):
+    """A label's place in the document: its quote's first and one-past-last character."""
+
+    @property
+    def start(self) -> int: ...
+
+    @property
+    def end(self) -> int: ...
+
+
+L = TypeVar("L", bound=Span)
+
+
+def quote_span(path: Path, original: str, quote: str) -> tuple[int, int]:
+    """Where a label's ``quote`` first stands in the document; ValueError naming the labels' file if nowhere."""
+    start = original.find(quote)
+    if start < 0:
+        raise ValueError(f"{path}: quote not in the document: {quote}")
+    return start, start + len(quote)
+
+
+def maximum_matching(drafts: list[Duty], labels: Sequence[L], fits: Callable[[Duty, L], bool]) -> dict[int, int]:
+    """Maximum matching label index -> draft index (Kuhn) over overlapping quotes that ``fits``.
+
+    Each draft finds one label and each label is found once, so one long quote cannot claim two
+    labels of the same kind.
+    """
     edges = {i: [j for j, d in enumerate(drafts) if d.start < lab.end and lab.start < d.end and fits(d, lab)]
              for i, lab in enumerate(labels)}
     owner: dict[int, int] = {}
@@ -155,8 +177,8 @@ def _matching(drafts: list[Duty], labels: list[SetLabel], fits: Callable[[Duty, 
 def score_document(name: str, drafts: list[Duty], labels: list[SetLabel]) -> SetScore:
     duties = [lab for lab in labels if not lab.past]
     past = [lab for lab in labels if lab.past]
-    loose = _matching(drafts, duties, lambda d, lab: True)
-    strict = _matching(drafts, duties, lambda d, lab: canonical(d.schedule) == lab.key)
+    loose = maximum_matching(drafts, duties, lambda d, lab: True)
+    strict = maximum_matching(drafts, duties, lambda d, lab: canonical(d.schedule) == lab.key)
     out = SetScore(name, len(duties), len(past), len(drafts), loose=len(loose), strict=len(strict))
     strict_drafts = set(strict.values())
     for j, d in enumerate(drafts):
@@ -197,4 +219,5 @@ def total(name: str, scores: list[SetScore]) -> SetScore:
     return out
 
 
-__all__ = ["SetLabel", "SetScore", "canonical", "load_set_labels", "score_document", "score_set", "total"]
+__all__ = ["SetLabel", "SetScore", "Span", "canonical", "load_set_labels", "maximum_matching", "quote_span",
+           "score_document", "score_set", "total"]
