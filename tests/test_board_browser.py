@@ -6,32 +6,27 @@ from __future__ import annotations
 
 import datetime as dt
 import io
-import shutil
 from collections.abc import Iterator
 from pathlib import Path
 
 import openpyxl
 import pytest
 from argon2 import PasswordHasher
-from playwright.sync_api import sync_playwright
 
 from service import actions, supervision
 from service.actions import Actor, Door, Target
 from store import accounts as accounts_module
 from store.accounts import Accounts, Role
 from store.reminders import ReminderStore
-from tests.conftest import ROOT, require_part
+from tests.browser import ARTIFACTS, chromium
+from tests.conftest import ROOT
 from tests.liveserver import FrozenClock, Live, make_site, running
 
 pytestmark = [pytest.mark.slow, pytest.mark.network]
 
-CHROMIUM = shutil.which("chromium") or "/usr/bin/chromium"
-ARTIFACTS = ROOT / "tests" / "artifacts"
 NOW = dt.datetime(2025, 3, 19, 2, 0, tzinfo=dt.UTC)  # Wed 19 March 2025, 10:00 in Shanghai
 PASSWORD = "a long enough password"
 WEEKLY = "bz-2024.petition-reception-township"
-FLAGS = ["--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run", "--disable-background-networking",
-         "--disable-component-update", "--disable-sync", "--disable-dev-shm-usage"]
 PDF = b"%PDF-1.4\n% sign-in sheet\n%%EOF\n"
 
 
@@ -65,12 +60,8 @@ def live(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Live]:
 
 @pytest.fixture(scope="module")
 def browser() -> Iterator[object]:
-    require_part(None if Path(CHROMIUM).exists() else
-                 "Debian's chromium is not installed (apt-get install chromium; .ci/run does it)")
-    with sync_playwright() as p:
-        browser = p.chromium.launch(executable_path=CHROMIUM, headless=True, args=FLAGS)
-        yield browser
-        browser.close()
+    with chromium() as launched:
+        yield launched
 
 
 def _login(page: object, live: Live, name: str) -> None:
@@ -83,7 +74,6 @@ def _login(page: object, live: Live, name: str) -> None:
 
 
 def test_admin_logs_in_filters_and_exports(live: Live, browser: object) -> None:
-    ARTIFACTS.mkdir(exist_ok=True)
     context = browser.new_context(viewport={"width": 1280, "height": 1000}, accept_downloads=True)  # type: ignore[attr-defined]
     page = context.new_page()
     _login(page, live, "督查室")

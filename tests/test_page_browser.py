@@ -3,25 +3,18 @@
 from __future__ import annotations
 
 import datetime as dt
-import shutil
 from collections.abc import Iterator
-from pathlib import Path
 
 import httpx
 import pytest
-from playwright.sync_api import sync_playwright
 
-from tests.conftest import ROOT, require_part
+from tests.browser import ARTIFACTS, chromium
+from tests.conftest import ROOT
 from tests.liveserver import FrozenClock, Live, make_site, running
 
 pytestmark = [pytest.mark.slow, pytest.mark.network]
 
-CHROMIUM = shutil.which("chromium") or "/usr/bin/chromium"
-ARTIFACTS = ROOT / "tests" / "artifacts"
 NOW = dt.datetime(2025, 3, 15, 1, 0, tzinfo=dt.UTC)
-FLAGS = ["--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run", "--disable-background-networking",
-         "--disable-component-update", "--disable-sync", "--disable-dev-shm-usage"]
-
 
 
 @pytest.fixture(scope="module")
@@ -34,16 +27,11 @@ def live(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Live]:
 
 @pytest.fixture(scope="module")
 def browser() -> Iterator[object]:
-    require_part(None if Path(CHROMIUM).exists() else
-                 "Debian's chromium is not installed (apt-get install chromium; .ci/run does it)")
-    with sync_playwright() as p:
-        browser = p.chromium.launch(executable_path=CHROMIUM, headless=True, args=FLAGS)
-        yield browser
-        browser.close()
+    with chromium() as launched:
+        yield launched
 
 
 def test_home_page_lists_units_with_working_feed_links(live: Live, browser: object) -> None:
-    ARTIFACTS.mkdir(exist_ok=True)
     page = browser.new_page(viewport={"width": 1280, "height": 900})  # type: ignore[attr-defined]
     page.goto(live.url + "/")
     assert "法定职责日历" in page.title()

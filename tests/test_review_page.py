@@ -4,27 +4,22 @@ downloads the file or the --against report, and saves only what validates with t
 from __future__ import annotations
 
 import re
-import shutil
 from collections.abc import Iterator
 from pathlib import Path
 
 import httpx
 import pytest
 import yaml
-from playwright.sync_api import sync_playwright
 
 from store.accounts import Accounts, Role
 from tests.accountsite import NOW, PASSWORD, client, csrf_of, login, site
-from tests.conftest import DATA, ROOT, require_part
+from tests.browser import ARTIFACTS, chromium
+from tests.conftest import DATA
 from tests.liveserver import FrozenClock, Live, running
 
 pytestmark = [pytest.mark.network]
 
 PLAN = DATA / "extract" / "dev" / "01-city-plan.txt"
-CHROMIUM = shutil.which("chromium") or "/usr/bin/chromium"
-ARTIFACTS = ROOT / "tests" / "artifacts"
-FLAGS = ["--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run", "--disable-background-networking",
-         "--disable-component-update", "--disable-sync", "--disable-dev-shm-usage"]
 
 
 @pytest.fixture
@@ -139,11 +134,7 @@ def test_save_validates_first_and_never_overwrites(admin_site: Live) -> None:
 
 @pytest.mark.slow
 def test_the_page_in_chromium(admin_site: Live) -> None:
-    require_part(None if Path(CHROMIUM).exists() else
-                 "Debian's chromium is not installed (apt-get install chromium; .ci/run does it)")
-    ARTIFACTS.mkdir(exist_ok=True)
-    with sync_playwright() as p:
-        browser = p.chromium.launch(executable_path=CHROMIUM, headless=True, args=FLAGS)
+    with chromium() as browser:
         page = browser.new_page(viewport={"width": 1280, "height": 900})
         page.goto(admin_site.url + "/login?next=/admin/extract")
         page.fill('input[name="name"]', "admin")
@@ -165,4 +156,3 @@ def test_the_page_in_chromium(admin_site: Live) -> None:
         page.wait_for_selector("#saved")
         assert page.locator('#d-8 input[value="accept"]').is_checked()  # the choices stay as made
         page.screenshot(path=str(ARTIFACTS / "review-saved.png"), full_page=False)
-        browser.close()
