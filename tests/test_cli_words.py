@@ -313,16 +313,21 @@ def test_the_dispatchers_reasons_are_words(error: str, zh: str, en: str) -> None
     assert (reason_words("zh-CN", error), reason_words("en", error)) == (zh, en)
 
 
-def test_reminders_failed_shows_the_reason_in_chinese(cli: Callable[..., CliResult], scratch_store: Path) -> None:
+def _store_one_reminder(path: Path, status: ReminderStatus, **columns: object) -> None:
+    """One log reminder of ``t.report`` due 2025-03-01 09:00 in Shanghai (01:00 UTC), in ``status``."""
     at = dt.datetime(2025, 3, 1, 1, tzinfo=dt.UTC)
-    store = open_store(f"sqlite:///{scratch_store}")
+    store = open_store(f"sqlite:///{path}")
     with store.engine.begin() as conn:
         conn.execute(sa.insert(reminders), [{
             "key": "k", "kind": "reminder", "occurrence_uid": "u", "obligation": "t.report",
             "occurrence_date": at.date(), "channel": "log", "address": "a", "due_at": at, "send_after": at,
-            "status": ReminderStatus.MISSED,
-            "created_at": at, "last_error": "the duty's date passed before it could be sent"}])
+            "status": status, "created_at": at, **columns}])
     store.close()
+
+
+def test_reminders_failed_shows_the_reason_in_chinese(cli: Callable[..., CliResult], scratch_store: Path) -> None:
+    _store_one_reminder(scratch_store, ReminderStatus.MISSED,
+                        last_error="the duty's date passed before it could be sent")
     zh = cli("reminders", "--config", SAMPLE, "--failed").out
     assert zh.startswith("2025-03-01 09:00(北京时间)  已错过")
     assert zh.rstrip().endswith("2025-03-01  事项日期已过,未能发出")
@@ -354,14 +359,7 @@ def test_an_admin_notice_says_what_happened_in_words(notice: Notice, zh: str, en
 def test_reminders_json_says_its_times_in_the_configured_zone(cli: Callable[..., CliResult],
                                                               scratch_store: Path) -> None:
     """``reminders --format json`` printed the stored UTC (``2025-03-01 01:00:00``) without saying so."""
-    at = dt.datetime(2025, 3, 1, 1, tzinfo=dt.UTC)
-    store = open_store(f"sqlite:///{scratch_store}")
-    with store.engine.begin() as conn:
-        conn.execute(sa.insert(reminders), [{
-            "key": "k", "kind": "reminder", "occurrence_uid": "u", "obligation": "t.report",
-            "occurrence_date": at.date(), "channel": "log", "address": "a", "due_at": at, "send_after": at,
-            "status": ReminderStatus.PENDING, "created_at": at}])
-    store.close()
+    _store_one_reminder(scratch_store, ReminderStatus.PENDING)
     (row,) = cli("reminders", "--config", SAMPLE, "--format", "json").json()
     assert (row["send_after"], row["due_at"], row["time_zone"]) == (
         "2025-03-01T09:00:00+08:00", "2025-03-01T09:00:00+08:00", "Asia/Shanghai")
