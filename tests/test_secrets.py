@@ -13,9 +13,6 @@ import hashlib
 import logging
 import os
 import re
-import signal
-import subprocess
-import sys
 import time
 from collections.abc import Callable, Iterator
 from pathlib import Path
@@ -35,6 +32,7 @@ from tests.conftest import DATA, ROOT
 from tests.fake_telegram import fake_bot_api
 from tests.liveserver import FrozenClock, free_port, make_site, running
 from tests.robot_receivers import Robot, running_receivers
+from tests.serveprocess import serving
 from tests.smtp_servers import Authenticator, Recorder, smtp_server
 from web.server import _bot, _engine
 
@@ -242,21 +240,6 @@ def test_broken_rules_make_healthz_degraded_with_the_reason(tmp_path: Path) -> N
 # ----------------------------------------------------------------------------- the real process, every channel
 
 
-def _wait(condition: Callable[[], Any], what: str, proc: subprocess.Popen[bytes], log: Path,
-          timeout: float = 30) -> Any:
-    deadline = time.monotonic() + timeout
-    while True:
-        value = condition()
-        if value:
-            return value
-        if proc.poll() is not None:
-            raise AssertionError(f"serve exited ({proc.returncode}) while waiting for {what}:\n"
-                                 + log.read_text(errors="replace")[-4000:])
-        if time.monotonic() > deadline:
-            raise AssertionError(f"timed out waiting for {what}:\n" + log.read_text(errors="replace")[-4000:])
-        time.sleep(0.05)
-
-
 def _seed(url: str, channels: dict[str, str], now: dt.datetime) -> None:
     """One reminder per channel, due a minute ago, for a duty a week ahead."""
 
@@ -269,13 +252,6 @@ def _seed(url: str, channels: dict[str, str], now: dt.datetime) -> None:
         ReminderStore(store).add(items, now)
     finally:
         store.close()
-
-
-def _healthz(url: str) -> dict[str, Any] | None:
-    try:
-        return httpx.get(url + "/healthz", timeout=2).json()  # type: ignore[no-any-return]
-    except httpx.HTTPError:
-        return None
 
 
 @pytest.mark.slow
@@ -308,7 +284,6 @@ notifiers:
             "feeds: {months_back: 2, months_ahead: 10}",
             f"feeds: {{months_back: 1, months_ahead: 2, private: [{{name: 值班, token_sha256: {digest}}}]}}"),
             encoding="utf-8")
-        port = free_port()
         env = {**os.environ, "PYTHONPATH": str(ROOT), "TELEGRAM_BOT_TOKEN": BOT_TOKEN,
                "TELEGRAM_API_URL": fake.base_url.removesuffix("/bot"),  # the form without /bot
                "SMTP_PASSWORD_T": SMTP_PASSWORD, "WECOM_T": WECOM_KEY, "DING_T": DING_TOKEN,
@@ -316,20 +291,15 @@ notifiers:
                "HOOK_T": f"{rx.url}/hook/oa?token={HOOK_URL_TOKEN}", "HOOK_SECRET_T": HOOK_SECRET}
         _seed(env["DATABASE_URL"], {"telegram": "4242", "email": "office@duties.test", "wecom": "grp",
                                     "dingtalk": "grp", "feishu": "grp", "webhook": "oa"}, dt.datetime.now(dt.UTC))
-        log = tmp_path / "serve.log"
-        with log.open("wb") as out:
-            proc = subprocess.Popen([sys.executable, str(ROOT / "main.py"), "serve", "--config", str(config),
-                                     "--port", str(port), "--debug"],
-                                    cwd=tmp_path, stdout=out, stderr=subprocess.STDOUT, env=env)
-        url = f"http://127.0.0.1:{port}"
-        try:
-            health = _wait(lambda: (h := _healthz(url)) and h["channels"].get("telegram", {}).get("state") == "running"
-                           and h, "the bot to run", proc, log)
+        with serving(config, tmp_path, env) as served:
+            url = served.url
+            health = served.wait(lambda: (h := served.healthz()) and h["channels"].get("telegram", {}).get("state")
+                                 == "running" and h, "the bot to run")
             assert health["status"] == "ok", health
-            _wait(lambda: fake.calls("sendMessage"), "the telegram reminder", proc, log)
-            _wait(lambda: recorder.received, "the e-mail reminder", proc, log)
+            served.wait(lambda: fake.calls("sendMessage"), "the telegram reminder")
+            served.wait(lambda: recorder.received, "the e-mail reminder")
             for platform in ("wecom", "dingtalk", "feishu", "webhook"):
-                _wait(lambda p=platform: robots.of(p), f"the {platform} reminder", proc, log)
+                served.wait(lambda p=platform: robots.of(p), f"the {platform} reminder")
             assert recorder.received[0].login == SMTP_USER.encode()
             text = fake.calls("sendMessage")[0]["params"]["text"]
             done = re.search(r"(/done/\d+)\?s=([0-9A-Za-z_-]+)", text)
@@ -346,17 +316,10 @@ notifiers:
                 assert r.status_code < 500, path
             fake.send_text(4242, "/help")  # the conversation: an update through polling, an answer back
             fake.wait_for("sendMessage", lambda c: "/help" not in str(c["params"].get("text")), timeout=20)
-            health = _healthz(url)
+            health = served.healthz()
             assert health is not None
             assert health["status"] == "ok", health
-        finally:
-            proc.send_signal(signal.SIGINT)
-            try:
-                proc.wait(timeout=30)
-            except subprocess.TimeoutExpired:
-                proc.kill()
-                proc.wait()
-    output = log.read_text(encoding="utf-8", errors="replace")
+    output = served.output()
     secrets = [BOT_TOKEN, BOT_TOKEN.split(":")[1], SMTP_PASSWORD,
                base64.b64encode(SMTP_PASSWORD.encode()).decode(),
                base64.b64encode(f"\0{SMTP_USER}\0{SMTP_PASSWORD}".encode()).decode(),
@@ -388,14 +351,9 @@ def test_serve_in_webhook_mode_logs_no_secret(tmp_path: Path) -> None:
             f"notifiers: {{telegram: {{webhook_url: '{url}/telegram/webhook'}}}}\n"))
         env = {**os.environ, "PYTHONPATH": str(ROOT), "TELEGRAM_BOT_TOKEN": BOT_TOKEN,
                "TELEGRAM_API_URL": fake.base_url, "TELEGRAM_WEBHOOK_SECRET": WEBHOOK_SECRET}
-        log = tmp_path / "serve.log"
-        with log.open("wb") as out:
-            proc = subprocess.Popen([sys.executable, str(ROOT / "main.py"), "serve", "--config", str(config),
-                                     "--port", str(port), "--debug"],
-                                    cwd=tmp_path, stdout=out, stderr=subprocess.STDOUT, env=env)
-        try:
-            _wait(lambda: (h := _healthz(url)) and h["channels"].get("telegram", {}).get("state") == "running",
-                  "the bot to run", proc, log)
+        with serving(config, tmp_path, env, port=port) as served:
+            served.wait(lambda: (h := served.healthz()) and h["channels"].get("telegram", {}).get("state") == "running",
+                        "the bot to run")
             assert fake.calls("setWebhook")[0]["params"]["secret_token"] == WEBHOOK_SECRET
             update = {"update_id": 7, "message": {"message_id": 1, "date": int(time.time()), "text": "/help",
                                                   "entities": [{"type": "bot_command", "offset": 0, "length": 5}],
@@ -405,14 +363,7 @@ def test_serve_in_webhook_mode_logs_no_secret(tmp_path: Path) -> None:
                            headers={"X-Telegram-Bot-Api-Secret-Token": WEBHOOK_SECRET})
             assert r.status_code == 200
             fake.wait_for("sendMessage", lambda c: str(c["params"].get("chat_id")) == "4243", timeout=20)
-        finally:
-            proc.send_signal(signal.SIGINT)
-            try:
-                proc.wait(timeout=30)
-            except subprocess.TimeoutExpired:
-                proc.kill()
-                proc.wait()
-    output = log.read_text(encoding="utf-8", errors="replace")
+    output = served.output()
     secrets = [BOT_TOKEN, BOT_TOKEN.split(":")[1], WEBHOOK_SECRET]
     found = hits(output, secrets)
     print(f"webhook mode: scanned {len(output.splitlines())} log lines for {len(secrets)} secrets: {len(found)} hits")

@@ -5,7 +5,6 @@ from __future__ import annotations
 import datetime as dt
 import logging
 import os
-import signal
 import subprocess
 import sys
 import time
@@ -23,7 +22,8 @@ from store.history import History
 from store.tables import reminders
 from tests.accountsite import NOW, PASSWORD, SAMPLE, client, csrf_of, login, site
 from tests.conftest import ROOT
-from tests.liveserver import FrozenClock, Live, free_port, make_site, running
+from tests.liveserver import FrozenClock, Live, make_site, running
+from tests.serveprocess import serving
 
 LIMITS = """\
 accounts: {max_failed_logins: 3, window_minutes: 10, lockout_minutes: 30}
@@ -169,34 +169,14 @@ def test_serve_and_user_add_log_no_password(tmp_path: Path) -> None:
     added = subprocess.run([*main, "user", "add", "县用户", "--role", "unit", "--unit", "cty", "--password-stdin",
                             "--config", str(config), "--debug"], input=f"{PASSWORD}\n", capture_output=True,
                            text=True, env=env, timeout=120, check=True)
-    port, log = free_port(), tmp_path / "serve.log"
-    with log.open("wb") as out:
-        proc = subprocess.Popen([*main, "serve", "--config", str(config), "--port", str(port), "--debug"],
-                                cwd=tmp_path, stdout=out, stderr=subprocess.STDOUT, env=env)
-    try:
-        url = f"http://127.0.0.1:{port}"
-        deadline = time.monotonic() + 60
-        while True:
-            try:
-                httpx.get(url + "/healthz", timeout=2)
-                break
-            except httpx.TransportError:
-                assert proc.poll() is None, log.read_text(encoding="utf-8")
-                assert time.monotonic() < deadline, log.read_text(encoding="utf-8")
-                time.sleep(0.2)
-        with httpx.Client(base_url=url, timeout=30) as c:
+    with serving(config, tmp_path, env) as served:
+        served.wait(lambda: served.healthz() is not None, "serve to answer", timeout=60)
+        with httpx.Client(base_url=served.url, timeout=30) as c:
             for password in ("Wrong-Pa55word/secret", PASSWORD):
                 r = c.post("/login", data={"name": "县用户", "password": password, "csrf": csrf_of(c.get("/login"))})
             assert r.status_code == 303
             assert c.get("/supervision/window/t.report/cty/2025").status_code == 200
-    finally:
-        proc.send_signal(signal.SIGINT)
-        try:
-            proc.wait(timeout=30)
-        except subprocess.TimeoutExpired:
-            proc.kill()
-            proc.wait()
-    output = added.stdout + added.stderr + log.read_text(encoding="utf-8", errors="replace")
+    output = added.stdout + added.stderr + served.output()
     for secret in (PASSWORD, "Wrong-Pa55word", "Session-Key-From-The-Env-42"):
         assert secret not in output
     assert "logged in" in output
