@@ -25,6 +25,7 @@ import pytest
 from service import rulesync
 from tests.conftest import ROOT
 from tests.liveserver import FrozenClock, free_port, running
+from tests.test_dispatch_processes import delivered, seed
 
 pytestmark = [pytest.mark.slow, pytest.mark.network]
 
@@ -34,7 +35,8 @@ PLANNED = "planned reminders until"  # what service.engine logs after each plann
 
 
 def write_site(root: Path, url: str) -> Path:
-    """A config on ``url`` with a copy of the sample rules and two log-channel subscribers."""
+    """A config on ``url`` with a copy of the sample rules, two log-channel subscribers and the log
+    channel's journal (``journal.jsonl`` beside the config: every delivery, shared by the instances)."""
     (root / "rules").mkdir(parents=True, exist_ok=True)
     (root / "rules" / "sample.yaml").write_bytes(SAMPLE.read_bytes())
     config = root / "config.yaml"
@@ -44,6 +46,7 @@ def write_site(root: Path, url: str) -> Path:
         "server: {public_url: 'http://duties.test'}\n"  # links are part of the bytes: one public URL for all
         "feeds: {months_back: 2, months_ahead: 10}\n"
         f"reminders: {{standby_seconds: {STANDBY}, horizon_days: 120}}\n"
+        f"notifiers: {{log: {{journal: '{root / 'journal.jsonl'}'}}}}\n"
         "subscribers:\n"
         "  - {name: 测试镇, channel: log, address: town, subscriptions: [{unit: cty.town}]}\n"
         "  - {name: 测试县, channel: log, address: county, subscriptions: [{unit: cty, children: true}]}\n",
@@ -134,8 +137,9 @@ def same_feeds(a: Instance, b: Instance) -> None:
 
 def test_one_planner_takeover_after_sigkill_and_same_feeds(postgresql_url: str, tmp_path: Path) -> None:
     """Two instances and a standby on one PostgreSQL: one plans, the others only dispatch and serve;
-    every one serves the same bytes (same ETag); the planner killed with SIGKILL is replaced by another
-    within the configured standby_seconds, which plans at once; a restarted instance is a standby."""
+    every one serves the same bytes (same ETag); reminders due are delivered once each; the planner
+    killed with SIGKILL is replaced by another within the configured standby_seconds, which plans at
+    once; a restarted instance is a standby."""
     config = write_site(tmp_path, postgresql_url)
     with instances(config, tmp_path, ["a", "b", "c"]) as group:
         wait_for("exactly one planner", lambda: len(planners(group)) == 1, 30, *group.values())
@@ -147,6 +151,10 @@ def test_one_planner_takeover_after_sigkill_and_same_feeds(postgresql_url: str, 
             assert i.health()["planner"] is False
         same_feeds(group["a"], group["b"])
         same_feeds(group["b"], group["c"])
+        keys = seed(postgresql_url, 150, dt.datetime.now(dt.UTC))  # due now: every instance dispatches
+        journal = tmp_path / "journal.jsonl"
+        wait_for("every reminder delivered", lambda: set(delivered(journal)) >= keys, 60, *group.values())
+        assert max(delivered(journal).values()) == 1  # none twice
 
         group[leader].proc.send_signal(signal.SIGKILL)
         group[leader].proc.wait(timeout=10)
