@@ -28,8 +28,9 @@ from obligations.model import Level
 from scheduler.planner import Planned
 from store import Store, open_store
 from store.tables import completions, history, reminders, subscribers, subscriptions
+from tests.bot_harness import CHAT, TOKEN, Harness, running
 from tests.fake_telegram import FakeTelegram, fake_bot_api
-from tests.test_telegram import CHAT, FIRST_DUE, TOKEN, Harness, bind_and_subscribe_to_cty, running
+from tests.test_telegram import FIRST_DUE, bind_and_subscribe_to_cty
 
 pytestmark = pytest.mark.network
 

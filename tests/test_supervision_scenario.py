@@ -41,23 +41,17 @@ import openpyxl
 import pytest
 from argon2 import PasswordHasher
 
-from bot.app import BotServices, build_application
-from notifiers.log import LogNotifier
-from notifiers.telegram import TelegramConfig, TelegramNotifier
 from scheduler.snapshot import load_snapshot
-from service.engine import ReminderEngine
 from store import accounts as accounts_module
 from store.accounts import Accounts, Role
-from store.reminders import ReminderStore
-from store.subscribers import SubscriberStore
+from tests.bot_harness import CHAT, TOKEN
+from tests.bot_harness import running as running_bot
 from tests.conftest import ROOT, CliResult
 from tests.fake_telegram import FakeTelegram, fake_bot_api
 from tests.liveserver import FrozenClock, Live, make_site, running
 
 pytestmark = [pytest.mark.slow, pytest.mark.network]
 
-TOKEN = "123456:TEST-token_abc"
-CHAT = 4242
 APRIL = dt.datetime(2025, 4, 1, 1, 0, tzinfo=dt.UTC)  # Tue 1 April 2025, 09:00 in Shanghai
 REMINDED = dt.datetime(2025, 1, 16, 1, 0, tzinfo=dt.UTC)  # Thu 16 Jan, 09:00: the 1d reminder of week 3
 PASSWORD = "a long enough password"
@@ -153,38 +147,19 @@ def through_the_bot(fake: FakeTelegram, live: Live) -> None:
     """The 1d reminder of 上户镇's third week reaches the chat on Thu 16 Jan; 已完成 records that day."""
     async def scenario() -> None:
         snapshot = load_snapshot(live.root / "config.yaml", 1, REMINDED)
-        clock = [REMINDED - dt.timedelta(hours=1)]
-        channel = TelegramNotifier(TelegramConfig(timeout_seconds=5))
-        store = ReminderStore(live.service.store)
-        engine = ReminderEngine(lambda: snapshot, store, {"telegram": channel, "log": LogNotifier()},
-                                clock=lambda: clock[0], instance="t", base_url=live.url)
-        services = BotServices(snapshot=lambda: snapshot, subscribers=SubscriberStore(live.service.store),
-                               reminders=store, clock=lambda: clock[0], public_url=live.url, admin_chats=set(),
-                               reload=lambda: (True, 1, []))
-        app = build_application(channel.bot, services)
-        await app.initialize()
-        await app.start()
-        assert app.updater is not None
-        await app.updater.start_polling(poll_interval=0, timeout=1)
-        try:
-            engine.sync_subscribers()
-            engine.plan()
-            clock[0] = REMINDED
-            await engine.dispatch()
+        async with running_bot(fake, live.service.store, snapshot=snapshot, now=REMINDED - dt.timedelta(hours=1),
+                               url=live.url) as h:
+            h.engine.sync_subscribers()
+            h.engine.plan()
+            h.clock[0] = REMINDED
+            await h.engine.dispatch()
             reminder = fake.sent_messages(CHAT)[-1]
             assert "2025-01-17" in reminder["params"]["text"]
             markup = reminder["params"]["reply_markup"]
             markup = json.loads(markup) if isinstance(markup, str) else markup
             done = markup["inline_keyboard"][0][0]["callback_data"]
-            mark = fake.mark()
-            fake.press_button(CHAT, reminder["result"]["message_id"], done)
-            edited = await fake.wait_for_async("editMessageText", since=mark)
+            edited = await h.press(reminder["result"]["message_id"], done, "editMessageText")
             assert "完成日期 2025-01-16" in edited["params"]["text"]
-        finally:
-            await app.updater.stop()
-            await app.stop()
-            await app.shutdown()
-            await engine.close()
 
     asyncio.run(scenario())
 

@@ -9,28 +9,21 @@ received.
 from __future__ import annotations
 
 import asyncio
-import contextlib
 import datetime as dt
 import json
 import re
 import time as _time
-from collections.abc import AsyncIterator, Iterator
-from dataclasses import dataclass
+from collections.abc import Iterator
 from pathlib import Path
 
 import httpx
 import pytest
 
-from bot.app import BotServices, build_application
 from i18n import tr
-from notifiers.log import LogNotifier
-from notifiers.telegram import TelegramConfig, TelegramNotifier
-from scheduler.snapshot import Snapshot, load_snapshot
-from service.engine import ReminderEngine
+from notifiers.telegram import TelegramConfig
 from store import Store, open_store
 from store.history import History
-from store.reminders import ReminderStore
-from store.subscribers import SubscriberStore
+from tests.bot_harness import CHAT, PLAN_AT, TOKEN, Harness, running
 from tests.conftest import DATA
 from tests.fake_telegram import FakeTelegram, fake_bot_api
 from tests.liveserver import FrozenClock, make_site
@@ -39,9 +32,6 @@ from web.server import _bot, _engine
 
 pytestmark = pytest.mark.network
 
-TOKEN = "123456:TEST-token_abc"
-CHAT = 4242
-PLAN_AT = dt.datetime(2026, 2, 20, 0, 0, tzinfo=dt.UTC)
 FIRST_DUE = dt.datetime(2026, 2, 21, 1, 0, tzinfo=dt.UTC)  # 7d before the report due Sat 28 Feb 2026, 09:00
 
 
@@ -58,50 +48,6 @@ def sqlite_store(tmp_path: object) -> Iterator[Store]:
     store = open_store(f"sqlite:///{tmp_path}/bot.db")
     yield store
     store.close()
-
-
-@dataclass
-class Harness:
-    fake: FakeTelegram
-    services: BotServices
-    engine: ReminderEngine
-    channel: TelegramNotifier
-    clock: list[dt.datetime]
-
-    async def say(self, text: str, chat: int = CHAT, **kw: object) -> dict:
-        mark = self.fake.mark()
-        self.fake.send_text(chat, text, **kw)  # type: ignore[arg-type]
-        return await self.fake.wait_for_async(
-            "sendMessage", lambda c: str(c["params"].get("chat_id")) == str(chat), since=mark)
-
-    async def press(self, message_id: int, data: str, method: str) -> dict:
-        mark = self.fake.mark()
-        self.fake.press_button(CHAT, message_id, data)
-        return await self.fake.wait_for_async(method, since=mark)
-
-
-@contextlib.asynccontextmanager
-async def running(fake: FakeTelegram, store: Store, *, admin_chats: tuple[str, ...] = (),
-                  config: TelegramConfig | None = None) -> AsyncIterator[Harness]:
-    snapshot: Snapshot = load_snapshot(DATA / "sample-config.yaml", 1, PLAN_AT)
-    clock = [PLAN_AT]
-    channel = TelegramNotifier(config or TelegramConfig(admin_chats=list(admin_chats), timeout_seconds=5))
-    engine = ReminderEngine(lambda: snapshot, ReminderStore(store), {"telegram": channel, "log": LogNotifier()},
-                            clock=lambda: clock[0], instance="t", base_url="http://duties.test")
-    services = BotServices(snapshot=lambda: snapshot, subscribers=SubscriberStore(store), reminders=engine.store,
-                           clock=lambda: clock[0], public_url="http://duties.test", admin_chats=set(admin_chats),
-                           reload=lambda: (True, 1, []))
-    app = build_application(channel.bot, services)
-    await app.initialize()
-    await app.start()
-    assert app.updater is not None
-    await app.updater.start_polling(poll_interval=0, timeout=1)
-    try:
-        yield Harness(fake, services, engine, channel, clock)
-    finally:
-        await app.updater.stop()
-        await app.stop()
-        await app.shutdown()
 
 
 async def bind_and_subscribe_to_cty(h: Harness) -> None:
