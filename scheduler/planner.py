@@ -178,8 +178,12 @@ def plan(
     """
     index = SubscriptionIndex(list(subscriptions), rules)
     out: dict[str, Planned] = {}
+    # offsets count back from the occurrence (their amounts are never negative) and a window opens
+    # before its due day, so an occurrence over before yesterday has nothing left to remind of (the
+    # engine expands 45 days back for escalations: nearly half of what it passes in)
+    over = now.astimezone(tz).date() - dt.timedelta(days=1)
     for occ in occurrences:
-        if occ.uid in done:
+        if occ.uid in done or (occ.date < over and (occ.due is None or occ.due < over)):
             continue
         opens = opening_time(occ, tz, next_workday(occ) if next_workday else (lambda day: day))
         for sub in index.for_occurrence(occ):
