@@ -103,9 +103,9 @@ async def _form(request: Request, lang: Language) -> dict[str, str]:
     return form
 
 
-def _done_on(form: dict[str, str], today: dt.date) -> dt.date | None:
-    """The form's ``done_on`` (``YYYY-MM-DD`` as a date input sends it; empty: today), or None when it is no date."""
-    text = form.get("done_on", "").strip()
+def day_done(text: str, today: dt.date) -> dt.date | None:
+    """A form's ``done_on`` (``YYYY-MM-DD`` as a date input sends it; empty: today), or None when it is no date."""
+    text = text.strip()
     if not text:
         return today
     if len(text) != 10 or not text.isascii():
@@ -135,7 +135,7 @@ def _mark_done(request: Request, form: dict[str, str], reminder: dict[str, Any],
                      or not evidence.isprintable()):
         return error_page(request, 400, tr(lang, "done.bad_evidence"))
     today = service.today()
-    done_on = _done_on(form, today)
+    done_on = day_done(form.get("done_on", ""), today)
     if done_on is None:
         return error_page(request, 400, tr(lang, "done.bad_day"))
     # already marked done by someone else: their completion stands, and the page shows it
@@ -186,4 +186,4 @@ async def done_page(request: Request) -> Response:
     return response
 
 
-__all__ = ["MAX_EVIDENCE", "MAX_REMINDER_ID", "done_page", "link_expires", "same_origin"]
+__all__ = ["MAX_EVIDENCE", "MAX_REMINDER_ID", "day_done", "done_page", "link_expires", "same_origin"]

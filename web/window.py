@@ -40,7 +40,7 @@ from store.reminders import ReminderStore
 from store.waivers import Waivers
 from web import params
 from web.auth import checked_form, require_account
-from web.done import DONE_ON_REFUSALS, MAX_EVIDENCE
+from web.done import DONE_ON_REFUSALS, MAX_EVIDENCE, day_done
 from web.render import page_lang, render, service_of
 
 MAX_EVIDENCE_ID = 2**31 - 1
@@ -61,18 +61,6 @@ def _window(request: Request, account: Account, lang: Language) -> Occurrence:
     if occ is None or not may_see(account, occ.unit, snapshot.rules):
         raise HTTPException(404, tr(lang, "act.not_found"))
     return occ
-
-
-def _done_on(text: str, today: dt.date) -> dt.date | None:
-    text = text.strip()
-    if not text:
-        return today
-    if len(text) != 10 or not text.isascii():
-        return None
-    try:
-        return dt.date.fromisoformat(text)
-    except ValueError:
-        return None
 
 
 async def _file(request: Request, form: FormData, lang: Language) -> tuple[Accepted, bytes] | None:
@@ -107,7 +95,7 @@ def _link(form: FormData, lang: Language) -> str | None:
 
 def _checked_day(form: FormData, target: actions.Target, today: dt.date, lang: Language) -> dt.date:
     """The form's ``done_on`` (default today), refused with 400 when it is no date, after today or too early."""
-    done_on = _done_on(str(form.get("done_on", "")), today)
+    done_on = day_done(str(form.get("done_on", "")), today)
     if done_on is None:
         raise HTTPException(400, tr(lang, "done.bad_day"))
     refused = actions.done_on_refusal(target, done_on, today)
