@@ -25,7 +25,7 @@ from service.feeds import FeedService
 from store import links
 from store.reminders import ReminderStore
 from web import params
-from web.render import error_page, page_lang, render, service_of
+from web.render import error_page, page_lang, render_private, service_of
 
 MAX_REMINDER_ID = 2**31 - 1  # the store's ids are 32-bit integers on PostgreSQL
 MAX_EVIDENCE = 500  # the store's column
@@ -172,7 +172,8 @@ async def done_page(request: Request) -> Response:
     rules = service.feeds.snapshot.rules
     ob = rules.obligations.get(reminder["obligation"])
     today = service.today()
-    response = render(
+    # it carries the link's signature and a CSRF token
+    return render_private(
         request, "done.html", lang=lang, reminder=reminder, signature=signature, who=who, completion=completion,
         today=today.isoformat(), earliest=actions.earliest_done_on(actions.Target.of_reminder(reminder)).isoformat(),
         undone=form is not None and form.get("action") == "undo" and completion is None,
@@ -182,8 +183,6 @@ async def done_page(request: Request) -> Response:
         unit_name=rules.units[reminder["unit"]].name if reminder["unit"] in rules.units else "",
         quote=ob.source.quote if ob else "",
     )
-    response.headers["Cache-Control"] = "no-store"  # it carries the link's signature and a CSRF token
-    return response
 
 
 __all__ = ["MAX_EVIDENCE", "MAX_REMINDER_ID", "day_done", "done_page", "link_expires", "same_origin"]

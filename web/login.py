@@ -25,7 +25,7 @@ from store.accounts import Accounts, LoginLimits
 from store.lifecycle import Notice
 from store.reminders import ReminderStore
 from web.auth import checked_form, current_account, end_session, start_session
-from web.render import page_lang, render, service_of
+from web.render import page_lang, render_private, service_of
 
 log = logging.getLogger(__name__)
 
@@ -48,10 +48,8 @@ def limits_of(request: Request) -> LoginLimits:
 
 
 def _page(request: Request, lang: Language, nxt: str, status: int = 200, error: str = "", name: str = "") -> Response:
-    response = render(request, "login.html", status=status, lang=lang, next=nxt, error=error, name=name,
-                      title=tr(lang, "login.title"))
-    response.headers["Cache-Control"] = "no-store"
-    return response
+    return render_private(request, "login.html", status=status, lang=lang, next=nxt, error=error, name=name,
+                          title=tr(lang, "login.title"))
 
 
 def _tell_admins(request: Request, name: str, until: dt.datetime, count: int, now: dt.datetime) -> None:

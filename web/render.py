@@ -98,6 +98,15 @@ def render(request: Request, template: str, status: int = 200, **values: Any) ->
     return HTMLResponse(_ENV.get_template(template).render(context), status_code=status)
 
 
+
+def render_private(request: Request, template: str, status: int = 200, **values: Any) -> HTMLResponse:
+    """:func:`render` for one person's page (an account's, a signed link's: its forms carry their CSRF token),
+    which no cache may keep."""
+    response = render(request, template, status, **values)
+    response.headers["Cache-Control"] = "no-store"
+    return response
+
+
 _LANG_URL_MAX = 600
 
 
@@ -132,4 +141,4 @@ def error_page(request: Request, status: int, message: str) -> Response:
     return render(request, "error.html", status=status, lang=lang, code=status, message=message)
 
 
-__all__ = ["error_lang", "error_page", "page_lang", "render", "service_of"]
+__all__ = ["error_lang", "error_page", "page_lang", "render", "render_private", "service_of"]

@@ -43,7 +43,7 @@ from store.waivers import MAX_REASON, Waivers
 from web import params
 from web.auth import checked_form, require_account
 from web.charts import COLOURS, bars_svg, grid_svg
-from web.render import page_lang, render, service_of
+from web.render import page_lang, render_private, service_of
 
 MAX_SHOWN = 300  # rows listed on the page; the downloads have them all
 SORT_WORDS = {"due": N_("board.sort.due"), "unit": N_("board.sort.unit"), "duty": N_("board.sort.duty"),
@@ -192,7 +192,7 @@ async def board_page(request: Request) -> Response:
     visible = query.visible
     units = [(uid, names[uid]) for uid in _unit_order(snapshot, set(rules.units) if visible is None
                                                       else visible & set(rules.units))]
-    response = render(
+    return render_private(
         request, "supervision.html", lang=lang, rows=rows[:MAX_SHOWN], shown=min(len(rows), MAX_SHOWN),
         total=len(rows), query=query, period=period, all_counts=counts(all_rows), counts=counts(rows),
         per_unit=per_unit, names=names, states=list(State), word=word, percent=percent, colours=COLOURS,
@@ -204,8 +204,6 @@ async def board_page(request: Request) -> Response:
         links=_links(request, lang), by_week=by_week, is_admin=account.role == Role.ADMIN, today=today,
         period_words=say(in_words, lang) if in_words is not None else None,
         period_of=lambda row: report.period_of(row.occ, lang))
-    response.headers["Cache-Control"] = "no-store"
-    return response
 
 
 async def report_download(request: Request) -> Response:
@@ -253,10 +251,8 @@ async def waive_page(request: Request) -> Response:
         return RedirectResponse(request.url.path + ("?lang=en" if lang == "en" else ""), status_code=303)
     unit = snapshot.rules.units.get(occ.unit)
     waiver = Waivers(service.store).waiver(occ.uid)
-    response = render(request, "waive.html", lang=lang, occ=occ, unit=unit, waiver=waiver,
-                      reasons=[tr(lang, r) for r in REASONS], max_reason=MAX_REASON)
-    response.headers["Cache-Control"] = "no-store"
-    return response
+    return render_private(request, "waive.html", lang=lang, occ=occ, unit=unit, waiver=waiver,
+                          reasons=[tr(lang, r) for r in REASONS], max_reason=MAX_REASON)
 
 
 REASONS = (N_("board.reason.combined"), N_("board.reason.above"), N_("board.reason.not_applicable"))

@@ -41,7 +41,7 @@ from store.waivers import Waivers
 from web import params
 from web.auth import checked_form, require_account
 from web.done import DONE_ON_REFUSALS, MAX_EVIDENCE, day_done
-from web.render import page_lang, render, service_of
+from web.render import page_lang, render_private, service_of
 
 MAX_EVIDENCE_ID = 2**31 - 1
 UNACCEPTED = {Unaccepted.EMPTY: N_("act.file_empty"), Unaccepted.TOO_LARGE: N_("act.file_too_large"),
@@ -147,15 +147,13 @@ def _view(request: Request, occ: Occurrence, account: Account, lang: Language) -
         for e in History(service.store).entries(uid=occ.uid)]
     target = actions.Target.of(occ)
     unit = snapshot.rules.units.get(occ.unit) if occ.unit else None
-    response = render(request, "window.html", lang=lang, occ=occ, unit=unit, completion=completion, files=files,
-                      entries=entries, waiver=Waivers(service.store).waiver(occ.uid),
-                      may_act=may_act(account, occ.unit, snapshot.rules),
-                      today=service.today().isoformat(), earliest=actions.earliest_done_on(target).isoformat(),
-                      evidence_link=evidence_link, config=snapshot.loaded.config.evidence,
-                      title=occ.obligation.title, quote=occ.obligation.source.quote,
-                      period=report.period_of(occ, lang))  # 2025年第10周, beside the window's days
-    response.headers["Cache-Control"] = "no-store"
-    return response
+    return render_private(request, "window.html", lang=lang, occ=occ, unit=unit, completion=completion, files=files,
+                          entries=entries, waiver=Waivers(service.store).waiver(occ.uid),
+                          may_act=may_act(account, occ.unit, snapshot.rules),
+                          today=service.today().isoformat(), earliest=actions.earliest_done_on(target).isoformat(),
+                          evidence_link=evidence_link, config=snapshot.loaded.config.evidence,
+                          title=occ.obligation.title, quote=occ.obligation.source.quote,
+                          period=report.period_of(occ, lang))  # 2025年第10周, beside the window's days
 
 
 async def window_page(request: Request) -> Response:
