@@ -16,7 +16,6 @@ scheduled.
 from __future__ import annotations
 
 import datetime as dt
-import re
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -81,9 +80,6 @@ class SetScore:
         self.missed += other.missed
         self.wrong += other.wrong
         self.extra += other.extra
-
-
-_BYMONTHDAY = re.compile(r"FREQ=MONTHLY;BYMONTHDAY=(\d+)")
 
 
 def canonical(schedule: dict[str, Any]) -> tuple[Any, ...]:
