@@ -34,9 +34,10 @@ STANDBY = 1  # reminders.standby_seconds: how often a standby looks for a free p
 PLANNED = "planned reminders until"  # what service.engine logs after each planning run
 
 
-def write_site(root: Path, url: str) -> Path:
+def write_site(root: Path, url: str, journal: Path | None = None) -> Path:
     """A config on ``url`` with a copy of the sample rules, two log-channel subscribers and the log
-    channel's journal (``journal.jsonl`` beside the config: every delivery, shared by the instances)."""
+    channel's journal (``journal``, else ``journal.jsonl`` beside the config: every delivery, shared by
+    the instances). The config's text is part of the rules' fingerprint: instances share one."""
     (root / "rules").mkdir(parents=True, exist_ok=True)
     (root / "rules" / "sample.yaml").write_bytes(SAMPLE.read_bytes())
     config = root / "config.yaml"
@@ -46,7 +47,7 @@ def write_site(root: Path, url: str) -> Path:
         "server: {public_url: 'http://duties.test'}\n"  # links are part of the bytes: one public URL for all
         "feeds: {months_back: 2, months_ahead: 10}\n"
         f"reminders: {{standby_seconds: {STANDBY}, horizon_days: 120}}\n"
-        f"notifiers: {{log: {{journal: '{root / 'journal.jsonl'}'}}}}\n"
+        f"notifiers: {{log: {{journal: '{journal or root / 'journal.jsonl'}'}}}}\n"
         "subscribers:\n"
         "  - {name: 测试镇, channel: log, address: town, subscriptions: [{unit: cty.town}]}\n"
         "  - {name: 测试县, channel: log, address: county, subscriptions: [{unit: cty, children: true}]}\n",
@@ -179,7 +180,7 @@ def two_sites(tmp: Path, url: str) -> tuple[Path, Path]:
     """Two machines' worth of config and rules (each its own copy) on one store, polling every second."""
     configs = []
     for name in ("a", "b"):
-        config = write_site(tmp / name, url)
+        config = write_site(tmp / name, url, tmp / "journal.jsonl")
         config.write_text(config.read_text(encoding="utf-8").replace(
             "server: {public_url: 'http://duties.test'}", "server: {public_url: 'http://duties.test', "
             "rules_poll_seconds: 1}"), encoding="utf-8")
