@@ -94,7 +94,7 @@ class RuleSet:
         """
         if isinstance(ref, str):
             return [ref] if ref in self.units else []
-        key = (ref.under, ref.level, None if ref.under else file_index)
+        key = (ref.under, ref.level, ref.branch, None if ref.under else file_index)
         cached = self._selected.get(key)
         if cached is None:  # a national tree has 43,000 units: walk it once per selector, not per duty
             cached = self._selected[key] = self._select(ref, file_index)
