@@ -14,6 +14,7 @@ from notifiers.base import PermanentError
 from notifiers.telegram_urls import api_urls
 from obligations.errors import Problem, ValidationFailed
 from obligations.loader import LoadedConfig
+from web.describe import describe
 
 
 def cmd_validate(args: argparse.Namespace) -> int:
@@ -67,7 +68,8 @@ def cmd_list(args: argparse.Namespace) -> int:
             continue
         doc = ctx.rules.document_of(ob)
         rows.append({
-            "obligation": ob.id, "title": ob.title, "schedule": ob.schedule.type, "review": ob.review,
+            "obligation": ob.id, "title": ob.title, "schedule": ob.schedule.type,
+            "schedule_words": describe(ob.schedule, ctx.lang), "review": ob.review,
             "review_reason": ob.review_reason, "units": len([u for u in ctx.rules.applies_to(ob) if u]),
             "source": {"doc": doc.id, "clause": ob.source.clause, "quote": ob.source.quote},
             "notes": ob.notes or None,
@@ -78,7 +80,8 @@ def cmd_list(args: argparse.Namespace) -> int:
         return 0
     for row in rows:
         flag = tr(ctx.lang, "cli.list_review") if row["review"] else ""
-        print(f"{row['obligation']}  {row['schedule']}  {row['title']}{flag}")
+        # the schedule in words, its type (what --type and the YAML say) in brackets
+        print(f"{row['obligation']}  {row['schedule_words']} [{row['schedule']}]  {row['title']}{flag}")
         if args.notes and row["reason"]:
             print(tr(ctx.lang, "cli.list_reason", text=row["reason"]))
         if args.notes and row["notes"]:

@@ -183,12 +183,12 @@ def test_list_notes_shows_the_authors_notes_to_an_administrator(cli: Callable[..
                              obligation("t.plain", {"type": "once", "date": "2026-03-03"}, applies_to=["cty"])])
     plain = cli("list", "--config", config)
     assert NOTE not in plain.out
-    assert "t.noted  once  测试 t.noted [待审核]" in plain.out.splitlines()
+    assert "t.noted  2026-03-02前 [once]  测试 t.noted [待审核]" in plain.out.splitlines()  # the schedule in words
     zh = cli("list", "--config", config, "--notes").out.splitlines()
-    assert zh[zh.index("t.noted  once  测试 t.noted [待审核]") + 1] == f"    作者备注:{NOTE}"
+    assert zh[zh.index("t.noted  2026-03-02前 [once]  测试 t.noted [待审核]") + 1] == f"    作者备注:{NOTE}"
     assert len(zh) == 3  # t.plain has no notes: no line
     en = cli("list", "--config", config, "--notes", "--lang", "en").out
-    assert f"t.noted  once  测试 t.noted [review]\n    notes: {NOTE}\n" in en
+    assert f"t.noted  by 2026-03-02 [once]  测试 t.noted [review]\n    notes: {NOTE}\n" in en
     rows = {row["obligation"]: row for row in cli("list", "--config", config, "--format", "json").json()}
     assert (rows["t.noted"]["notes"], rows["t.plain"]["notes"]) == (NOTE, None)
 
