@@ -114,7 +114,7 @@ def cli(monkeypatch: pytest.MonkeyPatch) -> Callable[..., CliResult]:
     return run
 
 
+from tests.accountsite import cheap_hashes, closed_clients, web  # noqa: E402,F401 - our server with accounts
 from tests.parts import require_part  # noqa: E402,F401 - re-exported for test modules
 from tests.sockets import pytest_runtest_call, pytest_runtest_setup  # noqa: E402,F401 - the socket guard
 from tests.stores import postgresql_url, sqlite_url, store, url  # noqa: E402,F401 - fixtures for every test module
-from tests.accountsite import cheap_hashes, closed_clients, web  # noqa: E402,F401 - our server with accounts
