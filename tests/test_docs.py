@@ -4,13 +4,14 @@ from __future__ import annotations
 
 import argparse
 import typing
+from collections.abc import Callable
 
 import pytest
 from pydantic import BaseModel
 
 import main
 from obligations import config, model, schedules
-from tests.conftest import ROOT
+from tests.conftest import ROOT, CliResult
 
 README = (ROOT / "README.md").read_text(encoding="utf-8")
 CLI_DOC = (ROOT / "docs" / "cli.md").read_text(encoding="utf-8")
@@ -27,6 +28,16 @@ def test_readme_opens_with_the_two_commands() -> None:
     assert "scripts/serve" in block
     assert "scripts/test" in block
     assert "scripts/test" in (ROOT / ".ci" / "run").read_text(encoding="utf-8")
+
+
+@pytest.mark.parametrize("lang", ["zh-CN", "en"])
+def test_the_readmes_validate_example_is_what_validate_prints(cli: Callable[..., CliResult], lang: str) -> None:
+    result = cli("validate", "--alone", "--lang", lang, "tests/data/readme-example.yaml")
+    assert result.code == 2
+    blocks = [b.strip("\n") for b in README.split("```")[1::2]]
+    assert result.err.strip("\n").splitlines()[:-1] == next(
+        b.splitlines() for b in blocks if b.startswith("tests/data/readme-example.yaml:9:18: " + (
+            "未知" if lang == "zh-CN" else "unknown")))
 
 
 @pytest.mark.parametrize("name", sorted(_subcommands()))
