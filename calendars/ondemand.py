@@ -7,7 +7,8 @@ request from an expansion of only its units (or duty), serialises only its event
 the version source about only those events. Built feeds are kept while they fit
 ``budget`` bytes (body and gzip, least recently used out first) and, with a
 ``disk`` folder, written there, so a restart or another instance with the same
-rules serves them without building.
+rules serves them without building, as long as ``current`` (the store) still shows
+the versions a file was written with (:mod:`calendars.diskcache`).
 
 A feed over more than ``max_units`` units (the all-feed, a level, a duty or a unit
 with its children of a national tree) is refused with :class:`FeedTooLarge`: no
@@ -24,17 +25,17 @@ from __future__ import annotations
 
 import contextlib
 import datetime as dt
-import gzip
 import hashlib
 import json
-import os
 import threading
 from collections import OrderedDict
-from collections.abc import Callable
+from collections.abc import Callable, Mapping
 from pathlib import Path
 
+from calendars.diskcache import read_feed, write_feed
 from calendars.eventbytes import EventWriter
 from calendars.feeds import Feed, FeedSet, Selection, Shape, VersionSource, feed_set_of
+from calendars.versions import Version, VersionLookup
 from i18n import Language
 from obligations.errors import Error, HolidayDataMissing
 from obligations.model import Level
@@ -68,9 +69,9 @@ class OnDemandFeeds:
 
     def __init__(self, snapshot: Snapshot, first: dt.date, last: dt.date, *, versions: VersionSource, clock: Clock,
                  base_url: str, lang: Language, refresh: dt.timedelta, budget: int, max_units: int,
-                 disk: Path | None = None) -> None:
+                 disk: Path | None = None, current: VersionLookup | None = None) -> None:
         self.snapshot, self.first, self.last = snapshot, first, last
-        self.versions, self.clock, self.base_url = versions, clock, base_url
+        self.versions, self.current, self.clock, self.base_url = versions, current, clock, base_url
         self.lang, self.refresh, self.budget, self.max_units, self.disk = lang, refresh, budget, max_units, disk
         self.built_at = clock()
         for year in range(first.year, last.year + 1):  # the guessed years, before any event is written
@@ -154,8 +155,8 @@ class OnDemandFeeds:
             self.check_size(selection)
             feed = self._from_disk(key)
             if feed is None:
-                feed = self._build(selection, label, shape)
-                self._to_disk(key, feed)
+                feed, shown = self._build(selection, label, shape)
+                self._to_disk(key, feed, shown)
             self._put(key, feed)
             return feed
 
@@ -177,7 +178,8 @@ class OnDemandFeeds:
             self._put(cache_key, feed)
             return feed
 
-    def _build(self, selection: Selection, label: str | None, shape: Shape) -> Feed:
+    def _build(self, selection: Selection, label: str | None, shape: Shape) -> tuple[Feed, dict[str, Version]]:
+        """The feed, and the versions of its events: what its file on disk is checked against later."""
         units = self.units_of(selection)
         expander = self.expander
         if selection.kind == "obligation":
@@ -185,12 +187,20 @@ class OnDemandFeeds:
         else:
             expansion = expander.expand(self.first, self.last, units=None if units is None else set(units))
         self.builds += 1
-        return self._serialised(expansion.occurrences).feed(selection, label, shape)
+        shown: dict[str, Version] = {}
 
-    def _serialised(self, occurrences: list[Occurrence]) -> FeedSet:
+        def recorded(hashes: Mapping[str, str], now: dt.datetime) -> Mapping[str, Version]:
+            known = self.versions(hashes, now)
+            shown.update(known)
+            return known
+
+        return self._serialised(expansion.occurrences, recorded).feed(selection, label, shape), shown
+
+    def _serialised(self, occurrences: list[Occurrence], versions: VersionSource | None = None) -> FeedSet:
         self.events_built += len(occurrences)
-        return feed_set_of(self.snapshot, Expansion(occurrences), self.first, self.last, versions=self.versions,
-                           now=self.clock(), base_url=self.base_url, refresh=self.refresh, writer=self.writer)
+        return feed_set_of(self.snapshot, Expansion(occurrences), self.first, self.last,
+                           versions=versions or self.versions, now=self.clock(), base_url=self.base_url,
+                           refresh=self.refresh, writer=self.writer)
 
     # -- the memory budget -------------------------------------------------------------------
 
@@ -220,34 +230,17 @@ class OnDemandFeeds:
 
     def _from_disk(self, key: _Key) -> Feed | None:
         path = self._path(key)
-        try:
-            if path is None:
-                return None
-            raw = path.read_bytes()
-        except OSError:
+        if path is None or self.current is None:  # without the store's versions a file cannot be trusted
             return None
-        head, _, body = raw.partition(b"\n")
-        try:
-            meta = json.loads(head)
-            feed = Feed(body, gzip.compress(body, compresslevel=6, mtime=0), meta["etag"],
-                        dt.datetime.fromisoformat(meta["last_modified"]), int(meta["events"]))
-        except (ValueError, KeyError, TypeError):
-            return None
-        self.disk_hits += 1
+        feed = read_feed(path, self.current)
+        if feed is not None:
+            self.disk_hits += 1
         return feed
 
-    def _to_disk(self, key: _Key, feed: Feed) -> None:
+    def _to_disk(self, key: _Key, feed: Feed, shown: Mapping[str, Version]) -> None:
         path = self._path(key)
-        if path is None:
-            return
-        meta = json.dumps({"etag": feed.etag, "last_modified": feed.last_modified.isoformat(), "events": feed.events})
-        tmp = path.with_name(f"{path.name}.{os.getpid()}.{threading.get_ident()}.tmp")
-        try:
-            path.parent.mkdir(parents=True, exist_ok=True)
-            tmp.write_bytes(meta.encode() + b"\n" + feed.body)
-            tmp.replace(path)  # atomic: a reader sees the old file or the new one
-        except OSError:
-            tmp.unlink(missing_ok=True)  # a full or read-only disk costs a rebuild, not a request
+        if path is not None:
+            write_feed(path, feed, shown)
 
     # -- a rules change ----------------------------------------------------------------------
 
@@ -255,7 +248,7 @@ class OnDemandFeeds:
         """The feeds of ``snapshot`` over ``first..last``, keeping the built feeds nothing in the change touches."""
         new = OnDemandFeeds(snapshot, first, last, versions=self.versions, clock=self.clock, base_url=base_url,
                             lang=self.lang, refresh=self.refresh, budget=self.budget, max_units=self.max_units,
-                            disk=self.disk)
+                            disk=self.disk, current=self.current)
         if (first, last, base_url) == (self.first, self.last, self.base_url):
             with self._lock:
                 for key in untouched(self, new):

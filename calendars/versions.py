@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import datetime as dt
-from collections.abc import Callable, Mapping
+from collections.abc import Callable, Collection, Mapping
 from dataclasses import dataclass
 
 
@@ -15,5 +15,7 @@ class Version:
 
 # uid -> content hash in, uid -> version out (the store in the service, memory in one-off exports)
 VersionSource = Callable[[Mapping[str, str], dt.datetime], Mapping[str, Version]]
+# uids in, the current version of each one known out, changing nothing (is a feed on disk still current?)
+VersionLookup = Callable[[Collection[str]], Mapping[str, Version]]
 
-__all__ = ["Version", "VersionSource"]
+__all__ = ["Version", "VersionLookup", "VersionSource"]

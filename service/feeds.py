@@ -63,7 +63,8 @@ class FeedService:
         feeds = OnDemandFeeds(snapshot, first, last, versions=self.versions.sync, clock=self.clock,
                               base_url=self.public_url, lang=self.lang,
                               refresh=dt.timedelta(minutes=cfg.refresh_minutes), budget=cfg.cache_mb * 2**20,
-                              max_units=cfg.max_units, disk=disk)
+                              max_units=cfg.max_units, disk=disk,
+                              current=self.versions.current)
         # the calendar's warnings (years without official data), as a build of every feed logged them
         for warning in snapshot.expander().expand(first, first, obligations=()).warnings:
             log.warning("%s", warning)

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import datetime as dt
+import json
 import re
 from pathlib import Path
 
@@ -12,6 +13,7 @@ from calendars.feeds import Selection, build_feed_set
 from calendars.ondemand import FeedTooLarge, OnDemandFeeds
 from service.feeds import FeedService
 from store import open_store
+from store.tables import event_versions
 from tests.liveserver import FrozenClock
 from web.feeds import too_large
 
@@ -139,19 +141,112 @@ def test_feeds_over_the_unit_cap_are_refused_with_a_feed_to_use(tmp_path: Path, 
 
 
 @pytest.mark.slow
-def test_a_restart_serves_built_feeds_from_disk(tmp_path: Path) -> None:
+def test_a_restart_serves_built_feeds_from_disk(tmp_path: Path, url: str) -> None:
+    config = site(tmp_path, ", cache_dir: data/feeds")
+    first = FeedService(config, FrozenClock(NOW), store=open_store(url))
+    try:
+        built = first.feeds.feed(Selection("unit", COUNTY))
+    finally:
+        first.close()
+    assert len(list((tmp_path / "data" / "feeds").glob("*.ics"))) == 1
+    second = FeedService(config, FrozenClock(NOW + dt.timedelta(hours=2)), store=open_store(url))
+    try:
+        again = second.feeds.feed(Selection("unit", COUNTY))
+        assert (second.feeds.builds, second.feeds.disk_hits) == (0, 1)
+        assert (again.body, again.etag, again.last_modified) == (built.body, built.etag, built.last_modified)
+    finally:
+        second.close()
+
+
+def retitle(config: Path, title: str) -> None:
+    """Rules version B (DUTY retitled) or, with "", version A again: the same bytes as before."""
+    rules = config.parent / "rules" / "000-bayingolin-2024.yaml"
+    original = (ROOT / "rules" / "000-bayingolin-2024.yaml").read_text(encoding="utf-8")
+    changed = re.sub(rf"(- id: {re.escape(DUTY)}\n    title: )", rf"\1{title}", original, count=1)
+    assert changed != original or not title
+    rules.write_text(changed, encoding="utf-8")
+
+
+def duty_sequences(body: bytes) -> set[int]:
+    return {seq for uid, seq in sequences(body).items() if uid.startswith(DUTY + "/")}
+
+
+@pytest.mark.slow
+def test_rules_a_b_a_serve_the_stores_current_sequence_not_the_first_builds_file(tmp_path: Path, url: str) -> None:
+    """A -> B -> A with a disk folder: the file written under A shows SEQUENCE 0, the store has since bumped
+    DUTY's events to 1 (B) and, on A's bytes again, to 2. Serving the file would hand calendars that kept B's
+    SEQUENCE 1 an older event, which they ignore (RFC 5545: the higher SEQUENCE wins)."""
+    config = site(tmp_path, ", cache_dir: data/feeds")
+    clock = FrozenClock(NOW)
+    service = FeedService(config, clock, store=open_store(url))
+    try:
+        assert duty_sequences(service.feeds.feed(Selection("unit", TOWNSHIP)).body) == {0}
+        for title, expected in (("(已调整)", 1), ("", 2)):
+            retitle(config, title)
+            clock.advance(hours=1)
+            assert service.reload()
+            served = service.feeds.feed(Selection("unit", TOWNSHIP))
+            assert duty_sequences(served.body) == {expected}, title
+            assert (service.feeds.builds, service.feeds.disk_hits) == (1, 0)
+    finally:
+        service.close()
+    restarted = FeedService(config, FrozenClock(NOW + dt.timedelta(hours=3)), store=open_store(url))
+    try:  # the store still shows what the rewritten file shows: read from disk, not built
+        again = restarted.feeds.feed(Selection("unit", TOWNSHIP))
+        assert (restarted.feeds.builds, restarted.feeds.disk_hits) == (0, 1)
+        assert (again.body, again.etag) == (served.body, served.etag)
+    finally:
+        restarted.close()
+
+
+@pytest.mark.slow
+def test_a_reset_store_does_not_serve_the_old_files_versions(tmp_path: Path, url: str) -> None:
+    """A new, empty store behind the same disk folder: the file's versions are no longer the store's, so the
+    feed is built again, and the store and the feed agree on every event's LAST-MODIFIED."""
+    config = site(tmp_path, ", cache_dir: data/feeds")
+    first = FeedService(config, FrozenClock(NOW), store=open_store(url))
+    try:
+        old = first.feeds.feed(Selection("unit", COUNTY))
+        with first.store.engine.begin() as conn:  # the store reset: no version history at all
+            conn.execute(event_versions.delete())
+    finally:
+        first.close()
+    later = NOW + dt.timedelta(days=1)
+    second = FeedService(config, FrozenClock(later), store=open_store(url))
+    try:
+        served = second.feeds.feed(Selection("unit", COUNTY))
+        assert (second.feeds.builds, second.feeds.disk_hits) == (1, 0)
+        assert served.body != old.body
+        assert served.last_modified == later
+        third = FeedService(config, FrozenClock(later), store=open_store(url))
+        try:  # the rebuilt file is the store's again
+            assert third.feeds.feed(Selection("unit", COUNTY)).body == served.body
+            assert (third.feeds.builds, third.feeds.disk_hits) == (0, 1)
+        finally:
+            third.close()
+    finally:
+        second.close()
+
+
+@pytest.mark.slow
+def test_a_file_without_recorded_versions_is_built_again(tmp_path: Path) -> None:
+    """A file from before versions were recorded (its header has none): nothing to check, so built again."""
     config = site(tmp_path, ", cache_dir: data/feeds")
     first = FeedService(config, FrozenClock(NOW))
     try:
         built = first.feeds.feed(Selection("unit", COUNTY))
     finally:
         first.close()
-    assert len(list((tmp_path / "data" / "feeds").glob("*.ics"))) == 1
-    second = FeedService(config, FrozenClock(NOW + dt.timedelta(hours=2)))
+    [path] = (tmp_path / "data" / "feeds").glob("*.ics")
+    head, _, body = path.read_bytes().partition(b"\n")
+    meta = json.loads(head)
+    del meta["uids"], meta["versions"]
+    path.write_bytes(json.dumps(meta).encode() + b"\n" + body)
+    second = FeedService(config, FrozenClock(NOW))
     try:
-        again = second.feeds.feed(Selection("unit", COUNTY))
-        assert (second.feeds.builds, second.feeds.disk_hits) == (0, 1)
-        assert (again.body, again.etag, again.last_modified) == (built.body, built.etag, built.last_modified)
+        assert second.feeds.feed(Selection("unit", COUNTY)).body == built.body
+        assert (second.feeds.builds, second.feeds.disk_hits) == (1, 0)
+        assert "versions" in json.loads(path.read_bytes().partition(b"\n")[0])  # rewritten with them
     finally:
         second.close()
 
