@@ -147,6 +147,9 @@ def one_feed(job: Job, selection: Selection) -> bytes:
 def export(job: Job, unit: str | None, jobs: int, progress: Progress) -> Counts:
     """Write every feed (or ``unit``'s) of ``job`` with ``jobs`` processes; counts of what was done."""
     _HERE.job, _HERE.feeds, _HERE.store = job, None, None
+    # migrate (and switch SQLite to WAL) here, once, before the workers fork: workers opening a
+    # fresh SQLite file at the same moment could fail with "database is locked"
+    open_store(job.database_url).close()
     planned, skipped = tasks(_feeds(job, in_memory_versions()), unit)
     total = sum(len(selections) for _, selections in planned)
     counts = Counts(skipped=skipped)

@@ -36,8 +36,8 @@ def _sqlite_pragmas(dbapi_connection: Any, _record: object) -> None:
     # SQLAlchemy's recipe for pysqlite: let SQLAlchemy, not the driver, begin transactions ...
     dbapi_connection.isolation_level = None
     cursor = dbapi_connection.cursor()
+    cursor.execute("PRAGMA busy_timeout=15000")  # first, so that switching to WAL below waits for a lock too
     cursor.execute("PRAGMA journal_mode=WAL")  # readers do not block the writer
-    cursor.execute("PRAGMA busy_timeout=15000")
     cursor.execute("PRAGMA foreign_keys=ON")
     cursor.close()
 

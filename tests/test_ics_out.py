@@ -4,12 +4,14 @@ from __future__ import annotations
 
 import io
 import re
+import sqlite3
 from collections.abc import Callable
 from pathlib import Path
 
 import pytest
 
 import cli.ics_out
+from cli import ics_out
 from cli.ics_out import Progress, write_if_changed
 from tests.conftest import CliResult
 from tests.test_feeds_on_demand import DUTY, site
@@ -93,3 +95,26 @@ def test_progress_is_a_bar_on_a_terminal_and_plain_lines_otherwise() -> None:
     assert drawn.count("\r") == 3
     assert drawn.endswith("] 已处理4/4个日历\n")
     assert "\r[" + "#" * 7 + "." * 23 + "] 已处理1/4个日历" in drawn
+
+
+def test_the_store_is_migrated_before_the_workers_fork(cli: Callable[..., CliResult], tmp_path: Path,
+                                                        monkeypatch: pytest.MonkeyPatch) -> None:
+    """Regression: forked workers each migrating a fresh SQLite file at once failed now and then with
+    "database is locked" (seen in tests/test_ics.py's export); the parent migrates it first."""
+    config = site(tmp_path / "site", language="en")
+    database = tmp_path / "fresh.db"
+    monkeypatch.setenv("DATABASE_URL", f"sqlite:///{database}")
+    seen: list[set[str]] = []
+    real = ics_out._results
+
+    def results(planned: list, jobs: int):  # type: ignore[no-untyped-def]
+        with sqlite3.connect(database) as connection:  # what a worker would find when it starts
+            seen.append({row[0] for row in connection.execute("SELECT name FROM sqlite_master WHERE type='table'")})
+        return real(planned, 1)
+
+    monkeypatch.setattr(ics_out, "_results", results)
+    result = cli("ics", "--config", str(config), "--from", "2025-01-01", "--to", "2025-01-31",
+                 "--out", str(tmp_path / "out"), "--jobs", "2")
+    assert result.code == 0, result.err
+    assert len(seen) == 1
+    assert {"alembic_version", "event_versions"} <= seen[0]
