@@ -11,6 +11,8 @@ from sqlalchemy import Engine, create_engine, event, text
 from sqlalchemy.engine import make_url
 from sqlalchemy.exc import ArgumentError, OperationalError
 
+from i18n import N_
+from i18n.phrase import phrase
 from obligations.errors import ConfigurationError
 from redaction import redact_database_url as redact_url
 
@@ -53,10 +55,10 @@ def open_store(url: str) -> Store:
     try:
         parsed = make_url(url)
     except ArgumentError:
-        raise ConfigurationError(
-            f"database_url {redact_url(url)!r} is not a database URL; use e.g. sqlite:///data/obligations.db "
-            "or postgresql+psycopg://user@host/db"
-        ) from None
+        raise ConfigurationError(phrase(
+            N_("store.bad_url"), "database_url %(url)s is not a database URL; use e.g. sqlite:///data/obligations.db "
+            "or postgresql+psycopg://user@host/db", url=repr(redact_url(url)),
+        )) from None
     if parsed.get_backend_name() == "sqlite" and parsed.database not in (None, "", ":memory:"):
         Path(parsed.database).parent.mkdir(parents=True, exist_ok=True)
     engine = create_engine(parsed, pool_pre_ping=True)
@@ -67,10 +69,11 @@ def open_store(url: str) -> Store:
         migrate(engine)
     except OperationalError as exc:
         engine.dispose()
-        raise ConfigurationError(
-            f"cannot open the database {redact_url(url)}: {exc.orig}; check database_url "
-            "(or the DATABASE_URL environment variable) and that the server is running"
-        ) from None
+        raise ConfigurationError(phrase(
+            N_("store.cannot_open"), "cannot open the database %(url)s: %(reason)s; check database_url "
+            "(or the DATABASE_URL environment variable) and that the server is running",
+            url=redact_url(url), reason=str(exc.orig),
+        )) from None
     return Store(engine)
 
 
