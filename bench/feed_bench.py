@@ -33,7 +33,6 @@ import cProfile
 import dataclasses
 import datetime as dt
 import gc
-import json
 import logging
 import os
 import pstats
@@ -60,6 +59,7 @@ from starlette.types import ASGIApp, Message  # noqa: E402
 
 from bench.asgi_factory import build_app  # noqa: E402
 from bench.expand_bench import unit_tree  # noqa: E402
+from bench.national import map_seed  # noqa: E402
 from calendars.feeds import Feed, FeedSet, Selection, build_feed_set  # noqa: E402
 from calendars.versions import Version  # noqa: E402
 from scheduler.expand import Expander, Expansion  # noqa: E402
@@ -82,42 +82,11 @@ Doc = dict[str, Any]
 # -- 1. build --------------------------------------------------------------------------------------
 
 
-def _level_ids(units: list[Doc]) -> dict[str, list[str]]:
-    out: dict[str, list[str]] = {}
-    for unit in units:
-        out.setdefault(unit["level"], []).append(unit["id"])
-    return out
-
-
 def write_seed_synthetic(directory: Path, n_units: int) -> tuple[Path, dict[str, int], Counter[str]]:
     """The seed's duties over expand_bench's synthetic tree; (path, units per level, schedule kinds)."""
     units, ratio = unit_tree(n_units)
     seed: Doc = YAML(typ="safe").load(SEED.read_text(encoding="utf-8"))
-    synthetic = _level_ids(units)
-    mapping: dict[str, str] = {}
-    for level, ids in _level_ids(seed["units"]).items():
-        targets = synthetic[level]
-        mapping.update({sid: targets[i % len(targets)] for i, sid in enumerate(ids)})
-
-    def ref(item: str | Doc) -> str | Doc:
-        if isinstance(item, str):
-            return mapping[item]
-        return {**item, "under": mapping[item["under"]]} if item.get("under") else dict(item)
-
-    def refs(value: str | Doc | list[str | Doc]) -> str | Doc | list[str | Doc]:
-        if not isinstance(value, list):
-            return ref(value)
-        mapped = [ref(v) for v in value]
-        unique = {json.dumps(v, sort_keys=True): v for v in mapped}  # two seed units may share a target
-        return list(unique.values())
-
-    obligations = []
-    for original in seed["obligations"]:
-        ob = dict(original)
-        for key in ("applies_to", "lead", "participants"):
-            if key in ob:
-                ob[key] = refs(ob[key])
-        obligations.append(ob)
+    obligations = map_seed(units, seed, root=None)  # one file: a selector without under stays in it
     doc = {"version": seed["version"], "document": seed["document"], "units": units, "obligations": obligations}
     path = directory / "bench.yaml"
     with path.open("w", encoding="utf-8") as fh:

@@ -64,8 +64,9 @@ def _level_ids(units: list[Doc]) -> dict[str, list[str]]:
     return out
 
 
-def map_seed(units: list[Doc], seed: Doc) -> list[Doc]:
-    """The seed's obligations with every unit reference mapped onto ``units`` (see the module doc)."""
+def map_seed(units: list[Doc], seed: Doc, *, root: str | None = "cn") -> list[Doc]:
+    """The seed's obligations with every unit reference mapped onto ``units`` (see the module doc);
+    a level selector without ``under`` gets ``root`` (None: left as it is, for a one-file tree)."""
     synthetic = _level_ids(units)
     mapping: dict[str, str] = {}
     for level, ids in _level_ids(seed["units"]).items():
@@ -75,8 +76,10 @@ def map_seed(units: list[Doc], seed: Doc) -> list[Doc]:
     def ref(item: str | Doc) -> str | Doc:
         if isinstance(item, str):
             return mapping[item]
+        if item.get("under"):
+            return {**item, "under": mapping[item["under"]]}
         # a level selector without under would stay inside its own file: the units are in others
-        return {**item, "under": mapping[item["under"]] if item.get("under") else "cn"}
+        return {**item, "under": root} if root else dict(item)
 
     def refs(value: str | Doc | list[str | Doc]) -> str | Doc | list[str | Doc]:
         if not isinstance(value, list):
