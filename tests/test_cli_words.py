@@ -393,16 +393,3 @@ def test_a_file_that_is_not_utf8_says_so_in_chinese(cli: Callable[..., CliResult
     en = cli("validate", str(bad), "--alone", "--lang", "en")
     assert "bad.yaml:2:1: not UTF-8 text (invalid start byte at byte 11); save it as UTF-8" in en.err
 
-
-@pytest.mark.parametrize(("lang", "expected"), [
-    ("zh-CN", "错误:database_url '<unparsable database URL>' 不是数据库地址;请写成 sqlite:///data/obligations.db 或 "
-              "postgresql+psycopg://user@host/db 这样的形式"),
-    ("en", "error: database_url '<unparsable database URL>' is not a database URL; "
-           "use e.g. sqlite:///data/obligations.db or "
-           "postgresql+psycopg://user@host/db"),
-])
-def test_a_database_url_that_is_not_one_is_said_in_the_readers_language(
-        cli: Callable[..., CliResult], monkeypatch: pytest.MonkeyPatch, lang: str, expected: str) -> None:
-    monkeypatch.setenv("DATABASE_URL", "nonsense")
-    result = cli("history", "--lang", lang)
-    assert (result.code, result.err.strip()) == (2, expected)

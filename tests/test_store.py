@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import datetime as dt
+from collections.abc import Callable
 
 import pytest
 import sqlalchemy as sa
@@ -16,6 +17,7 @@ from store.db import MIGRATIONS
 from store.event_versions import EventVersions
 from store.subscribers import SubscriberStore
 from store.tables import reminders, subscribers, subscriptions
+from tests.conftest import CliResult
 
 T0 = dt.datetime(2025, 3, 15, 1, 0, tzinfo=dt.UTC)
 
@@ -82,6 +84,20 @@ def test_bad_urls_are_configuration_errors_without_passwords() -> None:
     assert redact_url("postgresql://u:secret@h/db") == "postgresql://u:***@h/db"
     with pytest.raises(ConfigurationError, match="is not a database URL"):
         open_store("not a url")
+
+
+@pytest.mark.parametrize(("lang", "expected"), [
+    ("zh-CN", "错误:database_url '<unparsable database URL>' 不是数据库地址;请写成 sqlite:///data/obligations.db 或 "
+              "postgresql+psycopg://user@host/db 这样的形式"),
+    ("en", "error: database_url '<unparsable database URL>' is not a database URL; "
+           "use e.g. sqlite:///data/obligations.db or "
+           "postgresql+psycopg://user@host/db"),
+])
+def test_a_database_url_that_is_not_one_is_said_in_the_readers_language(
+        cli: Callable[..., CliResult], monkeypatch: pytest.MonkeyPatch, lang: str, expected: str) -> None:
+    monkeypatch.setenv("DATABASE_URL", "nonsense")
+    result = cli("history", "--lang", lang)
+    assert (result.code, result.err.strip()) == (2, expected)
 
 
 # -- the store refuses what the code cannot read (issue 9: one forged button stopped planning) -----------
